@@ -1,0 +1,149 @@
+package io.mixstream.kafka;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Properties;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import kafka.tools.StorageTool;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+
+/**
+ * A real single-node Kafka broker (KRaft, combined broker and controller) in this JVM, listening
+ * on 127.0.0.1 only. Its data lives under one folder, formatted on first use and reused when the
+ * broker starts again on the same folder, so topics and records survive a restart.
+ *
+ * <p>The controller quorum is given statically ({@code controller.quorum.voters}), so the
+ * controller port may differ from one start to the next.
+ */
+public final class LocalKafkaBroker implements AutoCloseable {
+  private final KafkaRaftServer server;
+  private final int port;
+  private final Path dataDir;
+
+  private LocalKafkaBroker(KafkaRaftServer server, int port, Path dataDir) {
+    this.server = server;
+    this.port = port;
+    this.dataDir = dataDir;
+  }
+
+  /**
+   * Formats {@code dataDir} if it is new, then starts the broker.
+   *
+   * @param port the client port on 127.0.0.1, or 0 for any free port
+   */
+  public static LocalKafkaBroker start(Path dataDir, int port) throws IOException {
+    Files.createDirectories(dataDir);
+    int clientPort = port == 0 ? freePort() : port;
+    int controllerPort = freePort();
+    Properties props = serverProperties(dataDir, clientPort, controllerPort);
+    format(dataDir, props);
+    KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(props, false), Time.SYSTEM);
+    try {
+      server.startup();
+    } catch (RuntimeException e) {
+      server.shutdown();
+      throw new IOException(
+          "the Kafka broker did not start on 127.0.0.1:%d with data in %s: %s"
+              .formatted(clientPort, dataDir, e.getMessage()),
+          e);
+    }
+    return new LocalKafkaBroker(server, clientPort, dataDir);
+  }
+
+  /** {@code 127.0.0.1:port}, for {@code bootstrap.servers}. */
+  public String bootstrapServers() {
+    return "127.0.0.1:" + port;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  /** Stops the broker and waits until it has; the data stays in {@link #dataDir()}. */
+  @Override
+  public void close() {
+    server.shutdown();
+    server.awaitShutdown();
+  }
+
+  private static Properties serverProperties(Path dataDir, int clientPort, int controllerPort) {
+    Properties p = new Properties();
+    p.setProperty("process.roles", "broker,controller");
+    p.setProperty("node.id", "1");
+    p.setProperty("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+    p.setProperty(
+        "listeners",
+        "PLAINTEXT://127.0.0.1:%d,CONTROLLER://127.0.0.1:%d".formatted(clientPort, controllerPort));
+    p.setProperty("advertised.listeners", "PLAINTEXT://127.0.0.1:" + clientPort);
+    p.setProperty("controller.listener.names", "CONTROLLER");
+    p.setProperty("inter.broker.listener.name", "PLAINTEXT");
+    p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    p.setProperty("log.dirs", dataDir.resolve("logs").toAbsolutePath().toString());
+    // One node: every internal topic has one replica.
+    p.setProperty("offsets.topic.replication.factor", "1");
+    p.setProperty("offsets.topic.num.partitions", "4");
+    p.setProperty("transaction.state.log.replication.factor", "1");
+    p.setProperty("transaction.state.log.min.isr", "1");
+    p.setProperty("transaction.state.log.num.partitions", "4");
+    p.setProperty("share.coordinator.state.topic.replication.factor", "1");
+    p.setProperty("share.coordinator.state.topic.min.isr", "1");
+    p.setProperty("group.initial.rebalance.delay.ms", "0");
+    p.setProperty("num.partitions", "1");
+    p.setProperty("auto.create.topics.enable", "true");
+    // Images are about 3 KB; allow large encoded images and snapshots too.
+    p.setProperty("message.max.bytes", String.valueOf(32 << 20));
+    p.setProperty("replica.fetch.max.bytes", String.valueOf(32 << 20));
+    return p;
+  }
+
+  /** Writes meta.properties on first use; a formatted folder is left as it is. */
+  private static void format(Path dataDir, Properties props) throws IOException {
+    if (Files.exists(dataDir.resolve("logs").resolve("meta.properties"))) {
+      return;
+    }
+    Path config = dataDir.resolve("server.properties");
+    try (OutputStream out = Files.newOutputStream(config)) {
+      props.store(out, "written by mixstream LocalKafkaBroker to format this folder");
+    }
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    int rc;
+    try (PrintStream ps = new PrintStream(log, true, StandardCharsets.UTF_8)) {
+      rc =
+          StorageTool.execute(
+              new String[] {
+                "format",
+                "--cluster-id",
+                Uuid.randomUuid().toString(),
+                "--config",
+                config.toString()
+              },
+              ps);
+    } catch (RuntimeException e) {
+      throw new IOException("formatting Kafka storage in %s failed: %s".formatted(dataDir, e), e);
+    }
+    if (rc != 0) {
+      throw new IOException(
+          "formatting Kafka storage in %s failed (exit %d): %s"
+              .formatted(dataDir, rc, log.toString(StandardCharsets.UTF_8)));
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+}

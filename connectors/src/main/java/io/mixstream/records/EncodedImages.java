@@ -1,0 +1,89 @@
+package io.mixstream.records;
+
+import io.mixstream.records.MalformedRecordException.Reason;
+import java.awt.image.BufferedImage;
+import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import javax.imageio.ImageIO;
+
+/** PNG and JPEG payloads to planar bytes, through the JDK's ImageIO. */
+public final class EncodedImages {
+  private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+
+  private EncodedImages() {}
+
+  /** Decodes a PNG or JPEG file into planar bytes (grey stays 1 channel, colour becomes RGB). */
+  public static DecodedImage decode(PixelEncoding encoding, byte[] file)
+      throws MalformedRecordException {
+    if (encoding == PixelEncoding.PNG && !startsWith(file, PNG_SIGNATURE)) {
+      throw new MalformedRecordException(
+          Reason.UNDECODABLE_IMAGE, "pixels declared PNG do not start with the PNG signature");
+    }
+    if (encoding == PixelEncoding.JPEG
+        && !(file.length > 2 && (file[0] & 0xFF) == 0xFF && (file[1] & 0xFF) == 0xD8)) {
+      throw new MalformedRecordException(
+          Reason.UNDECODABLE_IMAGE, "pixels declared JPEG do not start with the JPEG SOI marker");
+    }
+    BufferedImage image;
+    try {
+      image = ImageIO.read(new ByteArrayInputStream(file));
+    } catch (IOException | RuntimeException e) {
+      throw new MalformedRecordException(
+          Reason.UNDECODABLE_IMAGE, "the %s could not be decoded: %s".formatted(encoding, e));
+    }
+    if (image == null) {
+      throw new MalformedRecordException(
+          Reason.UNDECODABLE_IMAGE, "no image reader recognised the " + encoding);
+    }
+    return toPlanar(image);
+  }
+
+  /** The record's pixels as planar bytes, decoding PNG or JPEG where needed. */
+  public static DecodedImage planar(ImageRecord r) throws MalformedRecordException {
+    if (r.encoding() == PixelEncoding.RAW_PLANAR) {
+      return new DecodedImage(r.height(), r.width(), r.channels(), r.pixels());
+    }
+    return decode(r.encoding(), r.pixels());
+  }
+
+  private static DecodedImage toPlanar(BufferedImage image) {
+    int h = image.getHeight();
+    int w = image.getWidth();
+    boolean grey = image.getColorModel().getNumColorComponents() == 1;
+    int channels = grey ? 1 : 3;
+    byte[] planar = new byte[channels * h * w];
+    if (grey) {
+      Raster raster = image.getRaster();
+      for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+          planar[y * w + x] = (byte) raster.getSample(x, y, 0);
+        }
+      }
+    } else {
+      int plane = h * w;
+      for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) {
+          int rgb = image.getRGB(x, y);
+          int i = y * w + x;
+          planar[i] = (byte) (rgb >> 16);
+          planar[plane + i] = (byte) (rgb >> 8);
+          planar[2 * plane + i] = (byte) rgb;
+        }
+      }
+    }
+    return new DecodedImage(h, w, channels, planar);
+  }
+
+  private static boolean startsWith(byte[] bytes, byte[] prefix) {
+    if (bytes.length < prefix.length) {
+      return false;
+    }
+    for (int i = 0; i < prefix.length; i++) {
+      if (bytes[i] != prefix[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+}

@@ -1,0 +1,182 @@
+package io.mixstream.tools.replay;
+
+import io.mixstream.cifar.Cifar10Dataset;
+import io.mixstream.records.ImageRecordCodec;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Publishes a CIFAR-10 split to Kafka as image records (key = image id) with an idempotent,
+ * acks=all producer, so that nothing is lost or duplicated by retries.
+ */
+public final class Replayer {
+  private final String bootstrap;
+  private final Map<String, String> clientProperties;
+
+  /**
+   * @param bootstrap {@code host:port[,host:port]}
+   * @param clientProperties extra Kafka client settings (security and the like); they win over the
+   *     defaults, except the three that make delivery exact (acks, idempotence, serializers)
+   */
+  public Replayer(String bootstrap, Map<String, String> clientProperties) {
+    this.bootstrap = bootstrap;
+    this.clientProperties = Map.copyOf(clientProperties);
+  }
+
+  public ReplaySummary replay(Cifar10Dataset data, ReplayPlan plan, Progress progress)
+      throws ReplayException {
+    ensureTopic(plan);
+    ImageRecordCodec codec = ImageRecordCodec.withDefaults();
+    long total = plan.total(data.size());
+    AtomicReference<Exception> failure = new AtomicReference<>();
+    AtomicLong acked = new AtomicLong();
+    AtomicLong ackedBytes = new AtomicLong();
+    long sent = 0;
+    long start = System.nanoTime();
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerConfig(plan))) {
+      for (int epoch = 0; plan.loop() || epoch < plan.epochs(); epoch++) {
+        for (int index : ReplayOrder.of(data.size(), plan.shuffle(), plan.seed(), epoch)) {
+          if (total >= 0 && sent >= total) {
+            break;
+          }
+          if (failure.get() != null || Thread.currentThread().isInterrupted()) {
+            break;
+          }
+          pace(plan.ratePerSecond(), sent, start);
+          byte[] value = codec.encode(data.record(index));
+          producer.send(
+              new ProducerRecord<>(plan.topic(), data.id(index), value),
+              (metadata, e) -> {
+                if (e != null) {
+                  failure.compareAndSet(null, e);
+                } else {
+                  acked.incrementAndGet();
+                  ackedBytes.addAndGet(value.length);
+                }
+              });
+          sent++;
+          progress.update(acked.get());
+        }
+        if ((total >= 0 && sent >= total) || failure.get() != null) {
+          break;
+        }
+      }
+      producer.flush();
+    } catch (org.apache.kafka.common.KafkaException e) {
+      failure.compareAndSet(null, e);
+    }
+    progress.finish(acked.get());
+    Exception e = failure.get();
+    if (e != null) {
+      throw new ReplayException(
+          "publishing to %s at %s failed after %,d images: %s"
+              .formatted(plan.topic(), bootstrap, acked.get(), e.getMessage()),
+          e);
+    }
+    return new ReplaySummary(
+        acked.get(), ackedBytes.get(), Duration.ofNanos(System.nanoTime() - start));
+  }
+
+  /** Waits for the broker (up to the plan's timeout) and creates the topic if it is missing. */
+  private void ensureTopic(ReplayPlan plan) throws ReplayException {
+    Map<String, Object> config = new HashMap<>(clientProperties);
+    config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    int timeoutMs = (int) plan.timeout().toMillis();
+    config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs);
+    config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(timeoutMs, 30_000));
+    try (Admin admin = Admin.create(config)) {
+      admin.describeCluster().clusterId().get(timeoutMs, TimeUnit.MILLISECONDS);
+      Set<String> topics = admin.listTopics().names().get(timeoutMs, TimeUnit.MILLISECONDS);
+      if (!topics.contains(plan.topic())) {
+        admin
+            .createTopics(List.of(new NewTopic(plan.topic(), plan.partitions(), (short) -1)))
+            .all()
+            .get(timeoutMs, TimeUnit.MILLISECONDS);
+      } else {
+        TopicDescription d =
+            admin
+                .describeTopics(List.of(plan.topic()))
+                .allTopicNames()
+                .get(timeoutMs, TimeUnit.MILLISECONDS)
+                .get(plan.topic());
+        if (d.partitions().size() != plan.partitions()) {
+          System.err.printf(
+              "note: topic %s already exists with %d partitions; --partitions %d is ignored%n",
+              plan.topic(), d.partitions().size(), plan.partitions());
+        }
+      }
+    } catch (TimeoutException e) {
+      throw new ReplayException(
+          ("no Kafka broker answered at %s within %d s. Is one running? Start a local one with"
+                  + " `mixstream kafka --data-dir DIR`, or pass --bootstrap HOST:PORT (and"
+                  + " --kafka-property for security settings).")
+              .formatted(bootstrap, plan.timeout().toSeconds()),
+          e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      if (cause instanceof org.apache.kafka.common.errors.TimeoutException) {
+        throw new ReplayException(
+            "no Kafka broker answered at %s within %d s: %s"
+                .formatted(bootstrap, plan.timeout().toSeconds(), cause.getMessage()),
+            cause);
+      }
+      throw new ReplayException(
+          "cannot prepare topic %s at %s: %s".formatted(plan.topic(), bootstrap, cause), cause);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ReplayException("interrupted while waiting for the broker at " + bootstrap, e);
+    } catch (org.apache.kafka.common.KafkaException e) {
+      throw new ReplayException(
+          "cannot connect to Kafka at %s: %s".formatted(bootstrap, e.getMessage()), e);
+    }
+  }
+
+  private Map<String, Object> producerConfig(ReplayPlan plan) {
+    Map<String, Object> c = new HashMap<>();
+    c.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    c.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    c.put(ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024);
+    c.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 64L << 20);
+    c.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, plan.timeout().toMillis());
+    c.putAll(clientProperties);
+    // Exactly what was read, once each, in order per partition: not overridable.
+    c.put(ProducerConfig.ACKS_CONFIG, "all");
+    c.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    c.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+    c.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    return c;
+  }
+
+  /** Sleeps so that image n goes out no sooner than n/rate seconds after the start. */
+  private static void pace(double rate, long n, long startNanos) {
+    if (rate <= 0) {
+      return;
+    }
+    long due = startNanos + (long) (n / rate * 1e9);
+    long wait = due - System.nanoTime();
+    if (wait > 0) {
+      try {
+        TimeUnit.NANOSECONDS.sleep(wait);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}
