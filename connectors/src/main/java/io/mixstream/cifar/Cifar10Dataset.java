@@ -4,8 +4,8 @@ import io.mixstream.records.ImageRecord;
 import java.util.Arrays;
 
 /**
- * One split of CIFAR-10 in memory, in the official record order: labels and 32x32 planar RGB
- * pixels (1024 R, 1024 G, 1024 B bytes per image).
+ * One split of CIFAR-10 in memory, in the official record order: labels and 32x32 planar RGB pixels
+ * (1024 R, 1024 G, 1024 B bytes per image).
  */
 public final class Cifar10Dataset {
   public static final int SIDE = 32;

@@ -55,8 +55,7 @@ public final class Cifar10Reader {
   private static int checkedRecordCount(Path source, String name, byte[] batch)
       throws CifarFormatException {
     if (batch == null) {
-      throw new CifarFormatException(
-          "%s has no %s; expected %s".formatted(source, name, EXPECTED));
+      throw new CifarFormatException("%s has no %s; expected %s".formatted(source, name, EXPECTED));
     }
     if (batch.length == 0 || batch.length % Cifar10Dataset.RECORD_BYTES != 0) {
       throw new CifarFormatException(
@@ -117,7 +116,8 @@ public final class Cifar10Reader {
       }
     } catch (java.util.zip.ZipException | java.io.EOFException e) {
       throw new CifarFormatException(
-          "%s is not a readable .tar.gz (%s); expected %s".formatted(archive, e.getMessage(), EXPECTED));
+          "%s is not a readable .tar.gz (%s); expected %s"
+              .formatted(archive, e.getMessage(), EXPECTED));
     }
     return found;
   }
@@ -162,7 +162,8 @@ public final class Cifar10Reader {
     try {
       return s.isEmpty() ? 0 : Long.parseLong(s, 8);
     } catch (NumberFormatException e) {
-      throw new CifarFormatException(archive + " has a corrupt tar header (size field '" + s + "')");
+      throw new CifarFormatException(
+          archive + " has a corrupt tar header (size field '" + s + "')");
     }
   }
 }

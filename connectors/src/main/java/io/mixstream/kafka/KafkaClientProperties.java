@@ -10,9 +10,9 @@ import java.util.Properties;
 import java.util.TreeMap;
 
 /**
- * Kafka client settings a user passes through without code changes: a properties file (for
- * example one holding {@code security.protocol}, {@code sasl.mechanism} and {@code
- * sasl.jaas.config}) and/or {@code key=value} pairs, the pairs winning.
+ * Kafka client settings a user passes through without code changes: a properties file (for example
+ * one holding {@code security.protocol}, {@code sasl.mechanism} and {@code sasl.jaas.config})
+ * and/or {@code key=value} pairs, the pairs winning.
  */
 public final class KafkaClientProperties {
   private KafkaClientProperties() {}

@@ -17,8 +17,8 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
 
 /**
- * A real single-node Kafka broker (KRaft, combined broker and controller) in this JVM, listening
- * on 127.0.0.1 only. Its data lives under one folder, formatted on first use and reused when the
+ * A real single-node Kafka broker (KRaft, combined broker and controller) in this JVM, listening on
+ * 127.0.0.1 only. Its data lives under one folder, formatted on first use and reused when the
  * broker starts again on the same folder, so topics and records survive a restart.
  *
  * <p>The controller quorum is given statically ({@code controller.quorum.voters}), so the

@@ -189,8 +189,7 @@ public final class ImageRecordCodec {
     if (pixelCount < 1 || pixelCount > limits.maxPixelBytes()) {
       throw new MalformedRecordException(
           pixelCount < 1 ? Reason.TRUNCATED : Reason.OVERSIZE,
-          "pixel byte count %d; it must be 1 to %d"
-              .formatted(pixelCount, limits.maxPixelBytes()));
+          "pixel byte count %d; it must be 1 to %d".formatted(pixelCount, limits.maxPixelBytes()));
     }
   }
 

@@ -20,7 +20,8 @@ public final class ImageRecordDeserializer implements Deserializer<ImageRecord> 
     try {
       return codec.decode(data);
     } catch (MalformedRecordException e) {
-      throw new SerializationException("malformed image record on " + topic + ": " + e.getMessage(), e);
+      throw new SerializationException(
+          "malformed image record on " + topic + ": " + e.getMessage(), e);
     }
   }
 }

@@ -62,7 +62,8 @@ class Cifar10ReaderTest {
     Files.copy(data.resolve("batches.meta.txt"), folder.resolve("batches.meta.txt"));
     Path archive = tmp.resolve("cifar-10-binary.tar.gz");
     Process tar =
-        new ProcessBuilder("tar", "czf", archive.toString(), "-C", tmp.toString(), "cifar-10-batches-bin")
+        new ProcessBuilder(
+                "tar", "czf", archive.toString(), "-C", tmp.toString(), "cifar-10-batches-bin")
             .inheritIO()
             .start();
     assertThat(tar.waitFor()).isZero();

@@ -30,8 +30,10 @@ class LocalKafkaBrokerTest {
       try (KafkaProducer<String, String> producer =
           new KafkaProducer<>(
               Map.of(
-                  ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
-                  ProducerConfig.ACKS_CONFIG, "all"),
+                  ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                  broker.bootstrapServers(),
+                  ProducerConfig.ACKS_CONFIG,
+                  "all"),
               new StringSerializer(),
               new StringSerializer())) {
         for (int i = 0; i < 10; i++) {

@@ -29,7 +29,8 @@ class ImageRecordCodecTest {
 
   @Test
   void rawRecordLayoutMatchesTheDocumentedBytes() throws Exception {
-    ImageRecord r = ImageRecord.rawRgb("ab", 3, 2, 2, new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
+    ImageRecord r =
+        ImageRecord.rawRgb("ab", 3, 2, 2, new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
     byte[] bytes = codec.encode(r);
     byte[] expected = {
       'M', 'X', 'I', 'M', // magic
@@ -52,7 +53,8 @@ class ImageRecordCodecTest {
   @Test
   void roundTripsUnlabelledAndGrey() throws Exception {
     ImageRecord r =
-        new ImageRecord("x/é", ImageRecord.NO_LABEL, 5, 7, 1, PixelEncoding.RAW_PLANAR, planar(5, 7, 1, 2));
+        new ImageRecord(
+            "x/é", ImageRecord.NO_LABEL, 5, 7, 1, PixelEncoding.RAW_PLANAR, planar(5, 7, 1, 2));
     assertThat(codec.decode(codec.encode(r))).isEqualTo(r);
     assertThat(codec.decode(codec.encode(r)).hasLabel()).isFalse();
   }
@@ -131,9 +133,11 @@ class ImageRecordCodecTest {
     unknown[5] = 9;
     assertReason(unknown, Reason.UNSUPPORTED_ENCODING);
     byte[] fakePng = new byte[100];
-    System.arraycopy(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'}, 0, fakePng, 0, 8);
+    System.arraycopy(
+        new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'}, 0, fakePng, 0, 8);
     assertReason(withPixels(header(32, 32, 3, 1, "a", 100), fakePng), Reason.UNDECODABLE_IMAGE);
-    assertReason(withPixels(header(32, 32, 3, 2, "a", 100), new byte[100]), Reason.UNDECODABLE_IMAGE);
+    assertReason(
+        withPixels(header(32, 32, 3, 2, "a", 100), new byte[100]), Reason.UNDECODABLE_IMAGE);
   }
 
   @Test
@@ -204,7 +208,8 @@ class ImageRecordCodecTest {
   /** Hand-built bytes, bypassing the encoder's checks, with zeroed pixels. */
   private static byte[] header(int h, int w, int c, int enc, String id, int pixelBytes, int label) {
     byte[] idBytes = id.getBytes(StandardCharsets.UTF_8);
-    ByteBuffer b = ByteBuffer.allocate(20 + idBytes.length + Math.max(0, Math.min(pixelBytes, 1 << 16)));
+    ByteBuffer b =
+        ByteBuffer.allocate(20 + idBytes.length + Math.max(0, Math.min(pixelBytes, 1 << 16)));
     b.putInt(ImageRecordCodec.MAGIC).put((byte) 1).put((byte) enc).putShort((short) label);
     b.putShort((short) h).putShort((short) w).put((byte) c).put((byte) 0);
     b.putShort((short) idBytes.length).put(idBytes).putInt(pixelBytes);

@@ -41,7 +41,8 @@ final class KafkaCommand implements Callable<Integer> {
       broker = LocalKafkaBroker.start(dataDir, port);
     } catch (java.io.IOException e) {
       throw new IllegalStateException(
-          e.getMessage() + (port != 0 ? " (is port %d already in use? try --port 0)".formatted(port) : ""),
+          e.getMessage()
+              + (port != 0 ? " (is port %d already in use? try --port 0)".formatted(port) : ""),
           e);
     }
     CountDownLatch stopped = new CountDownLatch(1);

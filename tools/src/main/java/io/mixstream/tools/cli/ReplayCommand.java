@@ -44,7 +44,8 @@ final class ReplayCommand implements Callable<Integer> {
       names = "--data",
       required = true,
       paramLabel = "PATH",
-      description = "CIFAR-10 binary folder (data_batch_*.bin, test_batch.bin) or cifar-10-binary.tar.gz.")
+      description =
+          "CIFAR-10 binary folder (data_batch_*.bin, test_batch.bin) or cifar-10-binary.tar.gz.")
   Path data;
 
   @Option(
@@ -67,7 +68,9 @@ final class ReplayCommand implements Callable<Integer> {
     boolean loop;
   }
 
-  @Option(names = "--shuffle", description = "Publish each epoch in a random order drawn from --seed.")
+  @Option(
+      names = "--shuffle",
+      description = "Publish each epoch in a random order drawn from --seed.")
   boolean shuffle;
 
   @Option(

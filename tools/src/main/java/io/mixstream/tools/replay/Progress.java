@@ -50,9 +50,7 @@ public final class Progress {
     double seconds = Math.max(1e-9, (now - start) / 1e9);
     double rate = done / seconds;
     String eta =
-        total > 0 && rate > 0 && !last
-            ? " ETA " + formatDuration((total - done) / rate)
-            : "";
+        total > 0 && rate > 0 && !last ? " ETA " + formatDuration((total - done) / rate) : "";
     String count = total > 0 ? "%,d/%,d".formatted(done, total) : "%,d".formatted(done);
     if (terminal) {
       String bar = total > 0 ? bar(done / (double) total) + " " : "";
@@ -70,7 +68,10 @@ public final class Progress {
   private static String bar(double fraction) {
     int width = 30;
     int filled = (int) Math.round(Math.max(0, Math.min(1, fraction)) * width);
-    return "[" + "#".repeat(filled) + "-".repeat(width - filled) + "] %3.0f%%".formatted(fraction * 100);
+    return "["
+        + "#".repeat(filled)
+        + "-".repeat(width - filled)
+        + "] %3.0f%%".formatted(fraction * 100);
   }
 
   static String formatDuration(double seconds) {

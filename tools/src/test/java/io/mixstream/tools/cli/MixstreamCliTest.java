@@ -43,11 +43,18 @@ class MixstreamCliTest {
   void everyCommandHasHelp() {
     for (String[] args :
         new String[][] {
-          {"--help"}, {"kafka", "--help"}, {"replay", "--help"}, {"bench", "--help"}, {"bench", "replay", "--help"}
+          {"--help"},
+          {"kafka", "--help"},
+          {"replay", "--help"},
+          {"bench", "--help"},
+          {"bench", "replay", "--help"}
         }) {
       assertThat(Mixstream.run(args)).as(String.join(" ", args)).isZero();
     }
-    assertThat(stdout()).contains("Usage: mixstream replay").contains("--loop").contains("--kafka-property");
+    assertThat(stdout())
+        .contains("Usage: mixstream replay")
+        .contains("--loop")
+        .contains("--kafka-property");
   }
 
   @Test

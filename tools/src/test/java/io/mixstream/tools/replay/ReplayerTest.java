@@ -50,14 +50,19 @@ class ReplayerTest {
   }
 
   private static Progress quiet() {
-    return new Progress(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), "images", -1, false);
+    return new Progress(
+        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+        "images",
+        -1,
+        false);
   }
 
   @Test
   void thousandImagesArriveByteIdenticalOnceEachInOrderPerPartition() throws Exception {
     ReplayPlan plan =
         new ReplayPlan("replay-1000", 1, false, true, 11, 0, 1000, 3, Duration.ofSeconds(30));
-    ReplaySummary summary = new Replayer(broker.bootstrapServers(), Map.of()).replay(train, plan, quiet());
+    ReplaySummary summary =
+        new Replayer(broker.bootstrapServers(), Map.of()).replay(train, plan, quiet());
     assertThat(summary.images()).isEqualTo(1000);
 
     List<ConsumerRecord<String, byte[]>> records = consumeAll("replay-1000", 1000);
@@ -114,7 +119,8 @@ class ReplayerTest {
   void throttledReplayKeepsToTheRate() throws Exception {
     ReplayPlan plan =
         new ReplayPlan("replay-rate", 1, false, false, 0, 200, 100, 1, Duration.ofSeconds(30));
-    ReplaySummary s = new Replayer(broker.bootstrapServers(), Map.of()).replay(train, plan, quiet());
+    ReplaySummary s =
+        new Replayer(broker.bootstrapServers(), Map.of()).replay(train, plan, quiet());
     // 100 images at 200/s cannot take less than the 99 gaps of 5 ms
     assertThat(s.elapsed()).isGreaterThanOrEqualTo(Duration.ofMillis(495));
   }
