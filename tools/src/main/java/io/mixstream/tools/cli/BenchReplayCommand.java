@@ -49,8 +49,8 @@ final class BenchReplayCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Cifar10Dataset dataset = Cifar10Reader.read(data, CifarSplit.TRAIN);
-    Path dir = Files.createTempDirectory("mixstream-bench-kafka");
-    LocalKafkaBroker broker = bootstrap == null ? LocalKafkaBroker.start(dir, 0) : null;
+    Path dir = bootstrap == null ? Files.createTempDirectory("mixstream-bench-kafka") : null;
+    LocalKafkaBroker broker = dir != null ? LocalKafkaBroker.start(dir, 0) : null;
     try {
       String servers = broker != null ? broker.bootstrapServers() : bootstrap;
       List<Double> rates = new ArrayList<>();
@@ -79,8 +79,17 @@ final class BenchReplayCommand implements Callable<Integer> {
     } finally {
       if (broker != null) {
         broker.close();
+        deleteRecursively(dir);
       }
     }
     return 0;
+  }
+
+  private static void deleteRecursively(Path dir) throws java.io.IOException {
+    try (var paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
   }
 }

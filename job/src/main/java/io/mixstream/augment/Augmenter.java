@@ -1,0 +1,87 @@
+package io.mixstream.augment;
+
+import io.mixstream.config.TrainingConfig;
+import io.mixstream.rng.Seeds;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+
+/**
+ * The training augmentation of §1.6 for a batch of 32x32 planar RGB byte images: random resized
+ * crop, horizontal flip, colour jitter (p=0.8, the four operations in a random order), random
+ * grayscale, normalisation. Every image draws from its own generator, seeded from (seed, step,
+ * view, index), so the result does not depend on how many threads run it.
+ */
+public final class Augmenter {
+  public static final int SIDE = 32;
+  public static final int IMAGE_FLOATS = 3 * SIDE * SIDE;
+
+  private final TrainingConfig config;
+
+  public Augmenter(TrainingConfig config) {
+    this.config = config;
+  }
+
+  /**
+   * One augmented view of every image, normalised, laid end to end as [B, 3, 32, 32].
+   *
+   * @param view 0 for x1 (the query view), 1 for x2 (the key view)
+   */
+  public float[] view(byte[][] images, long step, int view) {
+    float[] out = new float[images.length * IMAGE_FLOATS];
+    IntStream.range(0, images.length)
+        .parallel()
+        .forEach(
+            i -> {
+              SplittableRandom rng = new SplittableRandom(Seeds.mix(config.seed(), step, view, i));
+              float[] img = augmentOne(images[i], rng);
+              Normalization.normalizeInto(img, out, i * IMAGE_FLOATS);
+            });
+    return out;
+  }
+
+  /** One image, augmented, in [0,1] (not yet normalised). */
+  float[] augmentOne(byte[] planar, SplittableRandom rng) {
+    float[] img = new float[IMAGE_FLOATS];
+    ResizedCrop.Window win =
+        ResizedCrop.sample(SIDE, SIDE, config.cropScaleMin(), config.cropScaleMax(), rng);
+    ResizedCrop.resize(planar, 3, SIDE, SIDE, win, SIDE, img);
+    if (rng.nextDouble() < config.flipProbability()) {
+      ColorOps.flipHorizontal(img, SIDE);
+    }
+    if (rng.nextDouble() < config.jitterProbability()) {
+      jitter(img, rng);
+    }
+    if (rng.nextDouble() < config.grayscaleProbability()) {
+      ColorOps.grayscale(img);
+    }
+    return img;
+  }
+
+  private void jitter(float[] img, SplittableRandom rng) {
+    int[] order = {0, 1, 2, 3};
+    for (int i = 3; i > 0; i--) {
+      int j = rng.nextInt(i + 1);
+      int t = order[i];
+      order[i] = order[j];
+      order[j] = t;
+    }
+    float b = factor(config.brightness(), rng);
+    float c = factor(config.contrast(), rng);
+    float s = factor(config.saturation(), rng);
+    float h = (float) ((rng.nextDouble() * 2 - 1) * config.hue());
+    for (int op : order) {
+      switch (op) {
+        case 0 -> ColorOps.brightness(img, b);
+        case 1 -> ColorOps.contrast(img, c);
+        case 2 -> ColorOps.saturation(img, s);
+        default -> ColorOps.hue(img, h);
+      }
+    }
+  }
+
+  /** A jitter factor uniform in [1-strength, 1+strength] (never below 0). */
+  private static float factor(double strength, SplittableRandom rng) {
+    double lo = Math.max(0, 1 - strength);
+    return (float) (lo + (1 + strength - lo) * rng.nextDouble());
+  }
+}

@@ -1,0 +1,106 @@
+package io.mixstream.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.core.Linear;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.random.RandomGenerator;
+
+/**
+ * The CIFAR ResNet-18 of §1.1: 3x3 stride-1 stem, no max-pool, BasicBlocks [2,2,2,2] of widths w,
+ * 2w, 4w, 8w, SplitBatchNorm everywhere, global average pool, one Linear 8w→dim head. Tensor names
+ * follow torchvision's ResNet ({@code conv1}, {@code bn1}, {@code layer1.0.conv1}, ..., {@code
+ * fc}).
+ */
+public final class ResNet18Encoder {
+  private final int width;
+  private final Conv2d stem;
+  private final SplitBatchNorm stemBn;
+  private final List<BasicBlock> blocks = new ArrayList<>();
+  private final NDArray fcWeight;
+  private final NDArray fcBias;
+  private final List<NamedTensor> tensors = new ArrayList<>();
+
+  /**
+   * @param m owns the weights for the encoder's life
+   * @param width stem width (64 = standard ResNet-18)
+   * @param dim head output size
+   * @param bnSplits SplitBatchNorm groups
+   * @param rng initial weights are drawn from it, in a fixed order
+   */
+  public ResNet18Encoder(NDManager m, int width, int dim, int bnSplits, RandomGenerator rng) {
+    this.width = width;
+    stem = new Conv2d("conv1", Init.defaultUniform(m, new Shape(width, 3, 3, 3), 27, rng), 1, 1);
+    stemBn = new SplitBatchNorm("bn1", m, width, bnSplits);
+    int in = width;
+    for (int layer = 0; layer < 4; layer++) {
+      int out = width << layer;
+      int stride = layer == 0 ? 1 : 2;
+      blocks.add(
+          new BasicBlock("layer%d.0".formatted(layer + 1), m, in, out, stride, bnSplits, rng));
+      blocks.add(new BasicBlock("layer%d.1".formatted(layer + 1), m, out, out, 1, bnSplits, rng));
+      in = out;
+    }
+    fcWeight = Init.defaultUniform(m, new Shape(dim, in), in, rng);
+    fcBias = Init.defaultUniform(m, new Shape(dim), in, rng);
+    tensors.addAll(stem.tensors());
+    tensors.addAll(stemBn.tensors());
+    blocks.forEach(b -> tensors.addAll(b.tensors()));
+    tensors.add(new NamedTensor("fc.weight", fcWeight, true));
+    tensors.add(new NamedTensor("fc.bias", fcBias, true));
+  }
+
+  public int width() {
+    return width;
+  }
+
+  /** Channels of layer4's output: 8·width. */
+  public int featureChannels() {
+    return 8 * width;
+  }
+
+  public EncoderOutput forward(NDArray images, boolean training) {
+    NDArray x = Activation.relu(stemBn.forward(stem.forward(images), training));
+    for (BasicBlock b : blocks) {
+      x = b.forward(x, training);
+    }
+    NDArray pooled = x.mean(new int[] {3}).mean(new int[] {2});
+    NDArray embedding = Linear.linear(pooled, fcWeight, fcBias).singletonOrThrow();
+    return new EncoderOutput(embedding, x);
+  }
+
+  /** Every tensor, parameters and buffers, in a fixed order. */
+  public List<NamedTensor> tensors() {
+    return tensors;
+  }
+
+  /** The trainable tensors, in the order of {@link #tensors()}. */
+  public List<NamedTensor> parameters() {
+    return tensors.stream().filter(NamedTensor::trainable).toList();
+  }
+
+  public long parameterCount() {
+    return parameters().stream().mapToLong(t -> t.array().getShape().size()).sum();
+  }
+
+  /** Copies every tensor's values (parameters and buffers) from an encoder of the same shape. */
+  public void copyFrom(ResNet18Encoder other) {
+    for (int i = 0; i < tensors.size(); i++) {
+      tensors.get(i).array().set(new NDIndex(":"), other.tensors.get(i).array());
+    }
+  }
+
+  /** θ ← m·θ + (1−m)·θ_source for the parameters only; buffers keep their own values (§1.3). */
+  public void momentumUpdateFrom(ResNet18Encoder source, double m) {
+    List<NamedTensor> mine = parameters();
+    List<NamedTensor> theirs = source.parameters();
+    for (int i = 0; i < mine.size(); i++) {
+      NDArray k = mine.get(i).array();
+      k.muli(m).addi(theirs.get(i).array().mul(1 - m));
+    }
+  }
+}

@@ -1,0 +1,70 @@
+package io.mixstream.train;
+
+import static io.mixstream.augment.Augmenter.SIDE;
+
+import ai.djl.ndarray.NDArray;
+import io.mixstream.mixing.CutMixBox;
+import io.mixstream.mixing.Mixing;
+import io.mixstream.model.EncoderOutput;
+import io.mixstream.queue.QueueName;
+import io.mixstream.train.StepContext.Regions;
+
+/**
+ * Approach 2 (§7), as the released code: in-batch mixing with the reversed batch, independent boxes
+ * of one cut side for the two branches, λ from box1. Total = L(q,k) + λ·(L(q^M,k) + L(q^G,k) +
+ * L(q^L,k^L;Q_L)) + (1−λ)·(the same with the reversed queries); queues Q_o and Q_L.
+ *
+ * <p>With the flip trick (default) the reversed queries are the rows of the mixed forward in
+ * reverse order, which equals a third forward of the reversed mixture exactly under strided SplitBN
+ * with B divisible by the number of groups (§7); without it, that third forward runs.
+ */
+final class Approach2Loss implements MethodLoss {
+  @Override
+  public StepLoss compute(StepContext ctx) {
+    double lambda0 = ctx.drawLambda0();
+    int cut = CutMixBox.cutSide(lambda0, SIDE);
+    CutMixBox box1 = CutMixBox.sample(SIDE, cut, true, ctx.rng);
+    CutMixBox box2 = CutMixBox.sample(SIDE, cut, true, ctx.rng);
+    double lambda = ctx.approachLambda(box1);
+    float[] m1 = Mixing.pasteReversed(ctx.x1, ctx.batch, box1);
+    float[] m2 = Mixing.pasteReversed(ctx.x2, ctx.batch, box2);
+
+    NDArray q = StepContext.normalize(ctx.query(ctx.upload(ctx.x1)).embedding());
+    NDArray m1Images = ctx.upload(m1);
+    EncoderOutput mixedOut = ctx.query(m1Images);
+    NDArray qMixed = StepContext.normalize(mixedOut.embedding());
+    Regions qRegions = ctx.regions(mixedOut.featureMap(), box1);
+    NDArray qMixedReversed;
+    Regions qRegionsReversed;
+    if (ctx.config.approach2FlipTrick()) {
+      qMixedReversed = qMixed.flip(0);
+      qRegionsReversed = qRegions.reversed();
+    } else {
+      EncoderOutput reversedOut = ctx.query(m1Images.flip(0));
+      qMixedReversed = StepContext.normalize(reversedOut.embedding());
+      qRegionsReversed = ctx.regions(reversedOut.featureMap(), box1);
+    }
+
+    NDArray k = ctx.keyEmbedding(ctx.upload(ctx.x2));
+    NDArray keyMap = ctx.key(ctx.upload(m2), ctx.config.shuffleKeyMixture()).featureMap();
+    NDArray kLocal = ctx.keyRegions(keyMap, box2).local();
+
+    return new StepLoss()
+        .lambda(lambda)
+        .term("original", 1, ctx.infoNce(q, k, QueueName.ORIGINAL))
+        .term("mixed", lambda, ctx.infoNce(qMixed, k, QueueName.ORIGINAL))
+        .term("global_global", lambda, ctx.infoNce(qRegions.global(), k, QueueName.ORIGINAL))
+        .term("local_local", lambda, ctx.infoNce(qRegions.local(), kLocal, QueueName.LOCAL))
+        .term("mixed_reversed", 1 - lambda, ctx.infoNce(qMixedReversed, k, QueueName.ORIGINAL))
+        .term(
+            "global_global_reversed",
+            1 - lambda,
+            ctx.infoNce(qRegionsReversed.global(), k, QueueName.ORIGINAL))
+        .term(
+            "local_local_reversed",
+            1 - lambda,
+            ctx.infoNce(qRegionsReversed.local(), kLocal, QueueName.LOCAL))
+        .enqueue(QueueName.ORIGINAL, k)
+        .enqueue(QueueName.LOCAL, kLocal);
+  }
+}

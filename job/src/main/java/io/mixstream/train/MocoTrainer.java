@@ -1,0 +1,238 @@
+package io.mixstream.train;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import io.mixstream.augment.Augmenter;
+import io.mixstream.augment.Normalization;
+import io.mixstream.config.TrainingConfig;
+import io.mixstream.model.Autograd;
+import io.mixstream.model.NamedTensor;
+import io.mixstream.queue.NegativeQueue;
+import io.mixstream.queue.QueueName;
+import io.mixstream.rng.Seeds;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Trains one of the five methods, one mini-batch per {@link #step}. Owns the query and key
+ * encoders, the projection, the queues and the optimizer; {@link #exportState()} and {@link
+ * #importState(byte[])} carry all of it (and the step, from which every random draw is derived)
+ * across a restart.
+ *
+ * <p>Not thread-safe; call from one thread. That thread's autograd mode is set on every call,
+ * because PyTorch keeps it per thread.
+ */
+public final class MocoTrainer implements AutoCloseable {
+  private static final long INIT_STREAM = 1;
+  private static final long STEP_STREAM = 2;
+
+  private final TrainingConfig config;
+  private final NDManager manager;
+  private final Networks nets;
+  private final Map<QueueName, NegativeQueue> queues = new EnumMap<>(QueueName.class);
+  private final Sgd sgd;
+  private final CosineSchedule schedule;
+  private final Augmenter augmenter;
+  private final MethodLoss method;
+  private long step;
+
+  public MocoTrainer(TrainingConfig config, Device device) {
+    this.config = config.validate();
+    this.manager = NDManager.newBaseManager(device, "mixstream-trainer");
+    Autograd.setEnabled(false);
+    SplittableRandom init = new SplittableRandom(Seeds.mix(config.seed(), INIT_STREAM));
+    this.nets = new Networks(manager, config, init);
+    for (QueueName q : QueueName.values()) {
+      if (config.method().queues().contains(q)) {
+        queues.put(q, new NegativeQueue(manager, config.embeddingDim(), config.queueSize(), init));
+      }
+    }
+    this.sgd = new Sgd(manager, nets.trainable(), config.sgdMomentum(), config.weightDecay());
+    this.schedule = new CosineSchedule(config);
+    this.augmenter = new Augmenter(config);
+    this.method = MethodLoss.of(config);
+  }
+
+  public TrainingConfig config() {
+    return config;
+  }
+
+  /** Steps done so far. */
+  public long stepCount() {
+    return step;
+  }
+
+  public Device device() {
+    return manager.getDevice();
+  }
+
+  /**
+   * One training step on a mini-batch of 32x32 planar RGB images (3072 bytes each, CIFAR's layout):
+   * augment twice, momentum-update the key encoder, forward, loss, backward, SGD, enqueue.
+   */
+  public StepReport step(byte[][] images) {
+    long start = System.nanoTime();
+    Autograd.setEnabled(false);
+    try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
+      double lr = schedule.lr(step);
+      Forward f = forwardBackward(images);
+      sgd.step(lr);
+      zeroGradients();
+      Map<String, Integer> pointers = new LinkedHashMap<>();
+      f.loss.toEnqueue().forEach((name, keys) -> queues.get(name).enqueue(keys));
+      queues.forEach((name, q) -> pointers.put(name.name(), q.pointer()));
+      StepReport report =
+          new StepReport(
+              step + 1,
+              schedule.epochOf(step),
+              lr,
+              f.loss.lambda(),
+              f.loss.total().getFloat(),
+              f.loss.values(),
+              f.loss.weights(),
+              pointers,
+              f.augmentSeconds,
+              0);
+      step++;
+      return withDuration(report, (System.nanoTime() - start) / 1e9);
+    }
+  }
+
+  /**
+   * The loss and the gradient of every trainable tensor for this mini-batch, as {@link #step} would
+   * compute them, without the SGD update or the enqueue (the key encoder's momentum update and the
+   * BN running statistics do change). For checking methods against each other.
+   */
+  public Gradients lossAndGradients(byte[][] images) {
+    Autograd.setEnabled(false);
+    try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
+      Forward f = forwardBackward(images);
+      Map<String, float[]> grads = new LinkedHashMap<>();
+      for (NamedTensor p : nets.trainable()) {
+        grads.put(p.name(), p.array().getGradient().toFloatArray());
+      }
+      zeroGradients();
+      return new Gradients(f.loss.total().getFloat(), f.loss.values(), grads);
+    }
+  }
+
+  /** A loss and the gradients of the trainable tensors, by name. */
+  public record Gradients(double loss, Map<String, Double> terms, Map<String, float[]> byName) {}
+
+  private record Forward(StepLoss loss, double augmentSeconds) {}
+
+  private Forward forwardBackward(byte[][] images) {
+    if (images.length != config.batchSize()) {
+      throw new IllegalArgumentException(
+          "a step takes batch-size %d images, got %d".formatted(config.batchSize(), images.length));
+    }
+    long t0 = System.nanoTime();
+    float[] x1 = augmenter.view(images, step, 0);
+    float[] x2 = augmenter.view(images, step, 1);
+    double augmentSeconds = (System.nanoTime() - t0) / 1e9;
+    nets.key.momentumUpdateFrom(nets.query, config.keyMomentum());
+    SplittableRandom rng = new SplittableRandom(Seeds.mix(config.seed(), STEP_STREAM, step));
+    StepContext ctx = new StepContext(config, x1, x2, rng, nets, manager, queues);
+    StepLoss loss;
+    Autograd.setEnabled(true);
+    try {
+      loss = method.compute(ctx);
+    } finally {
+      Autograd.setEnabled(false);
+    }
+    NDArray total = loss.total();
+    Autograd.backward(total);
+    return new Forward(loss, augmentSeconds);
+  }
+
+  private void zeroGradients() {
+    for (NamedTensor p : nets.trainable()) {
+      Autograd.zeroGradient(p.array());
+    }
+  }
+
+  private static StepReport withDuration(StepReport r, double seconds) {
+    return new StepReport(
+        r.step(),
+        r.epoch(),
+        r.lr(),
+        r.lambda(),
+        r.loss(),
+        r.terms(),
+        r.weights(),
+        r.queuePointers(),
+        r.augmentSeconds(),
+        seconds);
+  }
+
+  /**
+   * Embeddings of the query encoder in eval mode for images with the test transform: the
+   * L2-normalised head output (the kNN feature of §2), [n, dim] row-major.
+   */
+  public float[] embed(byte[][] images) {
+    Autograd.setEnabled(false);
+    try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
+      NDArray x =
+          manager.create(
+              Normalization.testTransform(images),
+              new Shape(images.length, 3, Augmenter.SIDE, Augmenter.SIDE));
+      return StepContext.normalize(nets.query.forward(x, false).embedding()).toFloatArray();
+    }
+  }
+
+  /** The queue's pointer, or -1 when this method does not keep that queue. */
+  public int queuePointer(QueueName name) {
+    NegativeQueue q = queues.get(name);
+    return q == null ? -1 : q.pointer();
+  }
+
+  /** Every tensor of the trainer's state, by name, copied to the host. */
+  public Map<String, float[]> snapshot() {
+    Map<String, float[]> out = new LinkedHashMap<>();
+    for (NamedTensor t : stateTensors()) {
+      out.put(t.name(), t.array().toFloatArray());
+    }
+    queues.forEach((n, q) -> out.put("queue." + n.name(), q.matrix().toFloatArray()));
+    return out;
+  }
+
+  public long parameterCount() {
+    return nets.query.parameterCount();
+  }
+
+  /** Weights, BN statistics, SGD buffers, queues and pointers, and the step, as bytes. */
+  public byte[] exportState() {
+    return TrainerStateCodec.write(this.config, step, stateTensors(), queues);
+  }
+
+  /**
+   * Restores what {@link #exportState()} wrote.
+   *
+   * @throws IllegalArgumentException when the bytes are not a state of this configuration
+   */
+  public void importState(byte[] bytes) {
+    Autograd.setEnabled(false);
+    step = TrainerStateCodec.read(bytes, config, stateTensors(), queues);
+  }
+
+  private List<NamedTensor> stateTensors() {
+    List<NamedTensor> all = new ArrayList<>(nets.stateTensors());
+    all.addAll(sgd.buffers());
+    return all;
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+}

@@ -1,0 +1,57 @@
+package io.mixstream.train;
+
+import ai.djl.ndarray.NDManager;
+import io.mixstream.config.TrainingConfig;
+import io.mixstream.model.NamedTensor;
+import io.mixstream.model.RegionProjection;
+import io.mixstream.model.ResNet18Encoder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.random.RandomGenerator;
+
+/**
+ * The query encoder (trained), the key encoder (its momentum copy) and, for the approaches, the
+ * region projection (trained, shared by both sides).
+ */
+final class Networks {
+  final ResNet18Encoder query;
+  final ResNet18Encoder key;
+  final RegionProjection projection; // null unless the method uses region features
+
+  Networks(NDManager m, TrainingConfig c, RandomGenerator rng) {
+    query = new ResNet18Encoder(m, c.width(), c.embeddingDim(), c.bnSplits(), rng);
+    key = new ResNet18Encoder(m, c.width(), c.embeddingDim(), c.bnSplits(), rng);
+    key.copyFrom(query);
+    projection =
+        c.method().usesRegions()
+            ? new RegionProjection(m, query.featureChannels(), c.embeddingDim(), rng)
+            : null;
+    for (NamedTensor p : trainable()) {
+      p.array().setRequiresGradient(true);
+    }
+  }
+
+  /** What SGD updates: the query encoder's parameters, then the projection's. */
+  List<NamedTensor> trainable() {
+    List<NamedTensor> out = new ArrayList<>(query.parameters());
+    if (projection != null) {
+      out.addAll(projection.tensors());
+    }
+    return out;
+  }
+
+  /** Every tensor a checkpoint needs, with a prefix per network. */
+  List<NamedTensor> stateTensors() {
+    List<NamedTensor> out = new ArrayList<>();
+    query.tensors().forEach(t -> out.add(prefixed("query.", t)));
+    key.tensors().forEach(t -> out.add(prefixed("key.", t)));
+    if (projection != null) {
+      projection.tensors().forEach(t -> out.add(prefixed("", t)));
+    }
+    return out;
+  }
+
+  private static NamedTensor prefixed(String prefix, NamedTensor t) {
+    return new NamedTensor(prefix + t.name(), t.array(), t.trainable());
+  }
+}

@@ -1,0 +1,149 @@
+package io.mixstream.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import io.mixstream.augment.Augmenter;
+import io.mixstream.config.TrainingConfig;
+import io.mixstream.loss.InfoNce;
+import io.mixstream.loss.RegionPooling;
+import io.mixstream.mixing.CutMixBox;
+import io.mixstream.model.Autograd;
+import io.mixstream.model.EncoderOutput;
+import io.mixstream.queue.NegativeQueue;
+import io.mixstream.queue.QueueName;
+import java.util.Map;
+import java.util.random.RandomGenerator;
+
+/**
+ * What a method sees during one step: the two augmented views (host floats, for mixing), the step's
+ * generator, and the forward passes. Query forwards build the autograd graph; key forwards run with
+ * gradients off.
+ */
+final class StepContext {
+  final TrainingConfig config;
+  final int batch;
+  final float[] x1;
+  final float[] x2;
+  final RandomGenerator rng;
+  private final Networks nets;
+  private final NDManager manager;
+  private final Map<QueueName, NegativeQueue> queues;
+
+  StepContext(
+      TrainingConfig config,
+      float[] x1,
+      float[] x2,
+      RandomGenerator rng,
+      Networks nets,
+      NDManager manager,
+      Map<QueueName, NegativeQueue> queues) {
+    this.config = config;
+    this.batch = x1.length / Augmenter.IMAGE_FLOATS;
+    this.x1 = x1;
+    this.x2 = x2;
+    this.rng = rng;
+    this.nets = nets;
+    this.manager = manager;
+    this.queues = queues;
+  }
+
+  /** Host images [B,3,32,32] to the training device. */
+  NDArray upload(float[] images) {
+    return manager.create(images, new Shape(batch, 3, Augmenter.SIDE, Augmenter.SIDE));
+  }
+
+  /** λ₀ ~ Beta(1,1) = U(0,1), drawn once per step (§3). */
+  double drawLambda0() {
+    return rng.nextDouble();
+  }
+
+  /** λ for the approaches: the exact box ratio, or the configured fixed value (A5). */
+  double approachLambda(CutMixBox box) {
+    return config.hasFixedLambda() ? config.fixedLambda() : box.lambda();
+  }
+
+  EncoderOutput query(NDArray images) {
+    return nets.query.forward(images, true);
+  }
+
+  static NDArray normalize(NDArray x) {
+    return x.normalize(2, 1, 1e-12);
+  }
+
+  /**
+   * The key encoder's forward without gradients, optionally on a random permutation of the batch
+   * that is undone on the outputs (§1.3's shuffle for the single-device SplitBN).
+   */
+  EncoderOutput key(NDArray images, boolean shuffle) {
+    boolean was = Autograd.isEnabled();
+    Autograd.setEnabled(false);
+    try {
+      if (!shuffle) {
+        return nets.key.forward(images, true);
+      }
+      long[] perm = permutation();
+      long[] inverse = new long[perm.length];
+      for (int i = 0; i < perm.length; i++) {
+        inverse[(int) perm[i]] = i;
+      }
+      NDArray shuffled = images.get(new NDIndex("{}", manager.create(perm)));
+      EncoderOutput out = nets.key.forward(shuffled, true);
+      NDIndex unshuffle = new NDIndex("{}", manager.create(inverse));
+      return new EncoderOutput(out.embedding().get(unshuffle), out.featureMap().get(unshuffle));
+    } finally {
+      Autograd.setEnabled(was);
+    }
+  }
+
+  /** k = normalize(head(f_k(shuffled x))): MoCo's positive keys, no gradients. */
+  NDArray keyEmbedding(NDArray images) {
+    return normalize(key(images, true).embedding());
+  }
+
+  /** Local and global features of a layer4 map for a box (§6), normalised. */
+  Regions regions(NDArray featureMap, CutMixBox box) {
+    RegionPooling.Weights w = RegionPooling.weights(box);
+    NDArray local = nets.projection.apply(RegionPooling.pool(featureMap, w.inside()));
+    NDArray global = nets.projection.apply(RegionPooling.pool(featureMap, w.outside()));
+    return new Regions(normalize(local), normalize(global));
+  }
+
+  /** {@link #regions} for a key-side map: the shared projection under no-grad. */
+  Regions keyRegions(NDArray featureMap, CutMixBox box) {
+    boolean was = Autograd.isEnabled();
+    Autograd.setEnabled(false);
+    try {
+      return regions(featureMap, box);
+    } finally {
+      Autograd.setEnabled(was);
+    }
+  }
+
+  NDArray infoNce(NDArray q, NDArray k, QueueName queue) {
+    return InfoNce.loss(q, k, queues.get(queue).matrix(), config.temperature());
+  }
+
+  private long[] permutation() {
+    long[] p = new long[batch];
+    for (int i = 0; i < batch; i++) {
+      p[i] = i;
+    }
+    for (int i = batch - 1; i > 0; i--) {
+      int j = rng.nextInt(i + 1);
+      long t = p[i];
+      p[i] = p[j];
+      p[j] = t;
+    }
+    return p;
+  }
+
+  /** Region features: local (inside the box) and global (outside it). */
+  record Regions(NDArray local, NDArray global) {
+    /** The same features with the batch order reversed (the flip trick of §7). */
+    Regions reversed() {
+      return new Regions(local.flip(0), global.flip(0));
+    }
+  }
+}

@@ -1,0 +1,106 @@
+package io.mixstream.augment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.mixstream.config.TrainingConfig;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class AugmenterTest {
+  private static byte[][] images(int n) {
+    SplittableRandom r = new SplittableRandom(2);
+    byte[][] out = new byte[n][3072];
+    for (byte[] img : out) {
+      for (int i = 0; i < img.length; i++) {
+        img[i] = (byte) r.nextInt(256);
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void sameSeedAndStepGiveTheSameViewsAndOthersDiffer() {
+    Augmenter a = new Augmenter(TrainingConfig.defaults());
+    byte[][] imgs = images(16);
+    float[] v = a.view(imgs, 3, 0);
+    assertThat(a.view(imgs, 3, 0)).containsExactly(v);
+    assertThat(a.view(imgs, 3, 1)).isNotEqualTo(v);
+    assertThat(a.view(imgs, 4, 0)).isNotEqualTo(v);
+    float lo = (0 - 0.4914f) / 0.2023f - 1e-4f;
+    float hi = (1 - 0.4465f) / 0.2010f + 1e-4f;
+    for (float f : v) {
+      assertThat(f).isBetween(lo, hi);
+    }
+  }
+
+  @Test
+  void fullWindowResizeIsTheIdentity() {
+    byte[] img = images(1)[0];
+    float[] out = new float[3072];
+    ResizedCrop.resize(img, 3, 32, 32, new ResizedCrop.Window(0, 0, 32, 32), 32, out);
+    for (int i = 0; i < 3072; i++) {
+      assertThat(out[i]).isEqualTo((img[i] & 0xFF) / 255f);
+    }
+  }
+
+  @Test
+  void halfWindowUpsamplesBilinearly() {
+    byte[] img = new byte[3 * 4];
+    for (int i = 0; i < 4; i++) {
+      img[i] = (byte) (i * 50); // row 0: 0 50, row 1: 100 150 in a 2x2 R plane
+    }
+    float[] out = new float[3 * 16];
+    ResizedCrop.resize(img, 3, 2, 2, new ResizedCrop.Window(0, 0, 2, 2), 4, out);
+    // output (1,1): source (0.25, 0.25) → 0·(.75·.75) + 50·(.75·.25) + 100·(.25·.75) +
+    // 150·(.25·.25)
+    assertThat(out[5] * 255).isCloseTo(50 * 0.1875f + 100 * 0.1875f + 150 * 0.0625f, within(1e-3f));
+    assertThat(out[0] * 255).isCloseTo(0, within(1e-3f)); // clamps to the corner
+  }
+
+  @Test
+  void cropWindowsStayInsideAndFollowTheScaleRange() {
+    SplittableRandom r = new SplittableRandom(7);
+    for (int i = 0; i < 1000; i++) {
+      ResizedCrop.Window w = ResizedCrop.sample(32, 32, 0.08, 1.0, r);
+      assertThat(w.top()).isBetween(0, 32 - w.height());
+      assertThat(w.left()).isBetween(0, 32 - w.width());
+      assertThat(w.height() * w.width()).isBetween(1, 1024);
+    }
+    // impossible scales force the centre-crop fallback
+    ResizedCrop.Window fallback = ResizedCrop.sample(32, 32, 5.0, 6.0, r);
+    assertThat(fallback).isEqualTo(new ResizedCrop.Window(0, 0, 32, 32));
+  }
+
+  @Test
+  void colourOperationsMatchTheirFormulas() {
+    float[] px = {0.2f, 0.6f, 0.9f}; // one pixel, planar R G B
+    float[] b = px.clone();
+    ColorOps.brightness(b, 1.5f);
+    assertThat(b).containsExactly(0.3f, 0.90000004f, 1f);
+    float[] s = px.clone();
+    ColorOps.saturation(s, 0f);
+    float luma = 0.299f * 0.2f + 0.587f * 0.6f + 0.114f * 0.9f;
+    assertThat(s[0]).isCloseTo(luma, within(1e-6f));
+    assertThat(s[2]).isCloseTo(luma, within(1e-6f));
+    float[] g = px.clone();
+    ColorOps.grayscale(g);
+    assertThat(g).containsExactly(luma, luma, luma);
+    float[] c = px.clone();
+    ColorOps.contrast(c, 1f);
+    assertThat(c[1]).isCloseTo(0.6f, within(1e-6f));
+    float[] h = px.clone();
+    ColorOps.hue(h, 0f);
+    assertThat(h[0]).isCloseTo(0.2f, within(1e-6f));
+    assertThat(h[1]).isCloseTo(0.6f, within(1e-6f));
+    assertThat(h[2]).isCloseTo(0.9f, within(1e-6f));
+    float[] red = {1f, 0f, 0f};
+    ColorOps.hue(red, 1f / 3);
+    assertThat(red[0]).isCloseTo(0f, within(1e-5f));
+    assertThat(red[1]).isCloseTo(1f, within(1e-5f));
+    assertThat(red[2]).isCloseTo(0f, within(1e-5f));
+    float[] flip = {1, 2, 3, 4};
+    ColorOps.flipHorizontal(flip, 2);
+    assertThat(flip).containsExactly(2, 1, 4, 3);
+  }
+}
