@@ -22,7 +22,7 @@ public final class InfoNce {
   public static NDArray loss(NDArray q, NDArray k, NDArray queue, double temperature) {
     NDArray positive = q.mul(k).sum(new int[] {1}, true);
     NDArray negative = q.matMul(queue);
-    NDArray logits = positive.concat(negative, 1).div(temperature);
+    NDArray logits = positive.concat(negative, 1).div((float) temperature);
     return logits.logSoftmax(1).get(POSITIVE_COLUMN).mean().neg();
   }
 }

@@ -100,7 +100,7 @@ public final class ResNet18Encoder {
     List<NamedTensor> theirs = source.parameters();
     for (int i = 0; i < mine.size(); i++) {
       NDArray k = mine.get(i).array();
-      k.muli(m).addi(theirs.get(i).array().mul(1 - m));
+      k.muli((float) m).addi(theirs.get(i).array().mul((float) (1 - m)));
     }
   }
 }

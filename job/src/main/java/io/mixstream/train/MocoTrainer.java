@@ -45,7 +45,7 @@ public final class MocoTrainer implements AutoCloseable {
 
   public MocoTrainer(TrainingConfig config, Device device) {
     this.config = config.validate();
-    this.manager = NDManager.newBaseManager(device, "mixstream-trainer");
+    this.manager = NDManager.newBaseManager(device);
     Autograd.setEnabled(false);
     SplittableRandom init = new SplittableRandom(Seeds.mix(config.seed(), INIT_STREAM));
     this.nets = new Networks(manager, config, init);

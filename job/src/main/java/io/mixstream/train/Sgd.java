@@ -30,9 +30,9 @@ public final class Sgd {
   public void step(double lr) {
     for (int i = 0; i < parameters.size(); i++) {
       NDArray theta = parameters.get(i).array();
-      NDArray d = theta.getGradient().add(theta.mul(weightDecay));
-      buffers.get(i).muli(momentum).addi(d);
-      theta.subi(buffers.get(i).mul(lr));
+      NDArray d = theta.getGradient().add(theta.mul((float) weightDecay));
+      buffers.get(i).muli((float) momentum).addi(d);
+      theta.subi(buffers.get(i).mul((float) lr));
     }
   }
 

@@ -21,7 +21,8 @@ final class StepLoss {
   StepLoss term(String name, double weight, NDArray value) {
     terms.put(name, value);
     weights.put(name, weight);
-    NDArray weighted = weight == 1.0 ? value : value.mul(weight);
+    // a float weight: a double 0-d operand would promote the 0-d float loss to float64
+    NDArray weighted = weight == 1.0 ? value : value.mul((float) weight);
     total = total == null ? weighted : total.add(weighted);
     return this;
   }
