@@ -2,6 +2,7 @@ package io.mixstream.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
@@ -63,13 +64,29 @@ public final class ResNet18Encoder {
     return 8 * width;
   }
 
+  /**
+   * The forward pass. Each block's intermediate arrays are released as soon as the block returns
+   * (autograd keeps what backward needs), so that, as in PyTorch, a no-grad forward holds one
+   * block's activations at a time and a backward frees them as it goes; the two outputs join the
+   * caller's {@link NDScope}, if any.
+   */
   public EncoderOutput forward(NDArray images, boolean training) {
-    NDArray x = Activation.relu(stemBn.forward(stem.forward(images), training));
-    for (BasicBlock b : blocks) {
-      x = b.forward(x, training);
+    NDArray x;
+    NDArray embedding;
+    try (NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
+      x = Activation.relu(stemBn.forward(stem.forward(images), training));
+      for (BasicBlock b : blocks) {
+        NDArray in = x;
+        x = Scopes.keepOnly(() -> b.forward(in, training));
+        in.close(); // a no-grad pass needs it no more; autograd keeps its own reference
+      }
+      NDArray pooled = x.mean(new int[] {3}).mean(new int[] {2});
+      embedding = Linear.linear(pooled, fcWeight, fcBias).singletonOrThrow();
+      NDScope.unregister(x, embedding);
     }
-    NDArray pooled = x.mean(new int[] {3}).mean(new int[] {2});
-    NDArray embedding = Linear.linear(pooled, fcWeight, fcBias).singletonOrThrow();
+    NDScope.register(x);
+    NDScope.register(embedding);
     return new EncoderOutput(embedding, x);
   }
 

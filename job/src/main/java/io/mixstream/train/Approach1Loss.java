@@ -25,14 +25,14 @@ final class Approach1Loss implements MethodLoss {
     float[] m1 = Mixing.pasteAligned(ctx.x1, ctx.x2, ctx.batch, box1);
     float[] m2 = Mixing.pasteAligned(ctx.x2, ctx.x1, ctx.batch, box2);
 
+    NDArray k = ctx.keyEmbedding(ctx.upload(ctx.x2));
+    NDArray keyMap = ctx.key(ctx.upload(m2), ctx.config.shuffleKeyMixture()).featureMap();
+    Regions kRegions = ctx.keyRegions(keyMap, box2);
+
     NDArray q = StepContext.normalize(ctx.query(ctx.upload(ctx.x1)).embedding());
     EncoderOutput mixedOut = ctx.query(ctx.upload(m1));
     NDArray qMixed = StepContext.normalize(mixedOut.embedding());
     Regions qRegions = ctx.regions(mixedOut.featureMap(), box1);
-
-    NDArray k = ctx.keyEmbedding(ctx.upload(ctx.x2));
-    NDArray keyMap = ctx.key(ctx.upload(m2), ctx.config.shuffleKeyMixture()).featureMap();
-    Regions kRegions = ctx.keyRegions(keyMap, box2);
 
     return new StepLoss()
         .lambda(lambda)

@@ -29,6 +29,10 @@ final class Approach2Loss implements MethodLoss {
     float[] m1 = Mixing.pasteReversed(ctx.x1, ctx.batch, box1);
     float[] m2 = Mixing.pasteReversed(ctx.x2, ctx.batch, box2);
 
+    NDArray k = ctx.keyEmbedding(ctx.upload(ctx.x2));
+    NDArray keyMap = ctx.key(ctx.upload(m2), ctx.config.shuffleKeyMixture()).featureMap();
+    NDArray kLocal = ctx.keyRegions(keyMap, box2).local();
+
     NDArray q = StepContext.normalize(ctx.query(ctx.upload(ctx.x1)).embedding());
     NDArray m1Images = ctx.upload(m1);
     EncoderOutput mixedOut = ctx.query(m1Images);
@@ -44,10 +48,6 @@ final class Approach2Loss implements MethodLoss {
       qMixedReversed = StepContext.normalize(reversedOut.embedding());
       qRegionsReversed = ctx.regions(reversedOut.featureMap(), box1);
     }
-
-    NDArray k = ctx.keyEmbedding(ctx.upload(ctx.x2));
-    NDArray keyMap = ctx.key(ctx.upload(m2), ctx.config.shuffleKeyMixture()).featureMap();
-    NDArray kLocal = ctx.keyRegions(keyMap, box2).local();
 
     return new StepLoss()
         .lambda(lambda)

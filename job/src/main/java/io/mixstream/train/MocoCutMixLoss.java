@@ -23,9 +23,9 @@ final class MocoCutMixLoss implements MethodLoss {
         ctx.config.cutmixSource() == CutMixSource.OTHER_VIEW
             ? Mixing.pasteAligned(ctx.x1, ctx.x2, ctx.batch, box)
             : Mixing.pasteReversed(ctx.x1, ctx.batch, box);
+    NDArray k = ctx.keyEmbedding(ctx.upload(ctx.x2));
     NDArray q = StepContext.normalize(ctx.query(ctx.upload(ctx.x1)).embedding());
     NDArray qMixed = StepContext.normalize(ctx.query(ctx.upload(mixed)).embedding());
-    NDArray k = ctx.keyEmbedding(ctx.upload(ctx.x2));
     StepLoss loss =
         new StepLoss()
             .lambda(lambda)

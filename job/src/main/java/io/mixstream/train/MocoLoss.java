@@ -7,8 +7,8 @@ import io.mixstream.queue.QueueName;
 final class MocoLoss implements MethodLoss {
   @Override
   public StepLoss compute(StepContext ctx) {
-    NDArray q = StepContext.normalize(ctx.query(ctx.upload(ctx.x1)).embedding());
     NDArray k = ctx.keyEmbedding(ctx.upload(ctx.x2));
+    NDArray q = StepContext.normalize(ctx.query(ctx.upload(ctx.x1)).embedding());
     return new StepLoss()
         .term("original", 1, ctx.infoNce(q, k, QueueName.ORIGINAL))
         .enqueue(QueueName.ORIGINAL, k);

@@ -27,9 +27,9 @@ final class UnMixLoss implements MethodLoss {
       mixed = Mixing.pasteReversed(ctx.x1, ctx.batch, box);
       lambda = box.lambda();
     }
+    NDArray k = ctx.keyEmbedding(ctx.upload(ctx.x2));
     NDArray q = StepContext.normalize(ctx.query(ctx.upload(ctx.x1)).embedding());
     NDArray qMixed = StepContext.normalize(ctx.query(ctx.upload(mixed)).embedding());
-    NDArray k = ctx.keyEmbedding(ctx.upload(ctx.x2));
     return new StepLoss()
         .lambda(lambda)
         .term("original", 1, ctx.infoNce(q, k, QueueName.ORIGINAL))

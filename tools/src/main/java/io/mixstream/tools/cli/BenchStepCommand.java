@@ -1,0 +1,160 @@
+package io.mixstream.tools.cli;
+
+import ai.djl.Device;
+import io.mixstream.config.Method;
+import io.mixstream.config.TrainingConfig;
+import io.mixstream.train.DeviceChoice;
+import io.mixstream.train.MocoTrainer;
+import io.mixstream.train.StepReport;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** `mixstream bench step`: the trainer's step time, comparable to ../shared/bench/torch_step.py. */
+@Command(
+    name = "step",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Times full training steps (augment, forward, backward, SGD, enqueue) of one method on",
+      "random images, and prints one JSON line per batch size like torch_step.py does."
+    })
+final class BenchStepCommand implements Callable<Integer> {
+  @Option(
+      names = "--method",
+      defaultValue = "moco",
+      description = "Method (default: ${DEFAULT-VALUE}).")
+  String method;
+
+  @Option(
+      names = "--width",
+      defaultValue = "64",
+      description = "Stem width (default: ${DEFAULT-VALUE}).")
+  int width;
+
+  @Option(
+      names = "--batch",
+      split = ",",
+      defaultValue = "64",
+      description = "Batch size(s), comma-separated (default: ${DEFAULT-VALUE}).")
+  List<Integer> batches;
+
+  @Option(
+      names = "--queue",
+      defaultValue = "4096",
+      description = "Queue size K (default: ${DEFAULT-VALUE}).")
+  int queue;
+
+  @Option(
+      names = "--warmup",
+      defaultValue = "2",
+      description = "Untimed steps (default: ${DEFAULT-VALUE}).")
+  int warmup;
+
+  @Option(
+      names = "--steps",
+      defaultValue = "5",
+      description = "Timed steps (default: ${DEFAULT-VALUE}).")
+  int steps;
+
+  @Option(
+      names = "--memory-steps",
+      defaultValue = "0",
+      description = "After timing, run this many more steps and report resident-memory growth.")
+  int memorySteps;
+
+  @Option(
+      names = "--device",
+      defaultValue = "auto",
+      description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
+  String device;
+
+  @Option(
+      names = "--literal-third-pass",
+      description = "approach2: run the third query forward instead of the flip trick.")
+  boolean literalThirdPass;
+
+  @Override
+  public Integer call() throws IOException {
+    Device dev = DeviceChoice.resolve(device);
+    for (int batch : batches) {
+      TrainingConfig.Builder b = TrainingConfig.defaults().toBuilder();
+      b.method = Method.parse(method);
+      b.width = width;
+      b.batchSize = batch;
+      b.queueSize = queue;
+      b.approach2FlipTrick = !literalThirdPass;
+      TrainingConfig config = b.build().validate();
+      byte[][] images = new byte[batch][3072];
+      SplittableRandom r = new SplittableRandom(1);
+      for (byte[] img : images) {
+        for (int i = 0; i < img.length; i++) {
+          img[i] = (byte) r.nextInt(256);
+        }
+      }
+      try (MocoTrainer trainer = new MocoTrainer(config, dev)) {
+        List<Double> times = new ArrayList<>();
+        List<Double> augment = new ArrayList<>();
+        StepReport last = null;
+        for (int i = 0; i < warmup + steps; i++) {
+          last = trainer.step(images);
+          if (i >= warmup) {
+            times.add(last.stepSeconds());
+            augment.add(last.augmentSeconds() / last.stepSeconds());
+          }
+        }
+        List<Double> sorted = new ArrayList<>(times);
+        Collections.sort(sorted);
+        Collections.sort(augment);
+        double median = sorted.get(sorted.size() / 2);
+        String memory = "";
+        if (memorySteps > 0) {
+          long before = residentKb();
+          for (int i = 0; i < memorySteps; i++) {
+            trainer.step(images);
+          }
+          long after = residentKb();
+          memory =
+              ", \"rss_mb_before\": %.1f, \"rss_growth_mb\": %.1f, \"memory_steps\": %d"
+                  .formatted(before / 1024.0, (after - before) / 1024.0, memorySteps);
+        }
+        System.out.printf(
+            "{\"java\": \"djl-pytorch\", \"device\": \"%s\", \"method\": \"%s%s\", \"width\": %d,"
+                + " \"batch\": %d, \"queue\": %d, \"steps\": %d, \"step_s_median\": %.4f,"
+                + " \"step_s_min\": %.4f, \"step_s_max\": %.4f, \"img_per_s\": %.2f,"
+                + " \"augment_fraction_median\": %.4f, \"last_loss\": %.4f%s}%n",
+            dev,
+            config.method(),
+            literalThirdPass ? " (literal third pass)" : "",
+            width,
+            batch,
+            queue,
+            steps,
+            median,
+            sorted.get(0),
+            sorted.get(sorted.size() - 1),
+            batch / median,
+            augment.get(augment.size() / 2),
+            last.loss(),
+            memory);
+      }
+    }
+    return 0;
+  }
+
+  /** VmRSS of this process in KiB, from /proc (Linux). */
+  private static long residentKb() throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+      if (line.startsWith("VmRSS:")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", ""));
+      }
+    }
+    return -1;
+  }
+}
