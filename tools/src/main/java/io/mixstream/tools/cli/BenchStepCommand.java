@@ -116,13 +116,22 @@ final class BenchStepCommand implements Callable<Integer> {
         String memory = "";
         if (memorySteps > 0) {
           long before = residentKb();
-          for (int i = 0; i < memorySteps; i++) {
+          List<String> samples = new ArrayList<>();
+          for (int i = 1; i <= memorySteps; i++) {
             trainer.step(images);
+            if (i % Math.max(1, memorySteps / 4) == 0) {
+              samples.add("%.1f".formatted((residentKb() - before) / 1024.0));
+            }
           }
           long after = residentKb();
           memory =
-              ", \"rss_mb_before\": %.1f, \"rss_growth_mb\": %.1f, \"memory_steps\": %d"
-                  .formatted(before / 1024.0, (after - before) / 1024.0, memorySteps);
+              (", \"rss_mb_before\": %.1f, \"rss_growth_mb\": %.1f, \"memory_steps\": %d,"
+                      + " \"rss_growth_mb_by_quarter\": [%s]")
+                  .formatted(
+                      before / 1024.0,
+                      (after - before) / 1024.0,
+                      memorySteps,
+                      String.join(", ", samples));
         }
         System.out.printf(
             "{\"java\": \"djl-pytorch\", \"device\": \"%s\", \"method\": \"%s%s\", \"width\": %d,"
