@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
       KafkaCommand.class,
       ReplayCommand.class,
       BenchCommand.class,
+      io.mixstream.tools.demo.DemoCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Mixstream implements Runnable {

@@ -19,6 +19,7 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -107,10 +108,17 @@ public final class Replayer {
       admin.describeCluster().clusterId().get(timeoutMs, TimeUnit.MILLISECONDS);
       Set<String> topics = admin.listTopics().names().get(timeoutMs, TimeUnit.MILLISECONDS);
       if (!topics.contains(plan.topic())) {
-        admin
-            .createTopics(List.of(new NewTopic(plan.topic(), plan.partitions(), (short) -1)))
-            .all()
-            .get(timeoutMs, TimeUnit.MILLISECONDS);
+        try {
+          admin
+              .createTopics(List.of(new NewTopic(plan.topic(), plan.partitions(), (short) -1)))
+              .all()
+              .get(timeoutMs, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+          // created meanwhile by someone else (the listing can lag a creation): use it
+          if (!(e.getCause() instanceof TopicExistsException)) {
+            throw e;
+          }
+        }
       } else {
         TopicDescription d =
             admin
