@@ -1,7 +1,5 @@
 package io.mixstream.train;
 
-import static io.mixstream.augment.Augmenter.SIDE;
-
 import ai.djl.ndarray.NDArray;
 import io.mixstream.mixing.CutMixBox;
 import io.mixstream.mixing.Mixing;
@@ -17,10 +15,9 @@ import io.mixstream.train.StepContext.Regions;
 final class Approach1Loss implements MethodLoss {
   @Override
   public StepLoss compute(StepContext ctx) {
-    double lambda0 = ctx.drawLambda0();
-    int cut = CutMixBox.cutSide(lambda0, SIDE);
-    CutMixBox box1 = CutMixBox.sample(SIDE, cut, true, ctx.rng);
-    CutMixBox box2 = CutMixBox.sample(SIDE, cut, true, ctx.rng);
+    StepContext.BoxPair boxes = ctx.drawBoxPair();
+    CutMixBox box1 = boxes.query();
+    CutMixBox box2 = boxes.key();
     double lambda = ctx.approachLambda(box1);
     float[] m1 = Mixing.pasteAligned(ctx.x1, ctx.x2, ctx.batch, box1);
     float[] m2 = Mixing.pasteAligned(ctx.x2, ctx.x1, ctx.batch, box2);

@@ -59,6 +59,20 @@ final class StepContext {
     return rng.nextDouble();
   }
 
+  /**
+   * The approaches' two boxes: one λ₀ per step, one cut side, independent centres for the query
+   * branch (box1) and the key branch (box2), never empty (mix-ssl's rule).
+   */
+  BoxPair drawBoxPair() {
+    int cut = CutMixBox.cutSide(drawLambda0(), Augmenter.SIDE);
+    CutMixBox box1 = CutMixBox.sample(Augmenter.SIDE, cut, true, rng);
+    CutMixBox box2 = CutMixBox.sample(Augmenter.SIDE, cut, true, rng);
+    return new BoxPair(box1, box2);
+  }
+
+  /** The query branch's box and the key branch's box of one step. */
+  record BoxPair(CutMixBox query, CutMixBox key) {}
+
   /** λ for the approaches: the exact box ratio, or the configured fixed value (A5). */
   double approachLambda(CutMixBox box) {
     return config.hasFixedLambda() ? config.fixedLambda() : box.lambda();

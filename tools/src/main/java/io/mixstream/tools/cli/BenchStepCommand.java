@@ -3,7 +3,6 @@ package io.mixstream.tools.cli;
 import ai.djl.Device;
 import io.mixstream.config.Method;
 import io.mixstream.config.TrainingConfig;
-import io.mixstream.train.DeviceChoice;
 import io.mixstream.train.MocoTrainer;
 import io.mixstream.train.StepReport;
 import java.io.IOException;
@@ -15,6 +14,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** `mixstream bench step`: the trainer's step time, comparable to ../shared/bench/torch_step.py. */
@@ -69,11 +69,7 @@ final class BenchStepCommand implements Callable<Integer> {
       description = "After timing, run this many more steps and report resident-memory growth.")
   int memorySteps;
 
-  @Option(
-      names = "--device",
-      defaultValue = "auto",
-      description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
-  String device;
+  @Mixin DeviceOption device;
 
   @Option(
       names = "--literal-third-pass",
@@ -82,7 +78,7 @@ final class BenchStepCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    Device dev = DeviceChoice.resolve(device);
+    Device dev = device.resolve();
     for (int batch : batches) {
       TrainingConfig.Builder b = TrainingConfig.defaults().toBuilder();
       b.method = Method.parse(method);

@@ -7,10 +7,10 @@ import io.mixstream.cifar.CifarSplit;
 import io.mixstream.config.Method;
 import io.mixstream.config.TrainingConfig;
 import io.mixstream.kafka.LocalKafkaBroker;
+import io.mixstream.tools.cli.DeviceOption;
 import io.mixstream.tools.replay.Progress;
 import io.mixstream.tools.replay.ReplayPlan;
 import io.mixstream.tools.replay.Replayer;
-import io.mixstream.train.DeviceChoice;
 import io.mixstream.train.MocoTrainer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,6 +22,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** `mixstream demo`: the whole loop on one machine, from CIFAR-10 files to training steps. */
@@ -71,11 +72,7 @@ public final class DemoCommand implements Callable<Integer> {
       description = "Stop after this many steps; 0 = until Ctrl-C (default: ${DEFAULT-VALUE}).")
   long steps;
 
-  @Option(
-      names = "--device",
-      defaultValue = "auto",
-      description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
-  String device;
+  @Mixin DeviceOption device;
 
   @Option(
       names = "--replay-rate",
@@ -87,7 +84,7 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Device dev = DeviceChoice.resolve(device);
+    Device dev = device.resolve();
     TrainingConfig.Builder b = TrainingConfig.defaults().toBuilder();
     b.method = Method.parse(method);
     b.width = width > 0 ? width : (dev.isGpu() ? 64 : 16);

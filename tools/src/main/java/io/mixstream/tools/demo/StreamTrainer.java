@@ -1,5 +1,6 @@
 package io.mixstream.tools.demo;
 
+import io.mixstream.records.EncodedImages;
 import io.mixstream.records.ImageRecord;
 import io.mixstream.records.ImageRecordCodec;
 import io.mixstream.records.MalformedRecordException;
@@ -67,7 +68,7 @@ final class StreamTrainer {
                   MalformedRecordException.Reason.SHAPE_MISMATCH,
                   "the demo trains on 32x32 RGB images, got " + image);
             }
-            pending.add(io.mixstream.records.EncodedImages.planar(image).planar());
+            pending.add(EncodedImages.planar(image).planar());
           } catch (MalformedRecordException e) {
             rejected++;
             out.printf("skipped record %s at offset %d: %s%n", r.key(), r.offset(), e.getMessage());
