@@ -1,5 +1,7 @@
 package io.mixstream.records;
 
+import java.io.Serializable;
+
 /**
  * What a consumer accepts.
  *
@@ -7,7 +9,7 @@ package io.mixstream.records;
  * @param maxSide largest accepted height or width
  * @param maxPixelBytes largest accepted pixel payload
  */
-public record RecordLimits(int classes, int maxSide, int maxPixelBytes) {
+public record RecordLimits(int classes, int maxSide, int maxPixelBytes) implements Serializable {
   /** CIFAR-10's ten classes; images up to 4096 pixels a side and 16 MiB of pixels. */
   public static final RecordLimits DEFAULT = new RecordLimits(10, 4096, 16 << 20);
 

@@ -1,5 +1,6 @@
 package io.mixstream.config;
 
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -70,7 +71,8 @@ public record TrainingConfig(
     boolean approach2FlipTrick,
     double fixedLambda,
     boolean shuffleKeyMixture,
-    long seed) {
+    long seed)
+    implements Serializable {
 
   /** ALGORITHM.md's values (MoCo demo recipe, batch 512, K 4096, 200 epochs). */
   public static TrainingConfig defaults() {

@@ -64,6 +64,33 @@ public final class NegativeQueue {
     pointer = (pointer + batch) % size;
   }
 
+  /** Columns [start, start+count) as [dim, count] row-major floats. */
+  public float[] columns(int start, int count) {
+    return matrix.get(new NDIndex(":, {}:{}", start, start + count)).toFloatArray();
+  }
+
+  /** Overwrites columns [start, start+count) with [dim, count] row-major floats. */
+  public void setColumns(int start, float[] values) {
+    long dim = matrix.getShape().get(0);
+    int count = (int) (values.length / dim);
+    if (count * dim != values.length || start < 0 || start + count > size) {
+      throw new IllegalArgumentException(
+          "%d values are not whole columns at %d of a [%d, %d] queue"
+              .formatted(values.length, start, dim, size));
+    }
+    try (NDArray v = matrix.getManager().create(values, new Shape(dim, count))) {
+      matrix.set(new NDIndex(":, {}:{}", start, start + count), v);
+    }
+  }
+
+  /** Moves the pointer (restoring a checkpoint whose contents are restored column by column). */
+  public void setPointer(int pointer) {
+    if (pointer < 0 || pointer >= size) {
+      throw new IllegalArgumentException("queue pointer " + pointer + " outside [0, " + size + ")");
+    }
+    this.pointer = pointer;
+  }
+
   /** Overwrites the contents and pointer (restoring a checkpoint). */
   public void restore(float[] values, int pointer) {
     if (values.length != matrix.getShape().size() || pointer < 0 || pointer >= size) {

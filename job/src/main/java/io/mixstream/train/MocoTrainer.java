@@ -212,7 +212,35 @@ public final class MocoTrainer implements AutoCloseable {
 
   /** Weights, BN statistics, SGD buffers, queues and pointers, and the step, as bytes. */
   public byte[] exportState() {
-    return TrainerStateCodec.write(this.config, step, stateTensors(), queues);
+    return TrainerStateCodec.write(this.config, step, stateTensors(), queues, true);
+  }
+
+  /**
+   * {@link #exportState()} without the queues' contents (their pointers stay), for a caller that
+   * keeps the queues itself through {@link #queueColumns} and {@link #restoreQueueColumns}.
+   * Importing it leaves the queues' contents as they are.
+   */
+  public byte[] exportStateWithoutQueueContents() {
+    return TrainerStateCodec.write(this.config, step, stateTensors(), queues, false);
+  }
+
+  /** Columns [start, start+count) of a queue, [dim, count] row-major. */
+  public float[] queueColumns(QueueName name, int start, int count) {
+    return queue(name).columns(start, count);
+  }
+
+  /** Overwrites columns of a queue with what {@link #queueColumns} returned. */
+  public void restoreQueueColumns(QueueName name, int start, float[] columns) {
+    Autograd.setEnabled(false);
+    queue(name).setColumns(start, columns);
+  }
+
+  private NegativeQueue queue(QueueName name) {
+    NegativeQueue q = queues.get(name);
+    if (q == null) {
+      throw new IllegalArgumentException(config.method() + " keeps no " + name + " queue");
+    }
+    return q;
   }
 
   /**

@@ -17,8 +17,8 @@ import java.util.Map;
 /**
  * The trainer's state as bytes: "MXTS", version 1, the shape-defining config (method, width, dim,
  * batch, K, splits, seed), the step, every named tensor (name, element count, big-endian floats)
- * and every queue (name, pointer, floats). All randomness is derived from (seed, step), so these
- * two are the generators' whole state.
+ * and every queue (name, pointer, and its floats unless the caller keeps the queues elsewhere). All
+ * randomness is derived from (seed, step), so these two are the generators' whole state.
  */
 final class TrainerStateCodec {
   private static final int MAGIC = 0x4D585453; // "MXTS"
@@ -30,7 +30,8 @@ final class TrainerStateCodec {
       TrainingConfig c,
       long step,
       List<NamedTensor> tensors,
-      Map<QueueName, NegativeQueue> queues) {
+      Map<QueueName, NegativeQueue> queues,
+      boolean queueContents) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (DataOutputStream out = new DataOutputStream(bytes)) {
       out.writeInt(MAGIC);
@@ -46,7 +47,10 @@ final class TrainerStateCodec {
       for (var e : queues.entrySet()) {
         out.writeUTF(e.getKey().name());
         out.writeInt(e.getValue().pointer());
-        writeFloats(out, e.getValue().matrix().toFloatArray());
+        out.writeBoolean(queueContents);
+        if (queueContents) {
+          writeFloats(out, e.getValue().matrix().toFloatArray());
+        }
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -95,13 +99,17 @@ final class TrainerStateCodec {
       for (int i = 0; i < nq; i++) {
         QueueName name = QueueName.valueOf(in.readUTF());
         int pointer = in.readInt();
-        float[] v = readFloats(in);
+        float[] v = in.readBoolean() ? readFloats(in) : null;
         NegativeQueue q = queues.get(name);
         if (q == null) {
           throw new IllegalArgumentException(
               "state has queue " + name + ", unused by " + c.method());
         }
-        q.restore(v, pointer);
+        if (v != null) {
+          q.restore(v, pointer);
+        } else {
+          q.setPointer(pointer); // the caller restores the contents column by column
+        }
       }
       return step;
     } catch (IOException e) {

@@ -1,0 +1,92 @@
+package io.mixstream.job;
+
+import io.mixstream.operators.DeadLetter;
+import io.mixstream.operators.DeadLetterSerializer;
+import io.mixstream.operators.DecodeImages;
+import io.mixstream.operators.OnlineTrainer;
+import io.mixstream.operators.RawRecord;
+import io.mixstream.operators.RawRecordDeserializer;
+import io.mixstream.operators.StepResult;
+import io.mixstream.operators.TrainingImage;
+import io.mixstream.records.RecordLimits;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * The pipeline of ARCHITECTURE.md: Kafka source → decode and validate (bad records to the
+ * dead-letter topic) → keyBy(model key) → mini-batch assembly and training in keyed state.
+ */
+public final class MixstreamJob {
+  private MixstreamJob() {}
+
+  /** Flink settings the job relies on: RocksDB state, file checkpoints, restarts on failure. */
+  public static Configuration flinkConfiguration(JobConfig c) {
+    Map<String, String> m = new HashMap<>();
+    m.put("state.backend.type", "rocksdb");
+    m.put("execution.checkpointing.storage", "filesystem");
+    m.put("execution.checkpointing.dir", c.checkpointDir().toAbsolutePath().toUri().toString());
+    m.put("execution.checkpointing.interval", c.checkpointInterval().toMillis() + " ms");
+    m.put("execution.checkpointing.incremental", "true");
+    m.put("restart-strategy.type", "fixed-delay");
+    m.put("restart-strategy.fixed-delay.attempts", "10");
+    m.put("restart-strategy.fixed-delay.delay", "1 s");
+    // DJL's classes are loaded once per JVM: a job restart must not load its natives again.
+    m.put("classloader.parent-first-patterns.additional", "ai.djl.");
+    return Configuration.fromMap(m);
+  }
+
+  /** Adds the pipeline to {@code env}; returns the trainer's per-step results. */
+  public static DataStream<StepResult> build(StreamExecutionEnvironment env, JobConfig c) {
+    c.validate();
+    Properties kafka = new Properties();
+    kafka.putAll(c.kafkaProperties());
+    KafkaSourceBuilder<RawRecord> source =
+        KafkaSource.<RawRecord>builder()
+            .setBootstrapServers(c.bootstrapServers())
+            .setTopics(c.imagesTopic())
+            .setGroupId(c.groupId())
+            .setStartingOffsets(OffsetsInitializer.earliest())
+            .setDeserializer(new RawRecordDeserializer())
+            .setProperties(kafka);
+    if (c.bounded()) {
+      source.setBounded(OffsetsInitializer.latest());
+    }
+    DataStream<RawRecord> raw =
+        env.fromSource(source.build(), WatermarkStrategy.noWatermarks(), "images from Kafka")
+            .uid("kafka-source");
+    SingleOutputStreamOperator<TrainingImage> images =
+        raw.process(new DecodeImages(c.modelKey(), RecordLimits.DEFAULT))
+            .name("decode and validate")
+            .uid("decode")
+            .setParallelism(c.decodeParallelism());
+    DataStream<DeadLetter> deadLetters = images.getSideOutput(DecodeImages.DEAD_LETTERS);
+    deadLetters
+        .sinkTo(
+            KafkaSink.<DeadLetter>builder()
+                .setBootstrapServers(c.bootstrapServers())
+                .setKafkaProducerConfig(kafka)
+                .setRecordSerializer(new DeadLetterSerializer(c.deadLetterTopic()))
+                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                .build())
+        .name("dead letters to Kafka")
+        .uid("dead-letter-sink");
+    return images
+        .keyBy(image -> image.modelKey)
+        .process(new OnlineTrainer(c.training(), c.device()), OnlineTrainer.outputType())
+        .name("train " + c.training().method())
+        .uid("trainer")
+        .setParallelism(1)
+        .setMaxParallelism(1);
+  }
+}

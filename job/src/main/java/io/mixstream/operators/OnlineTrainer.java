@@ -1,0 +1,228 @@
+package io.mixstream.operators;
+
+import ai.djl.Device;
+import io.mixstream.config.TrainingConfig;
+import io.mixstream.queue.QueueName;
+import io.mixstream.train.DeviceChoice;
+import io.mixstream.train.MocoTrainer;
+import io.mixstream.train.StepReport;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * The trainer as a thin Flink shell over {@link MocoTrainer}, keyed by model key (one key, one
+ * model, parallelism 1 per key).
+ *
+ * <ul>
+ *   <li>The mini-batch being assembled lives in keyed list state, so a partial batch survives a
+ *       restart.
+ *   <li>Each step writes the columns it enqueued into keyed map state, one entry per (queue,
+ *       position): a chunk per step, not the whole queue. On restore the in-memory queues are
+ *       rebuilt from those chunks.
+ *   <li>Weights, BN statistics, optimizer buffers, queue pointers and the step (from which every
+ *       random draw derives) are operator state, written at each checkpoint barrier, so they match
+ *       the Kafka offsets, the partial batch and the queue chunks of the same barrier.
+ * </ul>
+ */
+public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingImage, StepResult>
+    implements CheckpointedFunction {
+  private static final long serialVersionUID = 1L;
+
+  private final TrainingConfig config;
+  private final String device;
+
+  private transient MocoTrainer trainer;
+  private transient byte[] restoredModel;
+  private transient boolean queuesNeedRebuild;
+  private transient ListState<TrainingImage> pending;
+  private transient ValueState<Integer> pendingCount;
+  private transient MapState<String, float[]> queueChunks;
+  private transient ListState<byte[]> modelState;
+  private transient Map<String, Double> gauges; // read by the metric reporters' threads
+  private transient long batchStartNanos;
+  private transient long lastStepNanos;
+
+  public OnlineTrainer(TrainingConfig config, String device) {
+    this.config = config.validate();
+    this.device = device;
+  }
+
+  @Override
+  public void initializeState(FunctionInitializationContext context) throws Exception {
+    modelState =
+        context
+            .getOperatorStateStore()
+            .getListState(
+                new ListStateDescriptor<>(
+                    "model", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+    if (context.isRestored()) {
+      for (byte[] bytes : modelState.get()) {
+        restoredModel = bytes;
+      }
+      queuesNeedRebuild = true;
+    }
+  }
+
+  @Override
+  public void open(OpenContext openContext) {
+    pending =
+        getRuntimeContext()
+            .getListState(new ListStateDescriptor<>("pending-batch", TrainingImage.class));
+    pendingCount =
+        getRuntimeContext().getState(new ValueStateDescriptor<>("pending-count", Types.INT));
+    queueChunks =
+        getRuntimeContext()
+            .getMapState(
+                new MapStateDescriptor<>(
+                    "queue-chunks",
+                    Types.STRING,
+                    PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO));
+    Device dev = DeviceChoice.resolve(device);
+    trainer = new MocoTrainer(config, dev);
+    if (restoredModel != null) {
+      trainer.importState(restoredModel);
+      restoredModel = null;
+    }
+    registerMetrics(getRuntimeContext().getMetricGroup(), dev);
+    batchStartNanos = System.nanoTime();
+  }
+
+  private void registerMetrics(MetricGroup group, Device dev) {
+    gauges = new ConcurrentHashMap<>();
+    for (String name :
+        List.of("loss", "lambda", "learningRate", "imagesPerSecond", "batchAssemblySeconds")) {
+      gauges.put(name, Double.NaN);
+      group.gauge(name, () -> gauges.get(name));
+    }
+    group.gauge("step", () -> trainer.stepCount());
+    group.gauge("modelVersion", () -> trainer.stepCount());
+    group.gauge("onGpu", () -> dev.isGpu() ? 1 : 0);
+    for (QueueName q : config.method().queues()) {
+      group.gauge(
+          "queueFill"
+              + q.name().charAt(0)
+              + q.name().substring(1).toLowerCase(java.util.Locale.ROOT),
+          () ->
+              Math.min(
+                  1.0, trainer.stepCount() * (double) config.batchSize() / config.queueSize()));
+    }
+  }
+
+  @Override
+  public void processElement(TrainingImage image, Context ctx, Collector<StepResult> out)
+      throws Exception {
+    if (queuesNeedRebuild) {
+      rebuildQueues();
+    }
+    pending.add(image);
+    Integer count = pendingCount.value();
+    int n = (count == null ? 0 : count) + 1;
+    if (n < config.batchSize()) {
+      pendingCount.update(n);
+      return;
+    }
+    List<TrainingImage> batch = new ArrayList<>(n);
+    pending.get().forEach(batch::add);
+    pending.clear();
+    pendingCount.clear();
+    train(ctx.getCurrentKey(), batch, out);
+  }
+
+  private void train(String key, List<TrainingImage> batch, Collector<StepResult> out)
+      throws Exception {
+    long assembled = System.nanoTime();
+    byte[][] pixels = new byte[batch.size()][];
+    String[] ids = new String[batch.size()];
+    for (int i = 0; i < pixels.length; i++) {
+      pixels[i] = batch.get(i).pixels;
+      ids[i] = batch.get(i).id;
+    }
+    Map<QueueName, Integer> starts = new java.util.EnumMap<>(QueueName.class);
+    for (QueueName q : config.method().queues()) {
+      starts.put(q, trainer.queuePointer(q));
+    }
+    StepReport r = trainer.step(pixels);
+    for (var e : starts.entrySet()) {
+      queueChunks.put(
+          chunkKey(e.getKey(), e.getValue()),
+          trainer.queueColumns(e.getKey(), e.getValue(), config.batchSize()));
+    }
+    long now = System.nanoTime();
+    gauges.put("loss", r.loss());
+    gauges.put("lambda", r.lambda());
+    gauges.put("learningRate", r.lr());
+    gauges.put("batchAssemblySeconds", (assembled - batchStartNanos) / 1e9);
+    if (lastStepNanos > 0) {
+      gauges.put("imagesPerSecond", batch.size() / ((now - lastStepNanos) / 1e9));
+    }
+    for (var term : r.terms().entrySet()) {
+      String name = "loss_" + term.getKey();
+      if (gauges.put(name, term.getValue()) == null) {
+        getRuntimeContext().getMetricGroup().gauge(name, () -> gauges.get(name));
+      }
+    }
+    lastStepNanos = now;
+    batchStartNanos = now;
+    StepResult result = new StepResult();
+    result.modelKey = key;
+    result.step = r.step();
+    result.epoch = r.epoch();
+    result.loss = r.loss();
+    result.lr = r.lr();
+    result.lambda = r.lambda();
+    result.imageIds = ids;
+    out.collect(result);
+  }
+
+  /** After a restore: the queue contents come back from the chunks in keyed state. */
+  private void rebuildQueues() throws Exception {
+    for (QueueName q : config.method().queues()) {
+      for (int start = 0; start < config.queueSize(); start += config.batchSize()) {
+        float[] chunk = queueChunks.get(chunkKey(q, start));
+        if (chunk != null) {
+          trainer.restoreQueueColumns(q, start, chunk);
+        }
+      }
+    }
+    queuesNeedRebuild = false;
+  }
+
+  static String chunkKey(QueueName queue, int start) {
+    return queue.name() + "@" + start;
+  }
+
+  @Override
+  public void snapshotState(FunctionSnapshotContext context) throws Exception {
+    modelState.update(List.of(trainer.exportStateWithoutQueueContents()));
+  }
+
+  @Override
+  public void close() {
+    if (trainer != null) {
+      trainer.close();
+    }
+  }
+
+  /** The type Flink needs for the output. */
+  public static TypeInformation<StepResult> outputType() {
+    return TypeInformation.of(StepResult.class);
+  }
+}

@@ -1,0 +1,232 @@
+package io.mixstream.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mixstream.cifar.Cifar10Dataset;
+import io.mixstream.cifar.Cifar10Reader;
+import io.mixstream.cifar.CifarSplit;
+import io.mixstream.config.Method;
+import io.mixstream.config.TrainingConfig;
+import io.mixstream.kafka.LocalKafkaBroker;
+import io.mixstream.operators.StepResult;
+import io.mixstream.records.ImageRecordCodec;
+import io.mixstream.testing.SharedData;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.flink.api.common.functions.RichMapFunction;
+import org.apache.flink.api.common.state.CheckpointListener;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The whole job: a real broker, a MiniCluster with RocksDB and checkpoints, real CIFAR-10. */
+class StreamingJobTest {
+  @TempDir static Path tmp;
+  static LocalKafkaBroker broker;
+  static Cifar10Dataset cifar;
+
+  @BeforeAll
+  static void start() throws Exception {
+    broker = LocalKafkaBroker.start(tmp.resolve("kafka"), 0);
+    cifar = Cifar10Reader.read(SharedData.cifar10(), CifarSplit.TEST);
+  }
+
+  @AfterAll
+  static void stop() {
+    broker.close();
+  }
+
+  static TrainingConfig tiny() {
+    TrainingConfig.Builder b = TrainingConfig.defaults().toBuilder();
+    b.method = Method.MOCO;
+    b.width = 4;
+    b.batchSize = 32;
+    b.queueSize = 128;
+    b.seed = 5;
+    return b.build();
+  }
+
+  static JobConfig job(String topic, String name, int decoders) {
+    JobConfig d = JobConfig.defaults(tiny(), tmp.resolve("checkpoints-" + name));
+    return new JobConfig(
+        d.training(),
+        broker.bootstrapServers(),
+        topic,
+        topic + "-dead",
+        "group-" + name,
+        Map.of(),
+        d.modelKey(),
+        "cpu",
+        Duration.ofMillis(200),
+        d.checkpointDir(),
+        true,
+        decoders);
+  }
+
+  /** Writes images [0, n) of the test split, and a malformed record before every k-th one. */
+  static List<String> produce(String topic, int n, int badEvery) throws Exception {
+    ImageRecordCodec codec = ImageRecordCodec.withDefaults();
+    List<String> bad = new ArrayList<>();
+    try (KafkaProducer<byte[], byte[]> p =
+        new KafkaProducer<>(
+            Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                broker.bootstrapServers(),
+                ProducerConfig.ACKS_CONFIG,
+                "all"),
+            new ByteArraySerializer(),
+            new ByteArraySerializer())) {
+      for (int i = 0; i < n; i++) {
+        if (badEvery > 0 && i % badEvery == 0) {
+          byte[] good = codec.encode(cifar.record(i));
+          byte[] truncated = java.util.Arrays.copyOf(good, good.length / 2);
+          String key = "bad-" + i;
+          bad.add(key);
+          p.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), truncated))
+              .get();
+        }
+        p.send(
+                new ProducerRecord<>(
+                    topic,
+                    cifar.id(i).getBytes(StandardCharsets.UTF_8),
+                    codec.encode(cifar.record(i))))
+            .get();
+      }
+    }
+    return bad;
+  }
+
+  static List<StepResult> run(JobConfig c, boolean failOnce) throws Exception {
+    StreamExecutionEnvironment env =
+        StreamExecutionEnvironment.getExecutionEnvironment(MixstreamJob.flinkConfiguration(c));
+    env.setParallelism(1);
+    DataStream<StepResult> steps = MixstreamJob.build(env, c);
+    if (failOnce) {
+      steps = steps.map(new FailOnceAfterCheckpoint(8)).name("fail once");
+    }
+    List<StepResult> out = new ArrayList<>();
+    try (var it = steps.executeAndCollect("test " + c.groupId())) {
+      it.forEachRemaining(out::add);
+    }
+    return out;
+  }
+
+  @Test
+  void trainsEveryValidImageOnceAndSendsMalformedOnesToTheDeadLetterTopic() throws Exception {
+    List<String> bad = produce("e2e", 160, 20);
+    List<StepResult> steps = run(job("e2e", "e2e", 2), false);
+
+    assertThat(steps).hasSize(5);
+    Set<String> trained = new HashSet<>();
+    for (int s = 0; s < steps.size(); s++) {
+      assertThat(steps.get(s).step).isEqualTo(s + 1);
+      assertThat(steps.get(s).loss).isFinite();
+      for (String id : steps.get(s).imageIds) {
+        assertThat(trained.add(id)).as("trained twice: %s", id).isTrue();
+      }
+    }
+    assertThat(trained).hasSize(160).contains("cifar10-test-00000", "cifar10-test-00159");
+
+    List<ConsumerRecord<byte[], byte[]>> dead = consume("e2e-dead", bad.size());
+    assertThat(dead).hasSize(bad.size());
+    for (ConsumerRecord<byte[], byte[]> r : dead) {
+      assertThat(bad).contains(new String(r.key(), StandardCharsets.UTF_8));
+      assertThat(header(r, "mixstream.reason")).isEqualTo("TRUNCATED");
+      assertThat(header(r, "mixstream.error")).contains("pixel bytes");
+      assertThat(header(r, "mixstream.source.topic")).isEqualTo("e2e");
+      assertThat(Long.parseLong(header(r, "mixstream.source.offset"))).isNotNegative();
+    }
+  }
+
+  @Test
+  void aFailureAfterACheckpointResumesExactly() throws Exception {
+    // One partition and one decoder: the trainer sees the images in one order, run after run,
+    // so the two runs must agree bit for bit. (With parallel decoders each image is still
+    // trained exactly once, but how batches are composed depends on the interleaving.)
+    produce("recovery", 20 * 32, 0);
+    List<StepResult> clean = run(job("recovery", "clean", 1), false);
+    FailOnceAfterCheckpoint.failed.set(false);
+    List<StepResult> recovered = run(job("recovery", "failed", 1), true);
+
+    assertThat(FailOnceAfterCheckpoint.failed).isTrue();
+    assertThat(clean).hasSize(20);
+    assertThat(recovered).hasSize(20);
+    for (int s = 0; s < 20; s++) {
+      assertThat(recovered.get(s).step).isEqualTo(clean.get(s).step);
+      assertThat(recovered.get(s).imageIds).containsExactly(clean.get(s).imageIds);
+      // the loss of step s depends on every weight, buffer and queue entry before it: equal
+      // bit for bit means the restored run trained exactly as the uninterrupted one
+      assertThat(Double.doubleToRawLongBits(recovered.get(s).loss))
+          .as("loss of step %d", s + 1)
+          .isEqualTo(Double.doubleToRawLongBits(clean.get(s).loss));
+    }
+  }
+
+  /** Throws once, at the first step past {@code afterStep} that follows a completed checkpoint. */
+  static final class FailOnceAfterCheckpoint extends RichMapFunction<StepResult, StepResult>
+      implements CheckpointListener {
+    private static final long serialVersionUID = 1L;
+    static final AtomicBoolean failed = new AtomicBoolean();
+    private final long afterStep;
+    private transient boolean checkpointed;
+
+    FailOnceAfterCheckpoint(long afterStep) {
+      this.afterStep = afterStep;
+    }
+
+    @Override
+    public StepResult map(StepResult r) throws Exception {
+      Thread.sleep(50); // let checkpoints complete between steps
+      if (checkpointed && r.step > afterStep && failed.compareAndSet(false, true)) {
+        throw new IllegalStateException("injected failure after step " + r.step);
+      }
+      return r;
+    }
+
+    @Override
+    public void notifyCheckpointComplete(long checkpointId) {
+      checkpointed = true;
+    }
+  }
+
+  static List<ConsumerRecord<byte[], byte[]>> consume(String topic, int expected) {
+    List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> c =
+        new KafkaConsumer<>(
+            Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+            new ByteArrayDeserializer(),
+            new ByteArrayDeserializer())) {
+      TopicPartition tp = new TopicPartition(topic, 0);
+      c.assign(List.of(tp));
+      c.seekToBeginning(List.of(tp));
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (out.size() < expected && System.nanoTime() < deadline) {
+        c.poll(Duration.ofMillis(200)).forEach(out::add);
+      }
+    }
+    return out;
+  }
+
+  static String header(ConsumerRecord<byte[], byte[]> r, String name) {
+    return new String(r.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
+  }
+}
