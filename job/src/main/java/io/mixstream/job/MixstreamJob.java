@@ -9,6 +9,7 @@ import io.mixstream.operators.RawRecordDeserializer;
 import io.mixstream.operators.StepResult;
 import io.mixstream.operators.TrainingImage;
 import io.mixstream.records.RecordLimits;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -28,7 +29,33 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * dead-letter topic) → keyBy(model key) → mini-batch assembly and training in keyed state.
  */
 public final class MixstreamJob {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MixstreamJob.class);
+
   private MixstreamJob() {}
+
+  /**
+   * Entry point for {@code flink run}: the options of {@link JobOptions} ({@code --help} lists
+   * them).
+   */
+  public static void main(String[] args) throws Exception {
+    Path checkpoints = Path.of(System.getProperty("java.io.tmpdir"), "mixstream-checkpoints");
+    if (java.util.Arrays.asList(args).contains("--help")) {
+      System.out.println("Usage: flink run mixstream-job.jar [--config FILE] [--option value]...");
+      JobOptions.help(checkpoints).forEach(System.out::println);
+      return;
+    }
+    JobConfig c = JobOptions.parse(args, checkpoints);
+    StreamExecutionEnvironment env =
+        StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(c));
+    execute(env, c);
+  }
+
+  /** Logs the effective config once, builds the pipeline with a log of each step, and runs it. */
+  public static void execute(StreamExecutionEnvironment env, JobConfig c) throws Exception {
+    LOG.info("mixstream job config: {}", c.describe());
+    build(env, c).map(StepResult::toString).name("step log").print();
+    env.execute("mixstream " + c.training().method() + " (" + c.modelKey() + ")");
+  }
 
   /** Flink settings the job relies on: RocksDB state, file checkpoints, restarts on failure. */
   public static Configuration flinkConfiguration(JobConfig c) {

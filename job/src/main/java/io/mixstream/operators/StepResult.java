@@ -13,4 +13,16 @@ public class StepResult {
   public String[] imageIds;
 
   public StepResult() {}
+
+  @Override
+  public String toString() {
+    return "%s step %d (epoch %d): loss %.4f, lr %.5f%s"
+        .formatted(
+            modelKey,
+            step,
+            epoch,
+            loss,
+            lr,
+            Double.isNaN(lambda) ? "" : ", λ %.3f".formatted(lambda));
+  }
 }

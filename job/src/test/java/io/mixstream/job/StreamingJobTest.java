@@ -2,14 +2,11 @@ package io.mixstream.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.mixstream.cifar.Cifar10Dataset;
 import io.mixstream.cifar.Cifar10Reader;
 import io.mixstream.cifar.CifarSplit;
 import io.mixstream.config.Method;
-import io.mixstream.config.TrainingConfig;
 import io.mixstream.kafka.LocalKafkaBroker;
 import io.mixstream.operators.StepResult;
-import io.mixstream.records.ImageRecordCodec;
 import io.mixstream.testing.SharedData;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -27,12 +24,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,77 +35,17 @@ import org.junit.jupiter.api.io.TempDir;
 class StreamingJobTest {
   @TempDir static Path tmp;
   static LocalKafkaBroker broker;
-  static Cifar10Dataset cifar;
+  static JobFixtures fx;
 
   @BeforeAll
   static void start() throws Exception {
     broker = LocalKafkaBroker.start(tmp.resolve("kafka"), 0);
-    cifar = Cifar10Reader.read(SharedData.cifar10(), CifarSplit.TEST);
+    fx = new JobFixtures(broker, Cifar10Reader.read(SharedData.cifar10(), CifarSplit.TEST), tmp);
   }
 
   @AfterAll
   static void stop() {
     broker.close();
-  }
-
-  static TrainingConfig tiny() {
-    TrainingConfig.Builder b = TrainingConfig.defaults().toBuilder();
-    b.method = Method.MOCO;
-    b.width = 4;
-    b.batchSize = 32;
-    b.queueSize = 128;
-    b.seed = 5;
-    return b.build();
-  }
-
-  static JobConfig job(String topic, String name, int decoders) {
-    JobConfig d = JobConfig.defaults(tiny(), tmp.resolve("checkpoints-" + name));
-    return new JobConfig(
-        d.training(),
-        broker.bootstrapServers(),
-        topic,
-        topic + "-dead",
-        "group-" + name,
-        Map.of(),
-        d.modelKey(),
-        "cpu",
-        Duration.ofMillis(200),
-        d.checkpointDir(),
-        true,
-        decoders);
-  }
-
-  /** Writes images [0, n) of the test split, and a malformed record before every k-th one. */
-  static List<String> produce(String topic, int n, int badEvery) throws Exception {
-    ImageRecordCodec codec = ImageRecordCodec.withDefaults();
-    List<String> bad = new ArrayList<>();
-    try (KafkaProducer<byte[], byte[]> p =
-        new KafkaProducer<>(
-            Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                broker.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG,
-                "all"),
-            new ByteArraySerializer(),
-            new ByteArraySerializer())) {
-      for (int i = 0; i < n; i++) {
-        if (badEvery > 0 && i % badEvery == 0) {
-          byte[] good = codec.encode(cifar.record(i));
-          byte[] truncated = java.util.Arrays.copyOf(good, good.length / 2);
-          String key = "bad-" + i;
-          bad.add(key);
-          p.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), truncated))
-              .get();
-        }
-        p.send(
-                new ProducerRecord<>(
-                    topic,
-                    cifar.id(i).getBytes(StandardCharsets.UTF_8),
-                    codec.encode(cifar.record(i))))
-            .get();
-      }
-    }
-    return bad;
   }
 
   static List<StepResult> run(JobConfig c, boolean failOnce) throws Exception {
@@ -132,8 +65,8 @@ class StreamingJobTest {
 
   @Test
   void trainsEveryValidImageOnceAndSendsMalformedOnesToTheDeadLetterTopic() throws Exception {
-    List<String> bad = produce("e2e", 160, 20);
-    List<StepResult> steps = run(job("e2e", "e2e", 2), false);
+    List<String> bad = fx.produce("e2e", 160, 20);
+    List<StepResult> steps = run(fx.job(Method.MOCO, "e2e", "e2e", 2, true), false);
 
     assertThat(steps).hasSize(5);
     Set<String> trained = new HashSet<>();
@@ -162,10 +95,10 @@ class StreamingJobTest {
     // One partition and one decoder: the trainer sees the images in one order, run after run,
     // so the two runs must agree bit for bit. (With parallel decoders each image is still
     // trained exactly once, but how batches are composed depends on the interleaving.)
-    produce("recovery", 20 * 32, 0);
-    List<StepResult> clean = run(job("recovery", "clean", 1), false);
+    fx.produce("recovery", 20 * 32, 0);
+    List<StepResult> clean = run(fx.job(Method.MOCO, "recovery", "clean", 1, true), false);
     FailOnceAfterCheckpoint.failed.set(false);
-    List<StepResult> recovered = run(job("recovery", "failed", 1), true);
+    List<StepResult> recovered = run(fx.job(Method.MOCO, "recovery", "failed", 1, true), true);
 
     assertThat(FailOnceAfterCheckpoint.failed).isTrue();
     assertThat(clean).hasSize(20);

@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
       ReplayCommand.class,
       BenchCommand.class,
       io.mixstream.tools.demo.DemoCommand.class,
+      TrainCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Mixstream implements Runnable {

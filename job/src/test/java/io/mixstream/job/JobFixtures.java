@@ -1,0 +1,89 @@
+package io.mixstream.job;
+
+import io.mixstream.cifar.Cifar10Dataset;
+import io.mixstream.config.Method;
+import io.mixstream.config.TrainingConfig;
+import io.mixstream.kafka.LocalKafkaBroker;
+import io.mixstream.records.ImageRecordCodec;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * A broker, the CIFAR-10 test split and a checkpoint folder, and what the job tests do with them.
+ */
+record JobFixtures(LocalKafkaBroker broker, Cifar10Dataset cifar, Path tmp) {
+  static TrainingConfig tiny(Method method) {
+    TrainingConfig.Builder b = TrainingConfig.defaults().toBuilder();
+    b.method = method;
+    b.width = 4;
+    b.batchSize = 32;
+    b.queueSize = 128;
+    b.seed = 5;
+    return b.build();
+  }
+
+  /** A bounded job on {@code topic}, checkpointing every 200 ms. */
+  JobConfig job(Method method, String topic, String name, int decoders, boolean bounded) {
+    JobConfig d = JobConfig.defaults(tiny(method), tmp.resolve("checkpoints-" + name));
+    return new JobConfig(
+        d.training(),
+        broker.bootstrapServers(),
+        topic,
+        topic + "-dead",
+        "group-" + name,
+        Map.of(),
+        d.modelKey(),
+        "cpu",
+        Duration.ofMillis(200),
+        d.checkpointDir(),
+        bounded,
+        decoders);
+  }
+
+  /**
+   * Writes images [0, n) of the test split, and a truncated copy before every k-th one (k = 0:
+   * none); returns the keys of the truncated records.
+   */
+  List<String> produce(String topic, int n, int badEvery) throws Exception {
+    ImageRecordCodec codec = ImageRecordCodec.withDefaults();
+    List<String> bad = new ArrayList<>();
+    try (KafkaProducer<byte[], byte[]> p =
+        new KafkaProducer<>(
+            Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                broker.bootstrapServers(),
+                ProducerConfig.ACKS_CONFIG,
+                "all"),
+            new ByteArraySerializer(),
+            new ByteArraySerializer())) {
+      for (int i = 0; i < n; i++) {
+        if (badEvery > 0 && i % badEvery == 0) {
+          byte[] good = codec.encode(cifar.record(i));
+          String key = "bad-" + i;
+          bad.add(key);
+          p.send(
+                  new ProducerRecord<>(
+                      topic,
+                      key.getBytes(StandardCharsets.UTF_8),
+                      java.util.Arrays.copyOf(good, good.length / 2)))
+              .get();
+        }
+        p.send(
+                new ProducerRecord<>(
+                    topic,
+                    cifar.id(i).getBytes(StandardCharsets.UTF_8),
+                    codec.encode(cifar.record(i))))
+            .get();
+      }
+    }
+    return bad;
+  }
+}
