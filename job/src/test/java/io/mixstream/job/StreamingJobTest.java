@@ -30,6 +30,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** The whole job: a real broker, a MiniCluster with RocksDB and checkpoints, real CIFAR-10. */
 class StreamingJobTest {
@@ -54,7 +56,7 @@ class StreamingJobTest {
     env.setParallelism(1);
     DataStream<StepResult> steps = MixstreamJob.build(env, c);
     if (failOnce) {
-      steps = steps.map(new FailOnceAfterCheckpoint(8)).name("fail once");
+      steps = steps.map(new FailOnceAfterCheckpoint(5)).name("fail once");
     }
     List<StepResult> out = new ArrayList<>();
     try (var it = steps.executeAndCollect("test " + c.groupId())) {
@@ -90,26 +92,34 @@ class StreamingJobTest {
     }
   }
 
-  @Test
-  void aFailureAfterACheckpointResumesExactly() throws Exception {
+  /**
+   * For each method: a run with a failure injected after a checkpoint ends exactly like an
+   * uninterrupted run: the same images in every batch, and every step's loss equal bit for bit. The
+   * loss of a step depends on every weight, optimizer buffer and queue entry before it, so this
+   * reads the restored model (operator state) and the restored queues (RocksDB keyed state) back
+   * through a real restore.
+   */
+  @ParameterizedTest
+  @EnumSource(Method.class)
+  void aFailureAfterACheckpointResumesExactly(Method method) throws Exception {
     // One partition and one decoder: the trainer sees the images in one order, run after run,
     // so the two runs must agree bit for bit. (With parallel decoders each image is still
     // trained exactly once, but how batches are composed depends on the interleaving.)
-    fx.produce("recovery", 20 * 32, 0);
-    List<StepResult> clean = run(fx.job(Method.MOCO, "recovery", "clean", 1, true), false);
+    int steps = 12;
+    String topic = "recovery-" + method.cliName();
+    fx.produce(topic, steps * 32, 0);
+    List<StepResult> clean = run(fx.job(method, topic, topic + "-clean", 1, true), false);
     FailOnceAfterCheckpoint.failed.set(false);
-    List<StepResult> recovered = run(fx.job(Method.MOCO, "recovery", "failed", 1, true), true);
+    List<StepResult> recovered = run(fx.job(method, topic, topic + "-failed", 1, true), true);
 
     assertThat(FailOnceAfterCheckpoint.failed).isTrue();
-    assertThat(clean).hasSize(20);
-    assertThat(recovered).hasSize(20);
-    for (int s = 0; s < 20; s++) {
+    assertThat(clean).hasSize(steps);
+    assertThat(recovered).hasSize(steps);
+    for (int s = 0; s < steps; s++) {
       assertThat(recovered.get(s).step).isEqualTo(clean.get(s).step);
       assertThat(recovered.get(s).imageIds).containsExactly(clean.get(s).imageIds);
-      // the loss of step s depends on every weight, buffer and queue entry before it: equal
-      // bit for bit means the restored run trained exactly as the uninterrupted one
       assertThat(Double.doubleToRawLongBits(recovered.get(s).loss))
-          .as("loss of step %d", s + 1)
+          .as("%s: loss of step %d", method, s + 1)
           .isEqualTo(Double.doubleToRawLongBits(clean.get(s).loss));
     }
   }
