@@ -53,7 +53,12 @@ public final class MixstreamJob {
   /** Logs the effective config once, builds the pipeline with a log of each step, and runs it. */
   public static void execute(StreamExecutionEnvironment env, JobConfig c) throws Exception {
     LOG.info("mixstream job config: {}", c.describe());
-    build(env, c).map(StepResult::toString).name("step log").print();
+    build(env, c)
+        .map(StepResult::toString)
+        .name("step log")
+        .setParallelism(1)
+        .print()
+        .setParallelism(1);
     env.execute("mixstream " + c.training().method() + " (" + c.modelKey() + ")");
   }
 

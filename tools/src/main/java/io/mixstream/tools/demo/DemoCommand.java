@@ -6,18 +6,23 @@ import io.mixstream.cifar.Cifar10Reader;
 import io.mixstream.cifar.CifarSplit;
 import io.mixstream.config.Method;
 import io.mixstream.config.TrainingConfig;
+import io.mixstream.job.JobConfig;
+import io.mixstream.job.MixstreamJob;
 import io.mixstream.kafka.LocalKafkaBroker;
+import io.mixstream.operators.StepResult;
 import io.mixstream.tools.cli.DeviceOption;
 import io.mixstream.tools.replay.Progress;
 import io.mixstream.tools.replay.ReplayPlan;
 import io.mixstream.tools.replay.Replayer;
-import io.mixstream.train.MocoTrainer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -30,9 +35,8 @@ import picocli.CommandLine.Option;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "Starts a local Kafka broker, replays CIFAR-10 into it and trains on the stream, printing",
-      "the loss as it goes. Ctrl-C stops everything. (The Flink job replaces the plain consumer",
-      "that trains here once it lands.)"
+      "Starts a local Kafka broker, replays CIFAR-10 into it in a loop, and runs the training job",
+      "in a local Flink with its dashboard, printing the loss as it goes. Ctrl-C stops everything."
     })
 public final class DemoCommand implements Callable<Integer> {
   @Option(
@@ -75,6 +79,12 @@ public final class DemoCommand implements Callable<Integer> {
   @Mixin DeviceOption device;
 
   @Option(
+      names = "--rest-port",
+      defaultValue = "8081",
+      description = "Flink dashboard port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
+  int restPort;
+
+  @Option(
       names = "--replay-rate",
       defaultValue = "1000",
       description =
@@ -105,10 +115,7 @@ public final class DemoCommand implements Callable<Integer> {
                     Thread.currentThread().interrupt();
                   }
                 }));
-    try (LocalKafkaBroker broker = LocalKafkaBroker.start(workDir.resolve("kafka"), 0);
-        MocoTrainer trainer = new MocoTrainer(config, dev)) {
-      System.out.println(
-          "Kafka broker: " + broker.bootstrapServers() + " (data in " + broker.dataDir() + ")");
+    try (LocalKafkaBroker broker = LocalKafkaBroker.start(workDir.resolve("kafka"), 0)) {
       createBoundedTopic(broker.bootstrapServers());
       Thread replay =
           new Thread(
@@ -128,11 +135,50 @@ public final class DemoCommand implements Callable<Integer> {
               "mixstream-demo-replay");
       replay.setDaemon(true);
       replay.start();
-      long done =
-          new StreamTrainer(broker.bootstrapServers(), "images", System.out)
-              .run(trainer, steps, stop::get);
+
+      JobConfig defaults = JobConfig.defaults(config, workDir.resolve("checkpoints"));
+      JobConfig job =
+          new JobConfig(
+              config,
+              broker.bootstrapServers(),
+              "images",
+              "images-dead-letters",
+              "mixstream-demo",
+              Map.of(),
+              defaults.modelKey(),
+              dev.isGpu() ? "gpu" : "cpu",
+              defaults.checkpointInterval(),
+              defaults.checkpointDir(),
+              false,
+              1);
+      Configuration conf = MixstreamJob.flinkConfiguration(job);
+      conf.addAll(
+          Configuration.fromMap(
+              Map.of("rest.port", String.valueOf(restPort), "rest.bind-address", "127.0.0.1")));
+      StreamExecutionEnvironment env =
+          StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
+      System.out.printf(
+          "Kafka broker %s, topics images and images-dead-letters (data in %s)%n"
+              + "Flink dashboard http://127.0.0.1:%d; checkpoints in %s%n",
+          broker.bootstrapServers(), broker.dataDir(), restPort, job.checkpointDir());
+      StepCounter.reset();
+      MixstreamJob.build(env, job)
+          .filter(new StepCounter())
+          .name("progress")
+          .map(StepResult::toString)
+          .name("step log")
+          .print()
+          .setParallelism(1);
+      JobClient client = env.executeAsync("mixstream demo");
+      while (!stop.get() && (steps == 0 || StepCounter.steps() < steps)) {
+        Thread.sleep(100);
+      }
+      client.cancel().get();
+      long done = StepCounter.steps();
       replay.interrupt();
-      System.out.printf("stopped after %d steps; broker data kept in %s%n", done, broker.dataDir());
+      System.out.printf(
+          "stopped after %d steps; checkpoints in %s, broker data in %s%n",
+          done, job.checkpointDir(), broker.dataDir());
     }
     return 0;
   }
