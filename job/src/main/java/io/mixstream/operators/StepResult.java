@@ -9,6 +9,9 @@ public class StepResult {
   public double lr;
   public double lambda;
 
+  /** Wall-clock time the step finished, epoch milliseconds. */
+  public long wallMillis;
+
   /** The ids of the images this step trained on, in batch order. */
   public String[] imageIds;
 

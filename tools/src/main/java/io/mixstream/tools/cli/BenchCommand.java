@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks (commands, not tests); record results in BENCHMARKS.md.",
-    subcommands = {BenchReplayCommand.class, BenchStepCommand.class})
+    subcommands = {BenchReplayCommand.class, BenchStepCommand.class, BenchJobCommand.class})
 final class BenchCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
