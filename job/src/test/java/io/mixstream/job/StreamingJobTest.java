@@ -51,8 +51,14 @@ class StreamingJobTest {
   }
 
   static List<StepResult> run(JobConfig c, boolean failOnce) throws Exception {
-    StreamExecutionEnvironment env =
-        StreamExecutionEnvironment.getExecutionEnvironment(MixstreamJob.flinkConfiguration(c));
+    org.apache.flink.configuration.Configuration conf = MixstreamJob.flinkConfiguration(c);
+    if (!failOnce) {
+      // no restarts allowed: bad input that threw would fail the test instead of retrying
+      conf.addAll(
+          org.apache.flink.configuration.Configuration.fromMap(
+              Map.of("restart-strategy.type", "none")));
+    }
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
     env.setParallelism(1);
     DataStream<StepResult> steps = MixstreamJob.build(env, c);
     if (failOnce) {
