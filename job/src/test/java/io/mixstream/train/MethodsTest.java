@@ -9,6 +9,28 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 class MethodsTest {
+  @org.junit.jupiter.api.Test
+  void embeddingsAreUnitVectorsFromTheEvalModeEncoder() {
+    try (MocoTrainer t = TrainerFixtures.trainer(TrainerFixtures.tiny(Method.MOCO))) {
+      byte[][] images = TrainerFixtures.cifar(0, 5);
+      float[] e = t.embed(images);
+      assertThat(e).hasSize(5 * 128);
+      for (int i = 0; i < 5; i++) {
+        double norm = 0;
+        for (int d = 0; d < 128; d++) {
+          norm += e[i * 128 + d] * e[i * 128 + d];
+        }
+        assertThat(norm).isCloseTo(1, org.assertj.core.api.Assertions.within(1e-5));
+      }
+      // eval mode: no batch statistics, so an image's embedding does not depend on its batch
+      float[] alone = t.embed(new byte[][] {images[3]});
+      for (int d = 0; d < 128; d++) {
+        assertThat(alone[d])
+            .isCloseTo(e[3 * 128 + d], org.assertj.core.api.Assertions.within(1e-5f));
+      }
+    }
+  }
+
   @ParameterizedTest
   @EnumSource(Method.class)
   void oneStepRunsWithFiniteTermsChangesTheWeightsAndAdvancesItsQueues(Method method) {
