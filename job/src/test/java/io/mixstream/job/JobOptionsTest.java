@@ -1,0 +1,95 @@
+package io.mixstream.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.mixstream.config.CutMixSource;
+import io.mixstream.config.Method;
+import io.mixstream.config.TrainingConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JobOptionsTest {
+  private static final Path CHECKPOINTS = Path.of("/tmp/cp");
+
+  @Test
+  void noOptionsGiveTheDocumentedDefaults() {
+    JobConfig c = JobOptions.parse(new String[0], CHECKPOINTS);
+    assertThat(c.training()).isEqualTo(TrainingConfig.defaults());
+    assertThat(c.bootstrapServers()).isEqualTo("127.0.0.1:9092");
+    assertThat(c.checkpointInterval()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(c.checkpointDir()).isEqualTo(CHECKPOINTS);
+  }
+
+  @Test
+  void flagsSetEveryKindOfOptionAndWinOverTheFile(@TempDir Path tmp) throws Exception {
+    Path file = tmp.resolve("job.properties");
+    Files.writeString(
+        file,
+        "method=approach2\nbatch-size=128\nwidth=16\nbootstrap-servers=a:1\n"
+            + "kafka.security.protocol=SASL_SSL\nkafka.sasl.jaas.config=secret\n");
+    JobConfig c =
+        JobOptions.parse(
+            new String[] {
+              "--config",
+              file.toString(),
+              "--batch-size",
+              "64",
+              "--cutmix-source",
+              "reversed-batch",
+              "--fixed-lambda=0.5",
+              "--approach2-flip-trick",
+              "false",
+              "--checkpoint-interval",
+              "500ms",
+              "--kafka.ssl.truststore.location",
+              "/x"
+            },
+            CHECKPOINTS);
+    TrainingConfig t = c.training();
+    assertThat(t.method()).isEqualTo(Method.APPROACH2);
+    assertThat(t.batchSize()).isEqualTo(64); // the flag, not the file's 128
+    assertThat(t.width()).isEqualTo(16);
+    assertThat(t.cutmixSource()).isEqualTo(CutMixSource.REVERSED_BATCH);
+    assertThat(t.fixedLambda()).isEqualTo(0.5);
+    assertThat(t.approach2FlipTrick()).isFalse();
+    assertThat(c.bootstrapServers()).isEqualTo("a:1");
+    assertThat(c.checkpointInterval()).isEqualTo(Duration.ofMillis(500));
+    assertThat(c.kafkaProperties())
+        .containsEntry("security.protocol", "SASL_SSL")
+        .containsEntry("ssl.truststore.location", "/x");
+    assertThat(c.describe().get("kafkaProperties").toString())
+        .contains("sasl.jaas.config=******")
+        .doesNotContain("secret");
+  }
+
+  @Test
+  void badOptionsAreNamed() {
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--batch-sise", "64"}, CHECKPOINTS))
+        .hasMessageContaining("unknown option(s) --batch-sise");
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--width", "wide"}, CHECKPOINTS))
+        .hasMessageContaining("--width: cannot use 'wide'");
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--method", "simclr"}, CHECKPOINTS))
+        .hasMessageContaining("unknown method 'simclr'")
+        .hasMessageContaining("approach2");
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--queue-size", "1000"}, CHECKPOINTS))
+        .hasMessageContaining("queue-size 1000 must be a multiple of batch-size 512");
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--width"}, CHECKPOINTS))
+        .hasMessageContaining("--width needs a value");
+    assertThatThrownBy(
+            () -> JobOptions.parse(new String[] {"--dead-letter-topic", "images"}, CHECKPOINTS))
+        .hasMessageContaining("dead-letter-topic must be set and differ from images-topic");
+  }
+
+  @Test
+  void helpListsEveryOptionWithItsDefault() {
+    String help = String.join("\n", JobOptions.help(CHECKPOINTS));
+    for (var c : TrainingConfig.class.getRecordComponents()) {
+      assertThat(help).contains("--" + JobOptions.kebab(c.getName()) + " ");
+    }
+    assertThat(help).contains("--bootstrap-servers V").contains("default 127.0.0.1:9092");
+  }
+}
