@@ -189,6 +189,7 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
     result.lr = r.lr();
     result.lambda = r.lambda();
     result.imageIds = ids;
+    result.stepSeconds = r.stepSeconds();
     result.wallMillis = System.currentTimeMillis();
     out.collect(result);
   }

@@ -9,6 +9,9 @@ public class StepResult {
   public double lr;
   public double lambda;
 
+  /** Seconds the training step itself took (augmentation to enqueue). */
+  public double stepSeconds;
+
   /** Wall-clock time the step finished, epoch milliseconds. */
   public long wallMillis;
 

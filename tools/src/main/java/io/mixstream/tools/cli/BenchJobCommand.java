@@ -131,6 +131,7 @@ final class BenchJobCommand implements Callable<Integer> {
     }
     try (MocoTrainer trainer = new MocoTrainer(c, dev)) {
       int steps = n / c.batchSize();
+      List<Double> stepTimes = new ArrayList<>();
       long start = 0;
       for (int s = 0; s < steps; s++) {
         if (s == 2) {
@@ -140,8 +141,15 @@ final class BenchJobCommand implements Callable<Integer> {
         for (int i = 0; i < batch.length; i++) {
           batch[i] = codec.decode(encoded.get(s * c.batchSize() + i)).pixels();
         }
-        trainer.step(batch);
+        double t = trainer.step(batch).stepSeconds();
+        if (s >= 2) {
+          stepTimes.add(t);
+        }
       }
+      java.util.Collections.sort(stepTimes);
+      System.out.printf(
+          "bare loop: median time inside a training step %.4f s%n",
+          stepTimes.get(stepTimes.size() / 2));
       return (steps - 2) * c.batchSize() / ((System.nanoTime() - start) / 1e9);
     }
   }
@@ -177,6 +185,10 @@ final class BenchJobCommand implements Callable<Integer> {
         MixstreamJob.build(env, job).executeAndCollect("bench " + name)) {
       it.forEachRemaining(steps::add);
     }
+    double[] stepTimes = steps.stream().skip(2).mapToDouble(r -> r.stepSeconds).sorted().toArray();
+    System.out.printf(
+        "job (%s): median time inside a training step %.4f s%n",
+        name, stepTimes[stepTimes.length / 2]);
     StepResult second = steps.get(1);
     StepResult last = steps.get(steps.size() - 1);
     return (last.step - second.step)
