@@ -1,6 +1,7 @@
 package io.mixstream.job;
 
 import io.mixstream.config.TrainingConfig;
+import io.mixstream.kafka.KafkaClientProperties;
 import java.io.Serializable;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -105,7 +106,7 @@ public record JobConfig(
     m.put("imagesTopic", imagesTopic);
     m.put("deadLetterTopic", deadLetterTopic);
     m.put("groupId", groupId);
-    m.put("kafkaProperties", io.mixstream.kafka.KafkaClientProperties.masked(kafkaProperties));
+    m.put("kafkaProperties", KafkaClientProperties.masked(kafkaProperties));
     m.put("modelKey", modelKey);
     m.put("device", device);
     m.put("checkpointInterval", checkpointInterval);

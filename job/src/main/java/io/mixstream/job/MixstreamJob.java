@@ -10,6 +10,7 @@ import io.mixstream.operators.StepResult;
 import io.mixstream.operators.TrainingImage;
 import io.mixstream.records.RecordLimits;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -39,7 +40,7 @@ public final class MixstreamJob {
    */
   public static void main(String[] args) throws Exception {
     Path checkpoints = Path.of(System.getProperty("java.io.tmpdir"), "mixstream-checkpoints");
-    if (java.util.Arrays.asList(args).contains("--help")) {
+    if (Arrays.asList(args).contains("--help")) {
       System.out.println("Usage: flink run mixstream-job.jar [--config FILE] [--option value]...");
       JobOptions.help(checkpoints).forEach(System.out::println);
       return;

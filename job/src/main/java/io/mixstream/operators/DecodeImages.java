@@ -8,6 +8,7 @@ import io.mixstream.records.MalformedRecordException;
 import io.mixstream.records.MalformedRecordException.Reason;
 import io.mixstream.records.RecordLimits;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
@@ -22,9 +23,7 @@ public final class DecodeImages extends ProcessFunction<RawRecord, TrainingImage
   private static final long serialVersionUID = 1L;
 
   public static final OutputTag<DeadLetter> DEAD_LETTERS =
-      new OutputTag<>(
-          "dead-letters",
-          org.apache.flink.api.common.typeinfo.TypeInformation.of(DeadLetter.class));
+      new OutputTag<>("dead-letters", TypeInformation.of(DeadLetter.class));
 
   private final String modelKey;
   private final RecordLimits limits;

@@ -7,6 +7,7 @@ import io.mixstream.train.DeviceChoice;
 import io.mixstream.train.MocoTrainer;
 import io.mixstream.train.StepReport;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -155,7 +156,7 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
       pixels[i] = batch.get(i).pixels;
       ids[i] = batch.get(i).id;
     }
-    Map<QueueName, Integer> starts = new java.util.EnumMap<>(QueueName.class);
+    Map<QueueName, Integer> starts = new EnumMap<>(QueueName.class);
     for (QueueName q : config.method().queues()) {
       starts.put(q, trainer.queuePointer(q));
     }
