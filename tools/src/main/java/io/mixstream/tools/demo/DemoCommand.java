@@ -9,7 +9,6 @@ import io.mixstream.config.TrainingConfig;
 import io.mixstream.job.JobConfig;
 import io.mixstream.job.MixstreamJob;
 import io.mixstream.kafka.LocalKafkaBroker;
-import io.mixstream.operators.StepResult;
 import io.mixstream.tools.cli.DeviceOption;
 import io.mixstream.tools.replay.Progress;
 import io.mixstream.tools.replay.ReplayPlan;
@@ -23,6 +22,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -73,7 +73,8 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(
       names = "--steps",
       defaultValue = "0",
-      description = "Stop after this many steps; 0 = until Ctrl-C (default: ${DEFAULT-VALUE}).")
+      description =
+          "Stop once this many steps are done (a step may still finish while the job is cancelled); 0 = until Ctrl-C (default: ${DEFAULT-VALUE}).")
   long steps;
 
   @Mixin DeviceOption device;
@@ -165,10 +166,8 @@ public final class DemoCommand implements Callable<Integer> {
       MixstreamJob.build(env, job)
           .filter(new StepCounter())
           .name("progress")
-          .map(StepResult::toString)
-          .name("step log")
-          .print()
-          .setParallelism(1);
+          .setParallelism(1)
+          .sinkTo(new DiscardingSink<>());
       JobClient client = env.executeAsync("mixstream demo");
       while (!stop.get() && (steps == 0 || StepCounter.steps() < steps)) {
         Thread.sleep(100);
