@@ -97,7 +97,9 @@ public final class MixstreamJob {
     }
     DataStream<RawRecord> raw =
         env.fromSource(source.build(), WatermarkStrategy.noWatermarks(), "images from Kafka")
-            .uid("kafka-source");
+            .uid("kafka-source")
+            // as many readers as decoders: each decoder chains onto its reader, no shuffle
+            .setParallelism(c.decodeParallelism());
     SingleOutputStreamOperator<TrainingImage> images =
         raw.process(new DecodeImages(c.modelKey(), RecordLimits.DEFAULT))
             .name("decode and validate")
