@@ -46,6 +46,8 @@ import org.apache.flink.util.Collector;
 public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingImage, StepResult>
     implements CheckpointedFunction {
   private static final long serialVersionUID = 1L;
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(OnlineTrainer.class);
 
   private final TrainingConfig config;
   private final String device;
@@ -60,6 +62,7 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
   private transient Map<String, Double> gauges; // read by the metric reporters' threads
   private transient long batchStartNanos;
   private transient long lastStepNanos;
+  private transient double restoreSeconds; // model import + queue rebuild after a restore
 
   public OnlineTrainer(TrainingConfig config, String device) {
     this.config = config.validate();
@@ -99,8 +102,10 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
     Device dev = DeviceChoice.resolve(device);
     trainer = new MocoTrainer(config, dev);
     if (restoredModel != null) {
+      long t0 = System.nanoTime();
       trainer.importState(restoredModel);
       restoredModel = null;
+      restoreSeconds = (System.nanoTime() - t0) / 1e9;
     }
     registerMetrics(getRuntimeContext().getMetricGroup(), dev);
     batchStartNanos = System.nanoTime();
@@ -116,6 +121,7 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
     group.gauge("step", () -> trainer.stepCount());
     group.gauge("modelVersion", () -> trainer.stepCount());
     group.gauge("onGpu", () -> dev.isGpu() ? 1 : 0);
+    group.gauge("restoreSeconds", () -> restoreSeconds);
     for (QueueName q : config.method().queues()) {
       group.gauge(
           "queueFill"
@@ -197,6 +203,7 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
 
   /** After a restore: the queue contents come back from the chunks in keyed state. */
   private void rebuildQueues() throws Exception {
+    long t0 = System.nanoTime();
     for (QueueName q : config.method().queues()) {
       for (int start = 0; start < config.queueSize(); start += config.batchSize()) {
         float[] chunk = queueChunks.get(chunkKey(q, start));
@@ -206,6 +213,12 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
       }
     }
     queuesNeedRebuild = false;
+    restoreSeconds += (System.nanoTime() - t0) / 1e9;
+    LOG.info(
+        "restored {} at step {}: model and queues back in {} s",
+        config.method(),
+        trainer.stepCount(),
+        "%.3f".formatted(restoreSeconds));
   }
 
   static String chunkKey(QueueName queue, int start) {
