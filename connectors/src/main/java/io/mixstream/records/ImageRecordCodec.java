@@ -61,7 +61,7 @@ public final class ImageRecordCodec {
     try {
       checkId(id.length);
       checkHeader(r.label(), r.height(), r.width(), r.channels(), r.pixels().length);
-      checkPixels(r.encoding(), r.height(), r.width(), r.channels(), r.pixels());
+      var unused = checkPixels(r.encoding(), r.height(), r.width(), r.channels(), r.pixels());
     } catch (MalformedRecordException e) {
       throw new IllegalArgumentException("cannot encode " + r + ": " + e.getMessage(), e);
     }
@@ -84,6 +84,14 @@ public final class ImageRecordCodec {
 
   /** Parses and validates one record. Encoded images are decoded once to check their shape. */
   public ImageRecord decode(byte[] bytes) throws MalformedRecordException {
+    return decodeWithPixels(bytes).record();
+  }
+
+  /** A decoded record and its pixels as planar bytes (PNG/JPEG decoded once, while validating). */
+  public record Decoded(ImageRecord record, DecodedImage image) {}
+
+  /** {@link #decode}, keeping the planar pixels that validation produced. */
+  public Decoded decodeWithPixels(byte[] bytes) throws MalformedRecordException {
     if (bytes == null || bytes.length < 16) {
       throw new MalformedRecordException(
           Reason.TRUNCATED,
@@ -142,8 +150,9 @@ public final class ImageRecordCodec {
     }
     byte[] pixels = new byte[pixelCount];
     b.get(pixels);
-    checkPixels(encoding, height, width, channels, pixels);
-    return new ImageRecord(id, label, height, width, channels, encoding, pixels);
+    DecodedImage image = checkPixels(encoding, height, width, channels, pixels);
+    return new Decoded(
+        new ImageRecord(id, label, height, width, channels, encoding, pixels), image);
   }
 
   private static void checkId(int idLength) throws MalformedRecordException {
@@ -193,7 +202,7 @@ public final class ImageRecordCodec {
     }
   }
 
-  private static void checkPixels(
+  private static DecodedImage checkPixels(
       PixelEncoding encoding, int height, int width, int channels, byte[] pixels)
       throws MalformedRecordException {
     if (encoding == PixelEncoding.RAW_PLANAR) {
@@ -204,7 +213,7 @@ public final class ImageRecordCodec {
             "raw pixels are %d bytes but shape %dx%dx%d needs %d"
                 .formatted(pixels.length, height, width, channels, expected));
       }
-      return;
+      return new DecodedImage(height, width, channels, pixels);
     }
     DecodedImage image = EncodedImages.decode(encoding, pixels);
     if (image.height() != height || image.width() != width || image.channels() != channels) {
@@ -220,5 +229,6 @@ public final class ImageRecordCodec {
                   width,
                   channels));
     }
+    return image;
   }
 }

@@ -72,6 +72,8 @@ class ImageRecordCodecTest {
     ImageRecord back = codec.decode(codec.encode(r));
     assertThat(back).isEqualTo(r);
     DecodedImage d = EncodedImages.planar(back);
+    assertThat(codec.decodeWithPixels(codec.encode(r)).image().planar())
+        .containsExactly(d.planar());
     assertThat(d.planar()[0 * 24 + 1 * 6 + 5] & 0xFF).isEqualTo(5 * 40); // R at (y=1,x=5)
     assertThat(d.planar()[1 * 24 + 3 * 6 + 0] & 0xFF).isEqualTo(3 * 60); // G at (y=3,x=0)
     assertThat(d.planar()[2 * 24 + 2 * 6 + 2] & 0xFF).isEqualTo(200); // B

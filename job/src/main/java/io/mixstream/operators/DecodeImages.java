@@ -1,7 +1,6 @@
 package io.mixstream.operators;
 
 import io.mixstream.records.DecodedImage;
-import io.mixstream.records.EncodedImages;
 import io.mixstream.records.ImageRecord;
 import io.mixstream.records.ImageRecordCodec;
 import io.mixstream.records.MalformedRecordException;
@@ -44,8 +43,9 @@ public final class DecodeImages extends ProcessFunction<RawRecord, TrainingImage
   @Override
   public void processElement(RawRecord raw, Context ctx, Collector<TrainingImage> out) {
     try {
-      ImageRecord r = codec.decode(raw.value);
-      DecodedImage img = EncodedImages.planar(r);
+      ImageRecordCodec.Decoded decoded = codec.decodeWithPixels(raw.value);
+      ImageRecord r = decoded.record();
+      DecodedImage img = decoded.image();
       if (img.height() != 32 || img.width() != 32 || img.channels() != 3) {
         throw new MalformedRecordException(
             Reason.SHAPE_MISMATCH,

@@ -89,20 +89,20 @@ public final class MocoTrainer implements AutoCloseable {
       Map<String, Integer> pointers = new LinkedHashMap<>();
       f.loss.toEnqueue().forEach((name, keys) -> queues.get(name).enqueue(keys));
       queues.forEach((name, q) -> pointers.put(name.name(), q.pointer()));
-      StepReport report =
-          new StepReport(
-              step + 1,
-              schedule.epochOf(step),
-              lr,
-              f.loss.lambda(),
-              f.loss.total().getFloat(),
-              f.loss.values(),
-              f.loss.weights(),
-              pointers,
-              f.augmentSeconds,
-              0);
-      step++;
-      return withDuration(report, (System.nanoTime() - start) / 1e9);
+      double loss = f.loss.total().getFloat(); // waits for the device, so the time is the step's
+      Map<String, Double> terms = f.loss.values();
+      long done = step++;
+      return new StepReport(
+          step,
+          schedule.epochOf(done),
+          lr,
+          f.loss.lambda(),
+          loss,
+          terms,
+          f.loss.weights(),
+          pointers,
+          f.augmentSeconds,
+          (System.nanoTime() - start) / 1e9);
     }
   }
 
@@ -158,20 +158,6 @@ public final class MocoTrainer implements AutoCloseable {
     for (NamedTensor p : nets.trainable()) {
       Autograd.zeroGradient(p.array());
     }
-  }
-
-  private static StepReport withDuration(StepReport r, double seconds) {
-    return new StepReport(
-        r.step(),
-        r.epoch(),
-        r.lr(),
-        r.lambda(),
-        r.loss(),
-        r.terms(),
-        r.weights(),
-        r.queuePointers(),
-        r.augmentSeconds(),
-        seconds);
   }
 
   /**
