@@ -4,15 +4,15 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.Shape;
 import io.mixstream.augment.Augmenter;
-import io.mixstream.augment.Normalization;
 import io.mixstream.config.TrainingConfig;
+import io.mixstream.eval.Embeddings;
 import io.mixstream.model.Autograd;
 import io.mixstream.model.NamedTensor;
 import io.mixstream.queue.NegativeQueue;
 import io.mixstream.queue.QueueName;
 import io.mixstream.rng.Seeds;
+import io.mixstream.snapshot.EncoderSnapshot;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -165,15 +165,12 @@ public final class MocoTrainer implements AutoCloseable {
    * L2-normalised head output (the kNN feature of §2), [n, dim] row-major.
    */
   public float[] embed(byte[][] images) {
-    Autograd.setEnabled(false);
-    try (NDScope scope = new NDScope()) {
-      scope.suppressNotUsedWarning();
-      NDArray x =
-          manager.create(
-              Normalization.testTransform(images),
-              new Shape(images.length, 3, Augmenter.SIDE, Augmenter.SIDE));
-      return StepContext.normalize(nets.query.forward(x, false).embedding()).toFloatArray();
-    }
+    return Embeddings.of(manager, nets.query, images);
+  }
+
+  /** The query encoder now, with PyTorch's names, for the snapshot files and the evaluator. */
+  public EncoderSnapshot encoderSnapshot() {
+    return EncoderSnapshot.of(nets.query, config, step);
   }
 
   /** The queue's pointer, or -1 when this method does not keep that queue. */

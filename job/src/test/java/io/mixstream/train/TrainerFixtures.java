@@ -11,13 +11,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /** Narrow, small-batch configurations and real CIFAR-10 batches for the trainer's tests. */
-final class TrainerFixtures {
+public final class TrainerFixtures {
   private static Cifar10Dataset test;
 
   private TrainerFixtures() {}
 
   /** Width 4, batch 16, K 64: every method in well under a second a step on a CPU. */
-  static TrainingConfig tiny(Method method) {
+  public static TrainingConfig tiny(Method method) {
     TrainingConfig.Builder b = TrainingConfig.defaults().toBuilder();
     b.method = method;
     b.width = 4;
@@ -27,12 +27,12 @@ final class TrainerFixtures {
     return b.build();
   }
 
-  static MocoTrainer trainer(TrainingConfig c) {
+  public static MocoTrainer trainer(TrainingConfig c) {
     return new MocoTrainer(c, Device.cpu());
   }
 
   /** Images [from, from+n) of the CIFAR-10 test split, planar RGB bytes. */
-  static synchronized byte[][] cifar(int from, int n) {
+  public static synchronized byte[][] cifar(int from, int n) {
     try {
       if (test == null) {
         test = Cifar10Reader.read(SharedData.cifar10(), CifarSplit.TEST);

@@ -1,0 +1,47 @@
+package io.mixstream.eval;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import io.mixstream.augment.Augmenter;
+import io.mixstream.augment.Normalization;
+import io.mixstream.model.Autograd;
+import io.mixstream.model.ResNet18Encoder;
+
+/** The kNN feature of §2: the encoder's head output in eval mode, test transform, L2-normalised. */
+public final class Embeddings {
+  /** §2's batch size for both passes. */
+  public static final int BATCH = 512;
+
+  private Embeddings() {}
+
+  /** [images.length, dim] row-major, computed {@link #BATCH} images at a time. */
+  public static float[] of(NDManager manager, ResNet18Encoder encoder, byte[][] images) {
+    Autograd.setEnabled(false);
+    float[] out = null;
+    for (int from = 0; from < images.length; from += BATCH) {
+      int n = Math.min(BATCH, images.length - from);
+      byte[][] batch = new byte[n][];
+      System.arraycopy(images, from, batch, 0, n);
+      try (NDScope scope = new NDScope()) {
+        scope.suppressNotUsedWarning();
+        NDArray x =
+            manager.create(
+                Normalization.testTransform(batch),
+                new Shape(n, 3, Augmenter.SIDE, Augmenter.SIDE));
+        float[] e = normalize(encoder.forward(x, false).embedding()).toFloatArray();
+        if (out == null) {
+          out = new float[images.length * (e.length / n)];
+        }
+        System.arraycopy(e, 0, out, from * (e.length / n), e.length);
+      }
+    }
+    return out == null ? new float[0] : out;
+  }
+
+  /** Rows divided by their L2 norm (at least 1e-12), as PyTorch's F.normalize. */
+  public static NDArray normalize(NDArray x) {
+    return x.normalize(2, 1, 1e-12);
+  }
+}

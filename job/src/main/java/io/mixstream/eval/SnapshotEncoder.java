@@ -1,0 +1,64 @@
+package io.mixstream.eval;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import io.mixstream.model.Autograd;
+import io.mixstream.model.NamedTensor;
+import io.mixstream.model.ResNet18Encoder;
+import io.mixstream.snapshot.EncoderSnapshot;
+import io.mixstream.snapshot.Safetensors.Tensor;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/** An encoder rebuilt from a snapshot, in eval mode, owning its own native memory. */
+public final class SnapshotEncoder implements AutoCloseable {
+  private final NDManager manager;
+  private final ResNet18Encoder encoder;
+  private final EncoderSnapshot snapshot;
+
+  /**
+   * @throws IllegalArgumentException when a tensor is missing or has another shape
+   */
+  public SnapshotEncoder(EncoderSnapshot snapshot, Device device) {
+    this.snapshot = snapshot;
+    this.manager = NDManager.newBaseManager(device);
+    Autograd.setEnabled(false);
+    // the initial weights are overwritten below; BN groups do not matter in eval mode
+    encoder =
+        new ResNet18Encoder(
+            manager, snapshot.width(), snapshot.embeddingDim(), 1, new SplittableRandom(0));
+    for (NamedTensor t : encoder.tensors()) {
+      Tensor saved = snapshot.tensors().get(t.name());
+      long[] shape = t.array().getShape().getShape();
+      if (saved == null || saved.floats() == null || !Arrays.equals(saved.shape(), shape)) {
+        manager.close();
+        throw new IllegalArgumentException(
+            "snapshot at step %d has no F32 tensor %s of shape %s"
+                .formatted(snapshot.step(), t.name(), Arrays.toString(shape)));
+      }
+      t.array().set(saved.floats());
+    }
+  }
+
+  public EncoderSnapshot snapshot() {
+    return snapshot;
+  }
+
+  public ResNet18Encoder encoder() {
+    return encoder;
+  }
+
+  public NDManager manager() {
+    return manager;
+  }
+
+  /** The kNN features of {@link Embeddings#of}, [n, dim] row-major. */
+  public float[] embed(byte[][] images) {
+    return Embeddings.of(manager, encoder, images);
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+}

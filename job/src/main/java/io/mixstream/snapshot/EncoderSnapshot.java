@@ -1,0 +1,108 @@
+package io.mixstream.snapshot;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.mixstream.config.TrainingConfig;
+import io.mixstream.model.NamedTensor;
+import io.mixstream.model.ResNet18Encoder;
+import io.mixstream.snapshot.Safetensors.Tensor;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The query encoder at one step, as PyTorch names it: torchvision's ResNet-18 tensor names ({@code
+ * conv1.weight}, {@code layer1.0.bn1.running_mean}, ..., {@code fc.bias}) plus each BatchNorm's
+ * {@code num_batches_tracked}, so that {@code load_state_dict} accepts it strictly. Stored as
+ * safetensors whose metadata carries the step, the method, the width and the whole training config
+ * as JSON.
+ *
+ * @param step training steps done when the snapshot was taken
+ * @param method the method's command-line name
+ * @param width the encoder's stem width
+ * @param embeddingDim the head's output size
+ * @param configJson the full training config, as JSON
+ * @param tensors every tensor, in the encoder's order
+ */
+public record EncoderSnapshot(
+    long step,
+    String method,
+    int width,
+    int embeddingDim,
+    String configJson,
+    Map<String, Tensor> tensors) {
+  public static final String FORMAT = "mixstream-encoder/1";
+
+  /** Copies the encoder's tensors to the host. */
+  public static EncoderSnapshot of(ResNet18Encoder encoder, TrainingConfig config, long step) {
+    Map<String, Tensor> tensors = new LinkedHashMap<>();
+    for (NamedTensor t : encoder.tensors()) {
+      tensors.put(t.name(), Tensor.f32(t.array().getShape().getShape(), t.array().toFloatArray()));
+      if (t.name().endsWith(".running_var")) {
+        String bn = t.name().substring(0, t.name().length() - ".running_var".length());
+        tensors.put(bn + ".num_batches_tracked", Tensor.i64(new long[0], new long[] {step}));
+      }
+    }
+    String json =
+        new GsonBuilder()
+            .serializeSpecialFloatingPointValues() // fixedLambda is NaN when off
+            .create()
+            .toJson(config.asMap());
+    return new EncoderSnapshot(
+        step, config.method().toString(), encoder.width(), config.embeddingDim(), json, tensors);
+  }
+
+  public byte[] toSafetensors() {
+    return Safetensors.write(tensors, metadata());
+  }
+
+  /** What the snapshot's metadata holds (all strings, as safetensors requires). */
+  public Map<String, String> metadata() {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("format", FORMAT);
+    m.put("step", Long.toString(step));
+    m.put("method", method);
+    m.put("width", Integer.toString(width));
+    m.put("embedding_dim", Integer.toString(embeddingDim));
+    m.put("config", configJson);
+    return m;
+  }
+
+  /** The JSON written beside the safetensors file: the metadata with the config as an object. */
+  public String sidecarJson() {
+    JsonObject o = new JsonObject();
+    o.addProperty("format", FORMAT);
+    o.addProperty("step", step);
+    o.addProperty("method", method);
+    o.addProperty("width", width);
+    o.addProperty("embedding_dim", embeddingDim);
+    o.add("config", JsonParser.parseString(configJson));
+    return new GsonBuilder()
+        .setPrettyPrinting()
+        .serializeSpecialFloatingPointValues()
+        .create()
+        .toJson(o);
+  }
+
+  /**
+   * @throws IllegalArgumentException when the bytes are not a mixstream encoder snapshot
+   */
+  public static EncoderSnapshot fromSafetensors(byte[] bytes) {
+    Safetensors.Contents c = Safetensors.read(bytes);
+    Map<String, String> m = c.metadata();
+    if (!FORMAT.equals(m.get("format"))) {
+      throw new IllegalArgumentException(
+          "not a mixstream encoder snapshot: metadata format is "
+              + m.get("format")
+              + ", expected "
+              + FORMAT);
+    }
+    return new EncoderSnapshot(
+        Long.parseLong(m.get("step")),
+        m.get("method"),
+        Integer.parseInt(m.get("width")),
+        Integer.parseInt(m.get("embedding_dim")),
+        m.get("config"),
+        c.tensors());
+  }
+}
