@@ -25,6 +25,7 @@ import java.util.Map;
  * @param checkpointDir where checkpoints go (a folder; RocksDB's local files go to a temp dir)
  * @param bounded stop at the offsets the topic has when the job starts (tests, benchmarks)
  * @param decodeParallelism parallel decoders upstream of the trainer
+ * @param evaluation snapshots, the kNN evaluator and the embedding stream
  */
 public record JobConfig(
     TrainingConfig training,
@@ -38,7 +39,8 @@ public record JobConfig(
     Duration checkpointInterval,
     Path checkpointDir,
     boolean bounded,
-    int decodeParallelism)
+    int decodeParallelism,
+    EvaluationConfig evaluation)
     implements Serializable {
 
   public JobConfig {
@@ -59,12 +61,32 @@ public record JobConfig(
         Duration.ofSeconds(10),
         checkpointDir,
         false,
-        1);
+        1,
+        EvaluationConfig.defaults(checkpointDir.resolveSibling("mixstream-snapshots")));
+  }
+
+  /** This config with another evaluation part. */
+  public JobConfig withEvaluation(EvaluationConfig e) {
+    return new JobConfig(
+        training,
+        bootstrapServers,
+        imagesTopic,
+        deadLetterTopic,
+        groupId,
+        kafkaProperties,
+        modelKey,
+        device,
+        checkpointInterval,
+        checkpointDir,
+        bounded,
+        decodeParallelism,
+        e);
   }
 
   /** Every problem, each naming its option; empty when valid. */
   public List<String> problems() {
     List<String> p = new ArrayList<>(training.problems());
+    p.addAll(evaluation.problems());
     if (bootstrapServers == null || bootstrapServers.isBlank()) {
       p.add("bootstrap-servers must name at least one HOST:PORT");
     }
@@ -113,6 +135,7 @@ public record JobConfig(
     m.put("checkpointDir", checkpointDir);
     m.put("bounded", bounded);
     m.put("decodeParallelism", decodeParallelism);
+    m.put("evaluation", evaluation.asMap());
     m.put("training", training.asMap());
     return m;
   }

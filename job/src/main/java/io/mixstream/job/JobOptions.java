@@ -1,6 +1,5 @@
 package io.mixstream.job;
 
-import io.mixstream.config.CutMixSource;
 import io.mixstream.config.Method;
 import io.mixstream.config.TrainingConfig;
 import java.io.IOException;
@@ -77,6 +76,7 @@ public final class JobOptions {
             });
     TrainingConfig training = bind(TrainingConfig.defaults(), rest);
     JobConfig defaults = JobConfig.defaults(training, defaultCheckpointDir);
+    EvaluationConfig evaluation = bind(defaults.evaluation(), rest);
     JobConfig job = bind(defaults, rest);
     if (!rest.isEmpty()) {
       throw new IllegalArgumentException(
@@ -98,7 +98,8 @@ public final class JobOptions {
             job.checkpointInterval(),
             job.checkpointDir(),
             job.bounded(),
-            job.decodeParallelism())
+            job.decodeParallelism(),
+            evaluation)
         .validate();
   }
 
@@ -118,9 +119,7 @@ public final class JobOptions {
       }
       String option = kebab(c.getName());
       String raw = values.remove(option);
-      if (raw != null
-          && !c.getName().equals("training")
-          && !c.getName().equals("kafkaProperties")) {
+      if (raw != null && !nested(c)) {
         args[i] = convert(option, raw.trim(), c.getType());
       }
     }
@@ -131,6 +130,11 @@ public final class JobOptions {
       Throwable cause = e.getCause() == null ? e : e.getCause();
       throw new IllegalArgumentException(cause.getMessage(), cause);
     }
+  }
+
+  /** Components that are not options themselves: nested configs and the Kafka map. */
+  private static boolean nested(RecordComponent c) {
+    return c.getType().isRecord() || c.getName().equals("kafkaProperties");
   }
 
   private static Object convert(String option, String raw, Class<?> type) {
@@ -154,14 +158,28 @@ public final class JobOptions {
         return parseDuration(raw);
       } else if (type == Method.class) {
         return Method.parse(raw);
-      } else if (type == CutMixSource.class) {
-        return CutMixSource.valueOf(raw.toUpperCase(Locale.ROOT).replace('-', '_'));
+      } else if (type.isEnum()) {
+        return enumValue(type, raw);
       }
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
           "--%s: cannot use '%s' (%s)".formatted(option, raw, e.getMessage()), e);
     }
     throw new IllegalStateException("no converter for " + type);
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static Object enumValue(Class<?> type, String raw) {
+    try {
+      return Enum.valueOf((Class) type, raw.toUpperCase(Locale.ROOT).replace('-', '_'));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "expected one of "
+              + java.util.Arrays.stream(type.getEnumConstants())
+                  .map(v -> v.toString().toLowerCase(Locale.ROOT).replace('_', '-'))
+                  .toList(),
+          e);
+    }
   }
 
   /** "10s", "500ms", "2m" or an ISO-8601 duration ("PT10S"). */
@@ -206,10 +224,12 @@ public final class JobOptions {
     lines.add(
         "  --config FILE                  properties file with any of the options below (name=value)");
     for (RecordComponent c : JobConfig.class.getRecordComponents()) {
-      if (c.getName().equals("training") || c.getName().equals("kafkaProperties")) {
-        continue;
+      if (!nested(c)) {
+        lines.add(line(c, d));
       }
-      lines.add(line(c, d));
+    }
+    for (RecordComponent c : EvaluationConfig.class.getRecordComponents()) {
+      lines.add(line(c, d.evaluation()));
     }
     lines.add(
         "  --kafka.KEY VALUE              any Kafka client setting (security.protocol, sasl.*, ssl.*)");

@@ -3,9 +3,16 @@ package io.mixstream.job;
 import io.mixstream.operators.DeadLetter;
 import io.mixstream.operators.DeadLetterSerializer;
 import io.mixstream.operators.DecodeImages;
+import io.mixstream.operators.EmbeddingSerializer;
+import io.mixstream.operators.EvalImage;
+import io.mixstream.operators.KnnEvaluator;
+import io.mixstream.operators.KnnReport;
+import io.mixstream.operators.KnnReportSerializer;
+import io.mixstream.operators.ModelSnapshot;
 import io.mixstream.operators.OnlineTrainer;
 import io.mixstream.operators.RawRecord;
 import io.mixstream.operators.RawRecordDeserializer;
+import io.mixstream.operators.SnapshotFiles;
 import io.mixstream.operators.StepResult;
 import io.mixstream.operators.TrainingImage;
 import io.mixstream.records.RecordLimits;
@@ -15,8 +22,10 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
@@ -84,10 +93,104 @@ public final class MixstreamJob {
     c.validate();
     Properties kafka = new Properties();
     kafka.putAll(c.kafkaProperties());
+    SingleOutputStreamOperator<TrainingImage> images =
+        decoded(env, c, kafka, c.imagesTopic(), "images", "", c.decodeParallelism());
+    DataStream<DeadLetter> deadLetters = images.getSideOutput(DecodeImages.DEAD_LETTERS);
+    EvaluationConfig ev = c.evaluation();
+    SingleOutputStreamOperator<StepResult> steps =
+        images
+            .keyBy(image -> image.modelKey)
+            .process(
+                new OnlineTrainer(c.training(), c.device(), ev.evalEvery()),
+                OnlineTrainer.outputType())
+            .name("train " + c.training().method())
+            .uid("trainer")
+            .setParallelism(1)
+            .setMaxParallelism(1);
+    if (ev.evalEvery() > 0) {
+      DataStream<ModelSnapshot> snapshots = steps.getSideOutput(OnlineTrainer.SNAPSHOTS);
+      snapshots
+          .sinkTo(new SnapshotFiles(ev.snapshotDir()))
+          .name("snapshot files")
+          .uid("snapshot-files")
+          .setParallelism(1);
+      if (ev.evaluates()) {
+        deadLetters = evaluate(env, c, kafka, snapshots, deadLetters);
+      }
+    }
+    deadLetters
+        .sinkTo(kafkaSink(c, kafka, new DeadLetterSerializer(c.deadLetterTopic())))
+        .name("dead letters to Kafka")
+        .uid("dead-letter-sink");
+    return steps;
+  }
+
+  /**
+   * The kNN evaluator on bank and test images from their topics; its results go to the metrics
+   * topic and the images' embeddings to the embeddings topic. Returns the dead letters with those
+   * of the evaluation topics added.
+   */
+  private static DataStream<DeadLetter> evaluate(
+      StreamExecutionEnvironment env,
+      JobConfig c,
+      Properties kafka,
+      DataStream<ModelSnapshot> snapshots,
+      DataStream<DeadLetter> deadLetters) {
+    EvaluationConfig ev = c.evaluation();
+    SingleOutputStreamOperator<TrainingImage> bank =
+        decoded(env, c, kafka, ev.knnBankTopic(), "kNN bank", "knn-bank-", 1);
+    SingleOutputStreamOperator<TrainingImage> test =
+        decoded(env, c, kafka, ev.knnTestTopic(), "kNN test", "knn-test-", 1);
+    DataStream<EvalImage> evalImages =
+        bank.map(i -> EvalImage.of(i, true))
+            .name("bank role")
+            .uid("knn-bank-role")
+            .setParallelism(1)
+            .union(
+                test.map(i -> EvalImage.of(i, false))
+                    .name("test role")
+                    .uid("knn-test-role")
+                    .setParallelism(1));
+    SingleOutputStreamOperator<KnnReport> reports =
+        evalImages
+            .keyBy(i -> i.modelKey)
+            .connect(snapshots.keyBy(s -> s.modelKey))
+            .process(new KnnEvaluator(ev, c.device()), TypeInformation.of(KnnReport.class))
+            .name("kNN evaluator")
+            .uid("knn-evaluator")
+            .setParallelism(1)
+            .setMaxParallelism(1);
+    reports
+        .sinkTo(kafkaSink(c, kafka, new KnnReportSerializer(ev.metricsTopic())))
+        .name("kNN results to Kafka")
+        .uid("metrics-sink")
+        .setParallelism(1);
+    reports
+        .getSideOutput(KnnEvaluator.EMBEDDINGS)
+        .sinkTo(
+            kafkaSink(
+                c, kafka, new EmbeddingSerializer(ev.embeddingsTopic(), ev.embeddingsFormat())))
+        .name("embeddings to Kafka")
+        .uid("embeddings-sink")
+        .setParallelism(1);
+    return deadLetters
+        .union(bank.getSideOutput(DecodeImages.DEAD_LETTERS))
+        .union(test.getSideOutput(DecodeImages.DEAD_LETTERS));
+  }
+
+  /** A Kafka source of raw records on {@code topic}, decoded and validated. */
+  private static SingleOutputStreamOperator<TrainingImage> decoded(
+      StreamExecutionEnvironment env,
+      JobConfig c,
+      Properties kafka,
+      String topic,
+      String name,
+      String uidPrefix,
+      int parallelism) {
     KafkaSourceBuilder<RawRecord> source =
         KafkaSource.<RawRecord>builder()
             .setBootstrapServers(c.bootstrapServers())
-            .setTopics(c.imagesTopic())
+            .setTopics(topic)
             .setGroupId(c.groupId())
             .setStartingOffsets(OffsetsInitializer.earliest())
             .setDeserializer(new RawRecordDeserializer())
@@ -95,33 +198,23 @@ public final class MixstreamJob {
     if (c.bounded()) {
       source.setBounded(OffsetsInitializer.latest());
     }
-    DataStream<RawRecord> raw =
-        env.fromSource(source.build(), WatermarkStrategy.noWatermarks(), "images from Kafka")
-            .uid("kafka-source")
-            // as many readers as decoders: each decoder chains onto its reader, no shuffle
-            .setParallelism(c.decodeParallelism());
-    SingleOutputStreamOperator<TrainingImage> images =
-        raw.process(new DecodeImages(c.modelKey(), RecordLimits.DEFAULT))
-            .name("decode and validate")
-            .uid("decode")
-            .setParallelism(c.decodeParallelism());
-    DataStream<DeadLetter> deadLetters = images.getSideOutput(DecodeImages.DEAD_LETTERS);
-    deadLetters
-        .sinkTo(
-            KafkaSink.<DeadLetter>builder()
-                .setBootstrapServers(c.bootstrapServers())
-                .setKafkaProducerConfig(kafka)
-                .setRecordSerializer(new DeadLetterSerializer(c.deadLetterTopic()))
-                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
-                .build())
-        .name("dead letters to Kafka")
-        .uid("dead-letter-sink");
-    return images
-        .keyBy(image -> image.modelKey)
-        .process(new OnlineTrainer(c.training(), c.device()), OnlineTrainer.outputType())
-        .name("train " + c.training().method())
-        .uid("trainer")
-        .setParallelism(1)
-        .setMaxParallelism(1);
+    return env.fromSource(source.build(), WatermarkStrategy.noWatermarks(), name + " from Kafka")
+        .uid(uidPrefix + "kafka-source")
+        // as many readers as decoders: each decoder chains onto its reader, no shuffle
+        .setParallelism(parallelism)
+        .process(new DecodeImages(c.modelKey(), RecordLimits.DEFAULT))
+        .name("decode and validate " + name)
+        .uid(uidPrefix + "decode")
+        .setParallelism(parallelism);
+  }
+
+  private static <T> KafkaSink<T> kafkaSink(
+      JobConfig c, Properties kafka, KafkaRecordSerializationSchema<T> serializer) {
+    return KafkaSink.<T>builder()
+        .setBootstrapServers(c.bootstrapServers())
+        .setKafkaProducerConfig(kafka)
+        .setRecordSerializer(serializer)
+        .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+        .build();
   }
 }

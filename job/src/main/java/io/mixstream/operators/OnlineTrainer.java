@@ -27,6 +27,7 @@ import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
 
 /**
  * The trainer as a thin Flink shell over {@link MocoTrainer}, keyed by model key (one key, one
@@ -49,8 +50,13 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
   private static final org.slf4j.Logger LOG =
       org.slf4j.LoggerFactory.getLogger(OnlineTrainer.class);
 
+  /** The query encoder every {@code snapshotEvery} steps, at step 0 and at the end of input. */
+  public static final OutputTag<ModelSnapshot> SNAPSHOTS =
+      new OutputTag<>("snapshots", TypeInformation.of(ModelSnapshot.class));
+
   private final TrainingConfig config;
   private final String device;
+  private final int snapshotEvery;
 
   private transient MocoTrainer trainer;
   private transient byte[] restoredModel;
@@ -63,10 +69,15 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
   private transient long batchStartNanos;
   private transient long lastStepNanos;
   private transient double restoreSeconds; // model import + queue rebuild after a restore
+  private transient long lastSnapshotStep;
 
-  public OnlineTrainer(TrainingConfig config, String device) {
+  /**
+   * @param snapshotEvery steps between snapshots on {@link #SNAPSHOTS}; 0 = none
+   */
+  public OnlineTrainer(TrainingConfig config, String device, int snapshotEvery) {
     this.config = config.validate();
     this.device = device;
+    this.snapshotEvery = snapshotEvery;
   }
 
   @Override
@@ -107,6 +118,7 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
       restoredModel = null;
       restoreSeconds = (System.nanoTime() - t0) / 1e9;
     }
+    lastSnapshotStep = trainer.stepCount() == 0 ? -1 : trainer.stepCount();
     registerMetrics(getRuntimeContext().getMetricGroup(), dev);
     batchStartNanos = System.nanoTime();
   }
@@ -139,6 +151,11 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
     if (queuesNeedRebuild) {
       rebuildQueues();
     }
+    if (snapshotEvery > 0 && trainer.stepCount() == 0 && lastSnapshotStep < 0) {
+      emitSnapshot(ctx.getCurrentKey(), ctx); // the random-init floor
+      // fires when the input ends (a bounded run, or stop --drain): the final snapshot
+      ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
+    }
     pending.add(image);
     Integer count = pendingCount.value();
     int n = (count == null ? 0 : count) + 1;
@@ -151,6 +168,22 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
     pending.clear();
     pendingCount.clear();
     train(ctx.getCurrentKey(), batch, out);
+    if (snapshotEvery > 0 && trainer.stepCount() % snapshotEvery == 0) {
+      emitSnapshot(ctx.getCurrentKey(), ctx);
+    }
+  }
+
+  @Override
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<StepResult> out) {
+    if (snapshotEvery > 0 && lastSnapshotStep != trainer.stepCount()) {
+      emitSnapshot(ctx.getCurrentKey(), ctx);
+    }
+  }
+
+  private void emitSnapshot(String key, Context ctx) {
+    byte[] bytes = trainer.encoderSnapshot().toSafetensors();
+    ctx.output(SNAPSHOTS, new ModelSnapshot(key, trainer.stepCount(), bytes));
+    lastSnapshotStep = trainer.stepCount();
   }
 
   private void train(String key, List<TrainingImage> batch, Collector<StepResult> out)

@@ -45,7 +45,35 @@ record JobFixtures(LocalKafkaBroker broker, Cifar10Dataset cifar, Path tmp) {
         Duration.ofMillis(200),
         d.checkpointDir(),
         bounded,
-        decoders);
+        decoders,
+        EvaluationConfig.off(tmp.resolve("snapshots-" + name)));
+  }
+
+  /** Writes images [from, from+n) of {@code data} to {@code topic}, keyed by image id. */
+  void produce(String topic, Cifar10Dataset data, int from, int n) throws Exception {
+    ImageRecordCodec codec = ImageRecordCodec.withDefaults();
+    try (KafkaProducer<byte[], byte[]> p =
+        new KafkaProducer<>(
+            Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                broker.bootstrapServers(),
+                ProducerConfig.ACKS_CONFIG,
+                "all"),
+            new ByteArraySerializer(),
+            new ByteArraySerializer())) {
+      List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
+      for (int i = from; i < from + n; i++) {
+        sent.add(
+            p.send(
+                new ProducerRecord<>(
+                    topic,
+                    data.id(i).getBytes(StandardCharsets.UTF_8),
+                    codec.encode(data.record(i)))));
+      }
+      for (var f : sent) {
+        f.get(); // a failed send fails the test here
+      }
+    }
   }
 
   /**

@@ -158,6 +158,12 @@ class StreamingJobTest {
   }
 
   static List<ConsumerRecord<byte[], byte[]>> consume(String topic, int expected) {
+    return consume(broker, topic, expected);
+  }
+
+  /** Partition 0 of {@code topic} from the start, until {@code expected} records or 20 s. */
+  static List<ConsumerRecord<byte[], byte[]>> consume(
+      LocalKafkaBroker broker, String topic, int expected) {
     List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> c =
         new KafkaConsumer<>(

@@ -1,0 +1,214 @@
+package io.mixstream.operators;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import io.mixstream.eval.KnnClassifier;
+import io.mixstream.eval.SnapshotEncoder;
+import io.mixstream.job.EvaluationConfig;
+import io.mixstream.records.EmbeddingRecord;
+import io.mixstream.snapshot.EncoderSnapshot;
+import io.mixstream.train.DeviceChoice;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * The kNN monitor of ALGORITHM.md §2 as its own operator, so that training goes on while it
+ * evaluates. Input 1: bank and test images, kept in keyed state (RocksDB) up to the configured
+ * sizes, first distinct ids first. Input 2: encoder snapshots; each is evaluated once both sets are
+ * complete (earlier ones wait in keyed state). Emits a {@link KnnReport} per snapshot and, on
+ * {@link #EMBEDDINGS}, every evaluation image's embedding.
+ */
+public final class KnnEvaluator
+    extends KeyedCoProcessFunction<String, EvalImage, ModelSnapshot, KnnReport> {
+  private static final long serialVersionUID = 1L;
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(KnnEvaluator.class);
+  private static final int CLASSES = 10;
+
+  public static final OutputTag<EmbeddingRecord> EMBEDDINGS =
+      new OutputTag<>("embeddings", TypeInformation.of(EmbeddingRecord.class));
+
+  private final int bankSize;
+  private final int testSize;
+  private final int k;
+  private final double temperature;
+  private final String device;
+
+  private transient MapState<String, EvalImage> bank;
+  private transient MapState<String, EvalImage> test;
+  private transient ValueState<Integer> bankCount;
+  private transient ValueState<Integer> testCount;
+  private transient ListState<ModelSnapshot> waiting;
+  private transient Device dev;
+  private transient volatile double accuracy = Double.NaN;
+  private transient volatile double floor = Double.NaN;
+  private transient volatile long evaluatedStep = -1;
+  private transient volatile double seconds = Double.NaN;
+  private transient volatile int loaded;
+
+  public KnnEvaluator(EvaluationConfig config, String device) {
+    // the settings alone: Flink's closure cleaner cannot look into the config's Path
+    this.bankSize = config.knnBankSize();
+    this.testSize = config.knnTestSize();
+    this.k = config.knnK();
+    this.temperature = config.knnTemperature();
+    this.device = device;
+  }
+
+  @Override
+  public void open(OpenContext openContext) {
+    var ctx = getRuntimeContext();
+    bank =
+        ctx.getMapState(
+            new MapStateDescriptor<>(
+                "knn-bank", Types.STRING, TypeInformation.of(EvalImage.class)));
+    test =
+        ctx.getMapState(
+            new MapStateDescriptor<>(
+                "knn-test", Types.STRING, TypeInformation.of(EvalImage.class)));
+    bankCount = ctx.getState(new ValueStateDescriptor<>("knn-bank-count", Types.INT));
+    testCount = ctx.getState(new ValueStateDescriptor<>("knn-test-count", Types.INT));
+    waiting = ctx.getListState(new ListStateDescriptor<>("knn-waiting", ModelSnapshot.class));
+    dev = DeviceChoice.resolve(device);
+    MetricGroup g = ctx.getMetricGroup();
+    g.gauge("knnAccuracy", () -> accuracy);
+    g.gauge("knnFloor", () -> floor);
+    g.gauge("knnStep", () -> evaluatedStep);
+    g.gauge("knnSeconds", () -> seconds);
+    g.gauge("knnImagesLoaded", () -> loaded);
+  }
+
+  @Override
+  public void processElement1(EvalImage image, Context ctx, Collector<KnnReport> out)
+      throws Exception {
+    MapState<String, EvalImage> set = image.bank ? bank : test;
+    ValueState<Integer> count = image.bank ? bankCount : testCount;
+    int limit = image.bank ? bankSize : testSize;
+    int n = value(count);
+    if (n >= limit || set.contains(image.id)) {
+      return;
+    }
+    if (image.label < 0 || image.label >= CLASSES) {
+      LOG.warn(
+          "kNN {} image {} has label {}; it needs one of 0..9, skipped",
+          image.bank ? "bank" : "test",
+          image.id,
+          image.label);
+      return;
+    }
+    set.put(image.id, image);
+    count.update(n + 1);
+    loaded = value(bankCount) + value(testCount);
+    if (complete()) {
+      List<ModelSnapshot> ready = new ArrayList<>();
+      waiting.get().forEach(ready::add);
+      waiting.clear();
+      for (ModelSnapshot s : ready) {
+        evaluate(s, ctx, out);
+      }
+    }
+  }
+
+  @Override
+  public void processElement2(ModelSnapshot snapshot, Context ctx, Collector<KnnReport> out)
+      throws Exception {
+    if (complete()) {
+      evaluate(snapshot, ctx, out);
+    } else {
+      LOG.info(
+          "kNN: snapshot of step {} waits for the evaluation images ({} of {} bank, {} of {} test)",
+          snapshot.step,
+          value(bankCount),
+          bankSize,
+          value(testCount),
+          testSize);
+      waiting.add(snapshot);
+    }
+  }
+
+  private boolean complete() throws Exception {
+    return value(bankCount) >= bankSize && value(testCount) >= testSize;
+  }
+
+  private static int value(ValueState<Integer> s) throws Exception {
+    Integer v = s.value();
+    return v == null ? 0 : v;
+  }
+
+  private void evaluate(ModelSnapshot s, Context ctx, Collector<KnnReport> out) throws Exception {
+    long t0 = System.nanoTime();
+    List<EvalImage> bankImages = sorted(bank);
+    List<EvalImage> testImages = sorted(test);
+    EncoderSnapshot snapshot = EncoderSnapshot.fromSafetensors(s.safetensors);
+    KnnReport r = new KnnReport();
+    try (SnapshotEncoder encoder = new SnapshotEncoder(snapshot, dev);
+        NDManager knnManager = NDManager.newBaseManager(dev)) {
+      float[] bankFeatures = encoder.embed(pixels(bankImages));
+      float[] testFeatures = encoder.embed(pixels(testImages));
+      int dim = snapshot.embeddingDim();
+      r.accuracy =
+          new KnnClassifier(knnManager, k, temperature, CLASSES)
+              .accuracy(bankFeatures, labels(bankImages), testFeatures, labels(testImages), dim);
+      emitEmbeddings(s, bankImages, bankFeatures, dim, ctx);
+      emitEmbeddings(s, testImages, testFeatures, dim, ctx);
+    }
+    r.modelKey = s.modelKey;
+    r.step = s.step;
+    r.method = snapshot.method();
+    r.k = this.k;
+    r.temperature = temperature;
+    r.bankSize = bankImages.size();
+    r.testSize = testImages.size();
+    r.seconds = (System.nanoTime() - t0) / 1e9;
+    r.wallMillis = System.currentTimeMillis();
+    accuracy = r.accuracy;
+    evaluatedStep = r.step;
+    seconds = r.seconds;
+    if (r.step == 0) {
+      floor = r.accuracy;
+    }
+    LOG.info("{}{}", r, r.step == 0 ? " (random-init floor)" : "");
+    out.collect(r);
+  }
+
+  private static void emitEmbeddings(
+      ModelSnapshot s, List<EvalImage> images, float[] features, int dim, Context ctx) {
+    for (int i = 0; i < images.size(); i++) {
+      float[] v = new float[dim];
+      System.arraycopy(features, i * dim, v, 0, dim);
+      EvalImage img = images.get(i);
+      ctx.output(EMBEDDINGS, new EmbeddingRecord(s.modelKey, img.id, img.label, s.step, v));
+    }
+  }
+
+  private static List<EvalImage> sorted(MapState<String, EvalImage> set) throws Exception {
+    List<EvalImage> out = new ArrayList<>();
+    for (Map.Entry<String, EvalImage> e : set.entries()) {
+      out.add(e.getValue());
+    }
+    out.sort(Comparator.comparing((EvalImage i) -> i.id));
+    return out;
+  }
+
+  private static byte[][] pixels(List<EvalImage> images) {
+    return images.stream().map(i -> i.pixels).toArray(byte[][]::new);
+  }
+
+  private static int[] labels(List<EvalImage> images) {
+    return images.stream().mapToInt(i -> i.label).toArray();
+  }
+}
