@@ -6,6 +6,7 @@ import io.mixstream.cifar.Cifar10Reader;
 import io.mixstream.cifar.CifarSplit;
 import io.mixstream.config.Method;
 import io.mixstream.config.TrainingConfig;
+import io.mixstream.job.EvaluationConfig;
 import io.mixstream.job.JobConfig;
 import io.mixstream.job.MixstreamJob;
 import io.mixstream.kafka.LocalKafkaBroker;
@@ -177,7 +178,8 @@ final class BenchJobCommand implements Callable<Integer> {
             interval,
             checkpoints,
             true,
-            1);
+            1,
+            EvaluationConfig.off(checkpoints.resolve("snapshots")));
     StreamExecutionEnvironment env =
         StreamExecutionEnvironment.getExecutionEnvironment(MixstreamJob.flinkConfiguration(job));
     List<StepResult> steps = new ArrayList<>();

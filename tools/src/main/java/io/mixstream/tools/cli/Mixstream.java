@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
       BenchCommand.class,
       io.mixstream.tools.demo.DemoCommand.class,
       TrainCommand.class,
+      EmbeddingsCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Mixstream implements Runnable {

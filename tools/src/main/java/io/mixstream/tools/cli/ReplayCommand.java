@@ -10,12 +10,11 @@ import io.mixstream.tools.replay.ReplaySummary;
 import io.mixstream.tools.replay.Replayer;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** `mixstream replay`: CIFAR-10 into a Kafka topic. */
@@ -27,12 +26,7 @@ import picocli.CommandLine.Option;
       "Idempotent producer with acks=all: nothing lost, nothing duplicated by retries."
     })
 final class ReplayCommand implements Callable<Integer> {
-  @Option(
-      names = "--bootstrap",
-      defaultValue = "127.0.0.1:9092",
-      paramLabel = "HOST:PORT",
-      description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
-  String bootstrap;
+  @Mixin KafkaClientOptions kafka;
 
   @Option(
       names = "--topic",
@@ -106,18 +100,6 @@ final class ReplayCommand implements Callable<Integer> {
       description = "How long to wait for the broker before giving up (default: ${DEFAULT-VALUE}).")
   int timeoutSeconds;
 
-  @Option(
-      names = {"--kafka-property", "-X"},
-      paramLabel = "KEY=VALUE",
-      description = "Any Kafka client property, repeatable (e.g. -X security.protocol=SASL_SSL).")
-  List<String> kafkaProperties = new ArrayList<>();
-
-  @Option(
-      names = "--kafka-config",
-      paramLabel = "FILE",
-      description = "A properties file of Kafka client settings (SASL/SSL etc.); -X wins over it.")
-  Path kafkaConfig;
-
   @Override
   public Integer call() throws Exception {
     CifarSplit cifarSplit = parseSplit(split);
@@ -132,7 +114,7 @@ final class ReplayCommand implements Callable<Integer> {
             limit,
             partitions,
             Duration.ofSeconds(timeoutSeconds));
-    Map<String, String> props = KafkaClientProperties.merge(kafkaConfig, kafkaProperties);
+    Map<String, String> props = kafka.properties();
     System.out.printf("reading CIFAR-10 %s from %s%n", cifarSplit.label(), data);
     Cifar10Dataset dataset = Cifar10Reader.read(data, cifarSplit);
     long total = plan.total(dataset.size());
@@ -140,10 +122,10 @@ final class ReplayCommand implements Callable<Integer> {
         "publishing %s images to topic %s at %s%s%n",
         total < 0 ? "an endless loop of" : "%,d".formatted(total),
         topic,
-        bootstrap,
+        kafka.bootstrap(),
         props.isEmpty() ? "" : " with " + KafkaClientProperties.masked(props));
     Progress progress = new Progress(System.out, "images", total, Progress.stdoutIsTerminal());
-    ReplaySummary summary = new Replayer(bootstrap, props).replay(dataset, plan, progress);
+    ReplaySummary summary = new Replayer(kafka.bootstrap(), props).replay(dataset, plan, progress);
     System.out.println(summary);
     return 0;
   }

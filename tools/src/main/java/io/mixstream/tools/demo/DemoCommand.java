@@ -6,6 +6,7 @@ import io.mixstream.cifar.Cifar10Reader;
 import io.mixstream.cifar.CifarSplit;
 import io.mixstream.config.Method;
 import io.mixstream.config.TrainingConfig;
+import io.mixstream.job.EvaluationConfig;
 import io.mixstream.job.JobConfig;
 import io.mixstream.job.MixstreamJob;
 import io.mixstream.kafka.LocalKafkaBroker;
@@ -151,7 +152,8 @@ public final class DemoCommand implements Callable<Integer> {
               defaults.checkpointInterval(),
               defaults.checkpointDir(),
               false,
-              1);
+              1,
+              EvaluationConfig.off(workDir.resolve("snapshots")));
       Configuration conf = MixstreamJob.flinkConfiguration(job);
       conf.addAll(
           Configuration.fromMap(

@@ -47,7 +47,8 @@ class MixstreamCliTest {
           {"kafka", "--help"},
           {"replay", "--help"},
           {"bench", "--help"},
-          {"bench", "replay", "--help"}
+          {"bench", "replay", "--help"},
+          {"embeddings", "--help"}
         }) {
       assertThat(Mixstream.run(args)).as(String.join(" ", args)).isZero();
     }
