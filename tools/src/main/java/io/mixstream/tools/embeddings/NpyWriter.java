@@ -33,6 +33,20 @@ public final class NpyWriter {
     write(file, "<i8", "(%d,)".formatted(values.length), data.array());
   }
 
+  /** A uint8 array of the given shape, C order (e.g. CIFAR images as [n, 3, 32, 32]). */
+  public static void writeUint8(Path file, byte[] values, int... shape) throws IOException {
+    StringBuilder dims = new StringBuilder("(");
+    long n = 1;
+    for (int d : shape) {
+      dims.append(d).append(", ");
+      n *= d;
+    }
+    if (n != values.length) {
+      throw new IllegalArgumentException(dims + ") != " + values.length);
+    }
+    write(file, "|u1", dims.append(")").toString(), values);
+  }
+
   private static void write(Path file, String descr, String shape, byte[] data) throws IOException {
     StringBuilder header =
         new StringBuilder(

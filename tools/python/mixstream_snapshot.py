@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""Load a mixstream encoder snapshot (.safetensors) into PyTorch.
+
+    import torch, torch.nn.functional as F
+    from mixstream_snapshot import load_encoder, preprocess
+    model, meta = load_encoder("snapshots/default/step-00001000.safetensors")
+    z = F.normalize(model(preprocess(images_uint8_nchw)), dim=1)  # the kNN feature, [n, 128]
+
+The snapshot holds the query encoder with torchvision's ResNet-18 names (conv1, bn1, layer1.0.conv1,
+..., fc), so at width 64 torchvision's own model loads it too:
+
+    m = torchvision.models.resnet18(num_classes=meta["embedding_dim"])
+    m.conv1 = torch.nn.Conv2d(3, 64, 3, 1, 1, bias=False); m.maxpool = torch.nn.Identity()
+    m.load_state_dict(read_safetensors(path)[0])
+
+No package beyond PyTorch and NumPy is needed (the `safetensors` package reads the file too).
+Run `python3 mixstream_snapshot.py --help` for the command-line check.
+"""
+import argparse
+import json
+import struct
+import sys
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+MEAN = (0.4914, 0.4822, 0.4465)
+STD = (0.2023, 0.1994, 0.2010)
+_DTYPES = {"F32": torch.float32, "I64": torch.int64}
+
+
+def read_safetensors(path):
+    """(state dict, metadata dict) of a safetensors file of F32/I64 tensors."""
+    with open(path, "rb") as f:
+        data = f.read()
+    (n,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8:8 + n])
+    meta = header.pop("__metadata__", {})
+    base = 8 + n
+    state = {}
+    for name, info in header.items():
+        start, end = info["data_offsets"]
+        t = torch.frombuffer(bytearray(data[base + start:base + end]), dtype=_DTYPES[info["dtype"]])
+        state[name] = t.reshape(info["shape"])
+    return state, meta
+
+
+class BasicBlock(nn.Module):
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.downsample = None
+        if stride != 1 or cin != cout:
+            self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return F.relu(out + (x if self.downsample is None else self.downsample(x)))
+
+
+class CifarResNet18(nn.Module):
+    """ALGORITHM.md §1.1: 3x3 stride-1 stem, no max-pool, widths w, 2w, 4w, 8w, Linear head."""
+
+    def __init__(self, width=64, dim=128):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, width, 3, 1, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(width)
+        cin = width
+        for i in range(4):
+            cout = width << i
+            stride = 1 if i == 0 else 2
+            setattr(self, f"layer{i + 1}", nn.Sequential(BasicBlock(cin, cout, stride), BasicBlock(cout, cout, 1)))
+            cin = cout
+        self.fc = nn.Linear(cin, dim)
+
+    def features(self, x):
+        """layer4's output: the map the attention figure uses."""
+        x = F.relu(self.bn1(self.conv1(x)))
+        return self.layer4(self.layer3(self.layer2(self.layer1(x))))
+
+    def forward(self, x):
+        return self.fc(self.features(x).mean(dim=(2, 3)))
+
+
+def load_encoder(path):
+    """The snapshot's encoder in eval mode, and its metadata (step, method, width, config)."""
+    state, meta = read_safetensors(path)
+    if meta.get("format") != "mixstream-encoder/1":
+        raise SystemExit(f"{path}: not a mixstream encoder snapshot (format {meta.get('format')})")
+    model = CifarResNet18(int(meta["width"]), int(meta["embedding_dim"]))
+    model.load_state_dict(state, strict=True)
+    meta = dict(meta, config=json.loads(meta["config"]))
+    return model.eval(), meta
+
+
+def preprocess(images):
+    """uint8 [n, 3, 32, 32] (CIFAR's planar layout) to the normalised float input."""
+    x = torch.as_tensor(np.asarray(images), dtype=torch.float32) / 255.0
+    mean = torch.tensor(MEAN).view(1, 3, 1, 1)
+    std = torch.tensor(STD).view(1, 3, 1, 1)
+    return (x - mean) / std
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Compare a snapshot's PyTorch embeddings with the stream's.")
+    ap.add_argument("snapshot", help="step-NNNNNNNN.safetensors")
+    ap.add_argument("images", help=".npy of uint8 [n, 3, 32, 32] images")
+    ap.add_argument("embeddings", help=".npy of float32 [n, dim] embeddings of the same images (e.g. from `mixstream embeddings --npy`)")
+    ap.add_argument("--min-cosine", type=float, default=0.9999)
+    a = ap.parse_args()
+    model, meta = load_encoder(a.snapshot)
+    with torch.no_grad():
+        mine = F.normalize(model(preprocess(np.load(a.images))), dim=1)
+    theirs = torch.as_tensor(np.load(a.embeddings))
+    cos = (mine * F.normalize(theirs, dim=1)).sum(1)
+    print(json.dumps({"step": int(meta["step"]), "method": meta["method"], "images": len(cos),
+                      "min_cosine": float(cos.min()), "max_abs_diff": float((mine - theirs).abs().max())}))
+    sys.exit(0 if float(cos.min()) >= a.min_cosine else 1)
+
+
+if __name__ == "__main__":
+    main()

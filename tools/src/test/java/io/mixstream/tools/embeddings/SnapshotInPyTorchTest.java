@@ -1,0 +1,96 @@
+package io.mixstream.tools.embeddings;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import ai.djl.Device;
+import io.mixstream.cifar.Cifar10Dataset;
+import io.mixstream.cifar.Cifar10Reader;
+import io.mixstream.cifar.CifarSplit;
+import io.mixstream.config.Method;
+import io.mixstream.config.TrainingConfig;
+import io.mixstream.testing.SharedData;
+import io.mixstream.train.MocoTrainer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A snapshot loaded in PyTorch by tools/python/mixstream_snapshot.py (its own ResNet-18 code,
+ * torchvision's names, strict loading) gives the embeddings the Java trainer computes: cosine ≥
+ * 0.9999 for every image. Needs a python3 with torch and numpy (Debian: python3-torch); without one
+ * the test is skipped and says so.
+ */
+class SnapshotInPyTorchTest {
+  static final String PYTHON = System.getenv().getOrDefault("MIXSTREAM_PYTHON", "/usr/bin/python3");
+
+  @Test
+  void pyTorchComputesTheSameEmbeddingsFromASnapshot(@TempDir Path tmp) throws Exception {
+    assumeTrue(torchAvailable(), PYTHON + " cannot import torch and numpy: skipped");
+    TrainingConfig.Builder b = TrainingConfig.defaults().toBuilder();
+    b.method = Method.APPROACH1;
+    b.width = 8;
+    b.batchSize = 32;
+    b.queueSize = 256;
+    b.seed = 11;
+    Cifar10Dataset test = Cifar10Reader.read(SharedData.cifar10(), CifarSplit.TEST);
+    int n = 64;
+    byte[][] images = new byte[n][];
+    byte[] flat = new byte[n * 3072];
+    for (int i = 0; i < n; i++) {
+      images[i] = test.pixels(i);
+      System.arraycopy(images[i], 0, flat, i * 3072, 3072);
+    }
+    Path snapshot = tmp.resolve("step.safetensors");
+    try (MocoTrainer trainer = new MocoTrainer(b.build(), Device.cpu())) {
+      for (int s = 0; s < 4; s++) { // BN running statistics away from their initial values
+        byte[][] batch = new byte[32][];
+        for (int i = 0; i < 32; i++) {
+          batch[i] = test.pixels(1000 + s * 32 + i);
+        }
+        trainer.step(batch);
+      }
+      Files.write(snapshot, trainer.encoderSnapshot().toSafetensors());
+      NpyWriter.writeFloat32(tmp.resolve("emb.npy"), trainer.embed(images), n, 128);
+    }
+    NpyWriter.writeUint8(tmp.resolve("img.npy"), flat, n, 3, 32, 32);
+
+    Process p =
+        new ProcessBuilder(
+                PYTHON,
+                script().toString(),
+                snapshot.toString(),
+                tmp.resolve("img.npy").toString(),
+                tmp.resolve("emb.npy").toString())
+            .redirectErrorStream(true)
+            .start();
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    System.out.println("PyTorch check: " + out.trim());
+    assertThat(p.exitValue()).as(out).isZero();
+    assertThat(out).contains("\"step\": 4", "\"method\": \"approach1\"", "\"images\": 64");
+    double minCosine =
+        Double.parseDouble(out.replaceAll("(?s).*\"min_cosine\": ([0-9.eE+-]+).*", "$1"));
+    assertThat(minCosine).isGreaterThanOrEqualTo(0.9999);
+  }
+
+  static Path script() {
+    Path here = Path.of("").toAbsolutePath();
+    Path s = here.resolve("python/mixstream_snapshot.py"); // run from tools/
+    return Files.exists(s) ? s : here.resolve("tools/python/mixstream_snapshot.py");
+  }
+
+  static boolean torchAvailable() {
+    try {
+      Process p =
+          new ProcessBuilder(PYTHON, "-c", "import torch, numpy").redirectErrorStream(true).start();
+      return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
+    } catch (IOException | InterruptedException e) {
+      return false;
+    }
+  }
+}
