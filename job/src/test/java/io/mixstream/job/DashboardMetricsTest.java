@@ -6,6 +6,7 @@ import io.mixstream.cifar.Cifar10Reader;
 import io.mixstream.cifar.CifarSplit;
 import io.mixstream.config.Method;
 import io.mixstream.kafka.LocalKafkaBroker;
+import io.mixstream.records.EmbeddingCodec;
 import io.mixstream.testing.SharedData;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -25,8 +26,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The trainer's and the decoder's metrics, read the way the dashboard reads them: through Flink's
- * REST API. Waits on the step gauge instead of sleeping.
+ * The trainer's, the decoder's and the kNN evaluator's metrics, read the way the dashboard reads
+ * them: through Flink's REST API. Waits on the step gauge instead of sleeping.
  */
 class DashboardMetricsTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -39,7 +40,23 @@ class DashboardMetricsTest {
       JobFixtures fx =
           new JobFixtures(broker, Cifar10Reader.read(SharedData.cifar10(), CifarSplit.TEST), tmp);
       fx.produce("dash", 320, 40);
-      JobConfig c = fx.job(Method.MOCO, "dash", "dash", 1, false);
+      fx.produce("dash-bank", fx.cifar(), 1000, 64);
+      fx.produce("dash-test", fx.cifar(), 2000, 32);
+      JobConfig plain = fx.job(Method.MOCO, "dash", "dash", 1, false);
+      JobConfig c =
+          plain.withEvaluation(
+              new EvaluationConfig(
+                  5,
+                  "dash-bank",
+                  "dash-test",
+                  64,
+                  32,
+                  20,
+                  0.1,
+                  "dash-metrics",
+                  "dash-embeddings",
+                  EmbeddingCodec.Format.JSON,
+                  tmp.resolve("snapshots")));
       int port;
       try (ServerSocket s = new ServerSocket(0)) {
         port = s.getLocalPort();
@@ -58,7 +75,8 @@ class DashboardMetricsTest {
         String base = "http://127.0.0.1:" + port;
         String jid = job.getJobID().toHexString();
         String trainer = vertex(base, jid, "train");
-        String decoder = vertex(base, jid, "decode");
+        String decoder = vertex(base, jid, "decode and validate images");
+        String evaluator = vertex(base, jid, "kNN evaluator");
         double step = 0;
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         while (!(step >= 10) && System.nanoTime() < deadline) {
@@ -72,6 +90,15 @@ class DashboardMetricsTest {
         assertThat(metric(base, jid, trainer, "loss_original")).isFinite();
         assertThat(metric(base, jid, trainer, "modelVersion")).isEqualTo(10);
         assertThat(metric(base, jid, decoder, "deadLetters")).isEqualTo(8);
+        double knnStep = -1;
+        while (!(knnStep >= 10) && System.nanoTime() < deadline) {
+          knnStep = metric(base, jid, evaluator, "knnStep");
+          Thread.sleep(200);
+        }
+        assertThat(knnStep).as("step of the last kNN evaluation").isEqualTo(10);
+        assertThat(metric(base, jid, evaluator, "knnAccuracy")).isBetween(0.0, 1.0);
+        assertThat(metric(base, jid, evaluator, "knnFloor")).isBetween(0.0, 1.0);
+        assertThat(metric(base, jid, evaluator, "knnImagesLoaded")).isEqualTo(96);
       } finally {
         job.cancel().get();
       }
