@@ -14,6 +14,8 @@ import io.mixstream.tools.cli.DeviceOption;
 import io.mixstream.tools.replay.Progress;
 import io.mixstream.tools.replay.ReplayPlan;
 import io.mixstream.tools.replay.Replayer;
+import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -36,16 +38,45 @@ import picocli.CommandLine.Option;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "Starts a local Kafka broker, replays CIFAR-10 into it in a loop, and runs the training job",
-      "in a local Flink with its dashboard, printing the loss as it goes. Ctrl-C stops everything."
+      "Starts a local Kafka broker, replays CIFAR-10 into it in a loop (and the kNN bank and test",
+      "images once), and runs the training job in a local Flink with its dashboard, printing the",
+      "loss and each kNN result as they come. Ctrl-C stops everything."
     })
 public final class DemoCommand implements Callable<Integer> {
   @Option(
       names = "--data",
-      defaultValue = "${env:MIXSTREAM_DATA:-../shared/data/cifar10}",
       paramLabel = "PATH",
-      description = "CIFAR-10 binary folder or cifar-10-binary.tar.gz (default: ${DEFAULT-VALUE}).")
+      description = {
+        "CIFAR-10 binary folder or cifar-10-binary.tar.gz. Default: $MIXSTREAM_DATA, else",
+        "../shared/data/cifar10 if it exists, else the official archive, downloaded once (MD5",
+        "checked) to ~/.cache/mixstream/."
+      })
   Path data;
+
+  @Option(names = "--download-url", hidden = true)
+  URI downloadUrl = CifarDownload.OFFICIAL;
+
+  @Option(names = "--download-md5", hidden = true)
+  String downloadMd5 = CifarDownload.OFFICIAL_MD5;
+
+  @Option(
+      names = "--eval-every",
+      defaultValue = "100",
+      description =
+          "Steps between snapshots and kNN evaluations; 0 = none (default: ${DEFAULT-VALUE}).")
+  int evalEvery;
+
+  @Option(
+      names = "--knn-bank",
+      defaultValue = "0",
+      description = "kNN bank images (training set, first N); 0 = 50,000 on a GPU, 5,000 on a CPU.")
+  int knnBank;
+
+  @Option(
+      names = "--knn-test",
+      defaultValue = "0",
+      description = "kNN test images (first N); 0 = 10,000 on a GPU, 1,000 on a CPU.")
+  int knnTest;
 
   @Option(
       names = "--work-dir",
@@ -103,7 +134,11 @@ public final class DemoCommand implements Callable<Integer> {
     b.batchSize = batch;
     TrainingConfig config = b.build().validate();
     System.out.println("training config: " + config.asMap());
-    Cifar10Dataset train = Cifar10Reader.read(data, CifarSplit.TRAIN);
+    Path dataPath = dataPath();
+    Cifar10Dataset train = Cifar10Reader.read(dataPath, CifarSplit.TRAIN);
+    Cifar10Dataset test = Cifar10Reader.read(dataPath, CifarSplit.TEST);
+    int bankSize = Math.min(train.size(), knnBank > 0 ? knnBank : (dev.isGpu() ? 50_000 : 5_000));
+    int testSize = Math.min(test.size(), knnTest > 0 ? knnTest : (dev.isGpu() ? 10_000 : 1_000));
     AtomicBoolean stop = new AtomicBoolean();
     Thread main = Thread.currentThread();
     Runtime.getRuntime()
@@ -118,7 +153,26 @@ public final class DemoCommand implements Callable<Integer> {
                   }
                 }));
     try (LocalKafkaBroker broker = LocalKafkaBroker.start(workDir.resolve("kafka"), 0)) {
-      createBoundedTopic(broker.bootstrapServers());
+      createTopics(broker.bootstrapServers(), EvaluationConfig.defaults(workDir));
+      EvaluationConfig evaluation = EvaluationConfig.off(workDir.resolve("snapshots"));
+      if (evalEvery > 0) {
+        EvaluationConfig d = EvaluationConfig.defaults(workDir.resolve("snapshots"));
+        evaluation =
+            new EvaluationConfig(
+                evalEvery,
+                d.knnBankTopic(),
+                d.knnTestTopic(),
+                bankSize,
+                testSize,
+                d.knnK(),
+                d.knnTemperature(),
+                d.metricsTopic(),
+                d.embeddingsTopic(),
+                d.embeddingsFormat(),
+                d.snapshotDir());
+        publishOnce(broker.bootstrapServers(), train, d.knnBankTopic(), bankSize);
+        publishOnce(broker.bootstrapServers(), test, d.knnTestTopic(), testSize);
+      }
       Thread replay =
           new Thread(
               () -> {
@@ -153,7 +207,7 @@ public final class DemoCommand implements Callable<Integer> {
               defaults.checkpointDir(),
               false,
               1,
-              EvaluationConfig.off(workDir.resolve("snapshots")));
+              evaluation);
       Configuration conf = MixstreamJob.flinkConfiguration(job);
       conf.addAll(
           Configuration.fromMap(
@@ -164,6 +218,21 @@ public final class DemoCommand implements Callable<Integer> {
           "Kafka broker %s, topics images and images-dead-letters (data in %s)%n"
               + "Flink dashboard http://127.0.0.1:%d; checkpoints in %s%n",
           broker.bootstrapServers(), broker.dataDir(), restPort, job.checkpointDir());
+      if (evaluation.evalEvery() > 0) {
+        System.out.printf(
+            "every %d steps: a snapshot in %s, a kNN evaluation (bank %,d from topic %s, test %,d"
+                + " from %s) to topic %s, embeddings to topic %s%n",
+            evaluation.evalEvery(),
+            evaluation.snapshotDir(),
+            bankSize,
+            evaluation.knnBankTopic(),
+            testSize,
+            evaluation.knnTestTopic(),
+            evaluation.metricsTopic(),
+            evaluation.embeddingsTopic());
+      }
+      KnnPrinter knn = new KnnPrinter(broker.bootstrapServers(), evaluation.metricsTopic());
+      knn.start();
       StepCounter.reset();
       MixstreamJob.build(env, job)
           .filter(new StepCounter())
@@ -177,27 +246,84 @@ public final class DemoCommand implements Callable<Integer> {
       client.cancel().get();
       long done = StepCounter.steps();
       replay.interrupt();
+      knn.close();
       System.out.printf(
-          "stopped after %d steps; checkpoints in %s, broker data in %s%n",
-          done, job.checkpointDir(), broker.dataDir());
+          "stopped after %d steps; checkpoints in %s, snapshots in %s, broker data in %s%n",
+          done, job.checkpointDir(), evaluation.snapshotDir(), broker.dataDir());
     }
     return 0;
   }
 
-  /** The looping replay never ends: keep at most about 256 MB of it on disk. */
-  private static void createBoundedTopic(String bootstrap) throws Exception {
+  private Path dataPath() throws java.io.IOException {
+    if (data != null) {
+      return data;
+    }
+    String env = System.getenv("MIXSTREAM_DATA");
+    if (env != null && !env.isBlank()) {
+      return Path.of(env);
+    }
+    Path shared = Path.of("../shared/data/cifar10");
+    if (Files.isRegularFile(shared.resolve("test_batch.bin"))) {
+      return shared;
+    }
+    Path cache =
+        Path.of(System.getProperty("user.home"), ".cache", "mixstream", "cifar-10-binary.tar.gz");
+    return CifarDownload.ensure(cache, downloadUrl, downloadMd5, System.out);
+  }
+
+  /**
+   * The first {@code n} images of a split, in order, to {@code topic}, unless an earlier run in the
+   * same work dir put them there (the evaluator takes each id once anyway).
+   */
+  private static void publishOnce(String bootstrap, Cifar10Dataset d, String topic, int n)
+      throws Exception {
     try (Admin admin =
         Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-      if (!admin.listTopics().names().get().contains("images")) {
-        admin
-            .createTopics(
-                List.of(
-                    new NewTopic("images", 1, (short) 1)
-                        .configs(
-                            Map.of("retention.bytes", "268435456", "segment.bytes", "33554432"))))
-            .all()
-            .get();
+      var tp = new org.apache.kafka.common.TopicPartition(topic, 0);
+      long end =
+          admin
+              .listOffsets(Map.of(tp, org.apache.kafka.clients.admin.OffsetSpec.latest()))
+              .partitionResult(tp)
+              .get()
+              .offset();
+      if (end >= n) {
+        System.out.printf("topic %s already holds %,d images%n", topic, end);
+        return;
       }
+    }
+    new Replayer(bootstrap, Map.of())
+        .replay(
+            d,
+            new ReplayPlan(topic, 1, false, false, 0, 0, n, 1, Duration.ofSeconds(30)),
+            new Progress(System.out, "images to " + topic, n, false));
+  }
+
+  /**
+   * The demo's topics, one partition each. The looping replay never ends: the images topic keeps at
+   * most about 256 MB.
+   */
+  private static void createTopics(String bootstrap, EvaluationConfig e) throws Exception {
+    try (Admin admin =
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+      var existing = admin.listTopics().names().get();
+      List<NewTopic> missing = new java.util.ArrayList<>();
+      if (!existing.contains("images")) {
+        missing.add(
+            new NewTopic("images", 1, (short) 1)
+                .configs(Map.of("retention.bytes", "268435456", "segment.bytes", "33554432")));
+      }
+      for (String t :
+          List.of(
+              "images-dead-letters",
+              e.knnBankTopic(),
+              e.knnTestTopic(),
+              e.metricsTopic(),
+              e.embeddingsTopic())) {
+        if (!existing.contains(t)) {
+          missing.add(new NewTopic(t, 1, (short) 1));
+        }
+      }
+      admin.createTopics(missing).all().get();
     }
   }
 }

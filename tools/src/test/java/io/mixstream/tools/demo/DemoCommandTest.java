@@ -38,7 +38,13 @@ class DemoCommandTest {
               "--batch",
               "32",
               "--steps",
-              "10",
+              "20",
+              "--eval-every",
+              "5",
+              "--knn-bank",
+              "64",
+              "--knn-test",
+              "32",
               "--rest-port",
               String.valueOf(port));
     } finally {
@@ -49,8 +55,11 @@ class DemoCommandTest {
     assertThat(out)
         .contains("Flink dashboard http://127.0.0.1:" + port)
         .contains("default step 10 (epoch 1)")
-        .containsPattern(
-            "stopped after 1\\d steps"); // the job may finish one more before the cancel
+        .contains("kNN top-1 at step 0: ")
+        .contains("(bank 64, test 32; the random-init floor)")
+        .contains("snapshots in " + work.resolve("snapshots"))
+        .containsPattern("stopped after 2\\d steps"); // one more may finish before the cancel
+    assertThat(work.resolve("snapshots/default/step-00000000.safetensors")).exists();
     try (var files = Files.list(work.resolve("checkpoints"))) {
       assertThat(files.count()).as("a checkpoint folder per job").isPositive();
     }

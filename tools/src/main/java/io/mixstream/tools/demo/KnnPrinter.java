@@ -1,0 +1,71 @@
+package io.mixstream.tools.demo;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/** Prints each kNN result from the metrics topic as it arrives, the floor beside it. */
+final class KnnPrinter extends Thread implements AutoCloseable {
+  private final KafkaConsumer<byte[], byte[]> c;
+  private volatile boolean running = true;
+
+  /** Starts reading at the topic's current end (so: this run's results), which must exist. */
+  KnnPrinter(String bootstrap, String topic) {
+    super("mixstream-demo-knn");
+    setDaemon(true);
+    c =
+        new KafkaConsumer<>(
+            Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+            new ByteArrayDeserializer(),
+            new ByteArrayDeserializer());
+    TopicPartition tp = new TopicPartition(topic, 0);
+    c.assign(List.of(tp));
+    c.seek(tp, c.endOffsets(List.of(tp), Duration.ofSeconds(30)).get(tp));
+  }
+
+  @Override
+  public void run() {
+    try (c) {
+      double floor = Double.NaN;
+      while (running) {
+        for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
+          JsonObject o =
+              JsonParser.parseString(new String(r.value(), StandardCharsets.UTF_8))
+                  .getAsJsonObject();
+          long step = o.get("step").getAsLong();
+          double acc = o.get("accuracy").getAsDouble();
+          if (step == 0) {
+            floor = acc;
+          }
+          System.out.printf(
+              "kNN top-1 at step %d: %.2f%% (bank %d, test %d%s)%n",
+              step,
+              100 * acc,
+              o.get("bank_size").getAsInt(),
+              o.get("test_size").getAsInt(),
+              step == 0
+                  ? "; the random-init floor"
+                  : Double.isNaN(floor) ? "" : "; floor %.2f%%".formatted(100 * floor));
+        }
+      }
+    } catch (RuntimeException e) {
+      if (running) {
+        System.err.println("demo: stopped reading kNN results: " + e.getMessage());
+      }
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    running = false;
+    join(5_000);
+  }
+}
