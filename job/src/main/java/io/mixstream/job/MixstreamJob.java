@@ -7,7 +7,7 @@ import io.mixstream.operators.EmbeddingSerializer;
 import io.mixstream.operators.EvalImage;
 import io.mixstream.operators.KnnEvaluator;
 import io.mixstream.operators.KnnReport;
-import io.mixstream.operators.KnnReportSerializer;
+import io.mixstream.operators.MetricsSerializer;
 import io.mixstream.operators.ModelSnapshot;
 import io.mixstream.operators.OnlineTrainer;
 import io.mixstream.operators.RawRecord;
@@ -107,6 +107,11 @@ public final class MixstreamJob {
             .uid("trainer")
             .setParallelism(1)
             .setMaxParallelism(1);
+    steps
+        .sinkTo(kafkaSink(c, kafka, MetricsSerializer.steps(ev.metricsTopic())))
+        .name("step metrics to Kafka")
+        .uid("step-metrics-sink")
+        .setParallelism(1);
     if (ev.evalEvery() > 0) {
       DataStream<ModelSnapshot> snapshots = steps.getSideOutput(OnlineTrainer.SNAPSHOTS);
       snapshots
@@ -161,7 +166,7 @@ public final class MixstreamJob {
             .setParallelism(1)
             .setMaxParallelism(1);
     reports
-        .sinkTo(kafkaSink(c, kafka, new KnnReportSerializer(ev.metricsTopic())))
+        .sinkTo(kafkaSink(c, kafka, MetricsSerializer.knn(ev.metricsTopic())))
         .name("kNN results to Kafka")
         .uid("metrics-sink")
         .setParallelism(1);

@@ -3,7 +3,10 @@ package io.mixstream.operators;
 import com.google.gson.JsonObject;
 import java.time.Instant;
 
-/** One kNN evaluation of one snapshot (a Flink POJO); JSON on the metrics topic. */
+/**
+ * One kNN evaluation of one snapshot (a Flink POJO); JSON ({@code "type": "knn"}) on the metrics
+ * topic.
+ */
 public class KnnReport {
   public static final String PROTOCOL =
       "weighted kNN (InstDisc): encoder_q in eval mode, L2-normalised head output, "
@@ -24,6 +27,7 @@ public class KnnReport {
 
   public String toJson() {
     JsonObject o = new JsonObject();
+    o.addProperty("type", "knn");
     o.addProperty("model", modelKey);
     o.addProperty("step", step);
     o.addProperty("method", method);

@@ -229,6 +229,8 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
     result.lr = r.lr();
     result.lambda = r.lambda();
     result.imageIds = ids;
+    result.termNames = r.terms().keySet().toArray(String[]::new);
+    result.termValues = r.terms().values().stream().mapToDouble(Double::doubleValue).toArray();
     result.stepSeconds = r.stepSeconds();
     result.wallMillis = System.currentTimeMillis();
     out.collect(result);

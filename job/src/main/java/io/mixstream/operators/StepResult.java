@@ -1,5 +1,8 @@
 package io.mixstream.operators;
 
+import com.google.gson.JsonObject;
+import java.time.Instant;
+
 /** What the trainer emits after each step (a Flink POJO). */
 public class StepResult {
   public String modelKey;
@@ -18,7 +21,34 @@ public class StepResult {
   /** The ids of the images this step trained on, in batch order. */
   public String[] imageIds;
 
+  /** The loss's terms (original, mixed, global, local... as the method has them), by name. */
+  public String[] termNames;
+
+  public double[] termValues;
+
   public StepResult() {}
+
+  /** The metrics topic's record of this step. */
+  public String toJson() {
+    JsonObject o = new JsonObject();
+    o.addProperty("type", "train");
+    o.addProperty("model", modelKey);
+    o.addProperty("step", step);
+    o.addProperty("epoch", epoch);
+    o.addProperty("loss", loss);
+    JsonObject terms = new JsonObject();
+    for (int i = 0; termNames != null && i < termNames.length; i++) {
+      terms.addProperty(termNames[i], termValues[i]);
+    }
+    o.add("terms", terms);
+    o.addProperty("lr", lr);
+    if (!Double.isNaN(lambda)) {
+      o.addProperty("lambda", lambda);
+    }
+    o.addProperty("step_seconds", stepSeconds);
+    o.addProperty("time", Instant.ofEpochMilli(wallMillis).toString());
+    return o.toString();
+  }
 
   @Override
   public String toString() {

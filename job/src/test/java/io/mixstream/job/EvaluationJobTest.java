@@ -118,11 +118,24 @@ class EvaluationJobTest {
 
     // one kNN result per snapshot: step 0 (the floor), 80, 160 and the final one, 200
     Map<Long, JsonObject> reports = new HashMap<>();
-    for (ConsumerRecord<byte[], byte[]> r : StreamingJobTest.consume(broker, "metrics", 4)) {
+    List<JsonObject> trainRecords = new ArrayList<>();
+    for (ConsumerRecord<byte[], byte[]> r :
+        StreamingJobTest.consume(broker, "metrics", STEPS + 4)) {
       JsonObject o =
           JsonParser.parseString(new String(r.value(), StandardCharsets.UTF_8)).getAsJsonObject();
-      reports.put(o.get("step").getAsLong(), o);
+      if (o.get("type").getAsString().equals("knn")) {
+        reports.put(o.get("step").getAsLong(), o);
+      } else {
+        trainRecords.add(o);
+      }
     }
+    // and every step's losses, for plots
+    assertThat(trainRecords).hasSize(STEPS);
+    JsonObject lastStep = trainRecords.get(STEPS - 1);
+    assertThat(lastStep.get("step").getAsLong()).isEqualTo(STEPS);
+    assertThat(lastStep.get("loss").getAsDouble()).isEqualTo(steps.get(STEPS - 1).loss);
+    assertThat(lastStep.getAsJsonObject("terms").get("original").getAsDouble())
+        .isEqualTo(steps.get(STEPS - 1).loss);
     assertThat(reports).containsOnlyKeys(0L, 80L, 160L, 200L);
     double floor = reports.get(0L).get("accuracy").getAsDouble();
     double last = reports.get(200L).get("accuracy").getAsDouble();
