@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       io.mixstream.tools.demo.DemoCommand.class,
       TrainCommand.class,
       EmbeddingsCommand.class,
+      io.mixstream.tools.pictures.AttentionCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Mixstream implements Runnable {
