@@ -3,13 +3,14 @@ package io.mixstream.tools.cli;
 import io.mixstream.records.EmbeddingCodec;
 import io.mixstream.records.EmbeddingRecord;
 import io.mixstream.tools.embeddings.EmbeddingSet;
-import io.mixstream.tools.embeddings.EmbeddingTopicReader;
 import io.mixstream.tools.embeddings.NpyWriter;
+import io.mixstream.tools.kafka.TopicReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
@@ -87,15 +88,35 @@ final class EmbeddingsCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     Duration timeout = Duration.ofSeconds(timeoutSeconds);
-    try (EmbeddingTopicReader reader =
-        new EmbeddingTopicReader(kafka.bootstrap(), kafka.properties(), topic)) {
+    try (TopicReader reader =
+        new TopicReader(
+            kafka.bootstrap(),
+            kafka.properties(),
+            topic,
+            "the job writes it at its first kNN evaluation")) {
       if (follow) {
-        reader.follow(timeout, r -> System.out.println(EmbeddingCodec.json(r)));
+        reader.follow(
+            timeout,
+            v -> {
+              try {
+                System.out.println(EmbeddingCodec.json(EmbeddingCodec.decode(v)));
+              } catch (IllegalArgumentException e) {
+                System.err.println("skipped a record that is not an embedding: " + e.getMessage());
+              }
+            });
         return 0;
       }
-      List<EmbeddingRecord> all = reader.readAll(timeout);
-      if (reader.malformed() > 0) {
-        System.err.printf("skipped %,d records that are not embeddings%n", reader.malformed());
+      List<EmbeddingRecord> all = new ArrayList<>();
+      long malformed = 0;
+      for (byte[] v : reader.readAll(timeout)) {
+        try {
+          all.add(EmbeddingCodec.decode(v));
+        } catch (IllegalArgumentException e) {
+          malformed++;
+        }
+      }
+      if (malformed > 0) {
+        System.err.printf("skipped %,d records that are not embeddings%n", malformed);
       }
       EmbeddingSet set =
           EmbeddingSet.select(

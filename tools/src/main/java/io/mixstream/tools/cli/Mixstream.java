@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
       TrainCommand.class,
       EmbeddingsCommand.class,
       io.mixstream.tools.pictures.AttentionCommand.class,
+      io.mixstream.tools.pictures.PlotCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Mixstream implements Runnable {

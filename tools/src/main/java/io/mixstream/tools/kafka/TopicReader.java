@@ -1,7 +1,5 @@
-package io.mixstream.tools.embeddings;
+package io.mixstream.tools.kafka;
 
-import io.mixstream.records.EmbeddingCodec;
-import io.mixstream.records.EmbeddingRecord;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -9,23 +7,24 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
- * Reads the embeddings topic with a plain consumer (no group, no commits): everything from the
- * start to the end offsets of the moment it starts, or everything until stopped when following. A
- * record that does not decode is counted and skipped, never fatal.
+ * Reads a topic's values with a plain consumer (no group, no commits): everything from the start to
+ * the end offsets of the moment it starts, or everything until stopped when following.
  */
-public final class EmbeddingTopicReader implements AutoCloseable {
+public final class TopicReader implements AutoCloseable {
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final String topic;
-  private long malformed;
+  private final String writtenBy;
 
-  public EmbeddingTopicReader(String bootstrap, Map<String, String> props, String topic) {
+  /**
+   * @param writtenBy who writes the topic, for the message when it does not exist yet
+   */
+  public TopicReader(String bootstrap, Map<String, String> props, String topic, String writtenBy) {
     Map<String, Object> config = new HashMap<>(props);
     config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -33,39 +32,35 @@ public final class EmbeddingTopicReader implements AutoCloseable {
     this.consumer =
         new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     this.topic = topic;
-  }
-
-  /** Records that did not decode so far. */
-  public long malformed() {
-    return malformed;
+    this.writtenBy = writtenBy;
   }
 
   /**
-   * Everything on the topic now.
+   * Every value on the topic now, partition by partition.
    *
    * @throws IllegalStateException when the topic does not exist or the broker does not answer
    */
-  public List<EmbeddingRecord> readAll(Duration timeout) {
+  public List<byte[]> readAll(Duration timeout) {
     List<TopicPartition> partitions = assignFromStart(timeout);
     Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
-    List<EmbeddingRecord> out = new ArrayList<>();
+    List<byte[]> out = new ArrayList<>();
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!reached(end)) {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException(
-            "read %,d embeddings from %s but the end offsets %s were not reached in %s"
+            "read %,d records from %s but the end offsets %s were not reached in %s"
                 .formatted(out.size(), topic, end, timeout));
       }
-      consumer.poll(Duration.ofMillis(200)).forEach(r -> decode(r, out::add));
+      consumer.poll(Duration.ofMillis(200)).forEach(r -> out.add(r.value()));
     }
     return out;
   }
 
-  /** Calls {@code sink} for each record from the start, then each new one, until interrupted. */
-  public void follow(Duration timeout, Consumer<EmbeddingRecord> sink) {
+  /** Calls {@code sink} for each value from the start, then each new one, until interrupted. */
+  public void follow(Duration timeout, Consumer<byte[]> sink) {
     assignFromStart(timeout);
     while (!Thread.currentThread().isInterrupted()) {
-      consumer.poll(Duration.ofMillis(500)).forEach(r -> decode(r, sink));
+      consumer.poll(Duration.ofMillis(500)).forEach(r -> sink.accept(r.value()));
     }
   }
 
@@ -81,8 +76,7 @@ public final class EmbeddingTopicReader implements AutoCloseable {
     }
     if (info == null || info.isEmpty()) {
       throw new IllegalStateException(
-          "topic %s does not exist (yet): the job writes it at its first kNN evaluation"
-              .formatted(topic));
+          "topic %s does not exist (yet): %s".formatted(topic, writtenBy));
     }
     List<TopicPartition> partitions =
         info.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
@@ -98,14 +92,6 @@ public final class EmbeddingTopicReader implements AutoCloseable {
       }
     }
     return true;
-  }
-
-  private void decode(ConsumerRecord<byte[], byte[]> r, Consumer<EmbeddingRecord> sink) {
-    try {
-      sink.accept(EmbeddingCodec.decode(r.value()));
-    } catch (IllegalArgumentException e) {
-      malformed++;
-    }
   }
 
   @Override

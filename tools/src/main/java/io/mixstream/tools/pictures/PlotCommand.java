@@ -1,0 +1,128 @@
+package io.mixstream.tools.pictures;
+
+import io.mixstream.tools.cli.KafkaClientOptions;
+import io.mixstream.tools.kafka.TopicReader;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import javax.imageio.ImageIO;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** `mixstream plot`: loss terms and kNN accuracy against step, to SVG or PNG. */
+@Command(
+    name = "plot",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Plots a run's loss (and each loss term) and its kNN top-1 accuracy (with the random-init",
+      "floor) against the step, from the metrics topic or from a file of its JSON records (one",
+      "per line). SVG or PNG, by the --out file's extension."
+    })
+public final class PlotCommand implements Callable<Integer> {
+  private static final int WIDTH = 800;
+  private static final int PANEL = 320;
+
+  @Mixin KafkaClientOptions kafka;
+
+  @Option(
+      names = "--topic",
+      defaultValue = "metrics",
+      description = "Metrics topic to read (default: ${DEFAULT-VALUE}).")
+  String topic;
+
+  @Option(
+      names = "--file",
+      paramLabel = "FILE",
+      description = "Read the metrics records from this file (JSON lines) instead of Kafka.")
+  Path file;
+
+  @Option(
+      names = "--model",
+      defaultValue = "default",
+      description = "Model key (default: ${DEFAULT-VALUE}).")
+  String model;
+
+  @Option(
+      names = "--out",
+      defaultValue = "training.svg",
+      description = "Output .svg or .png (default: ${DEFAULT-VALUE}).")
+  Path out;
+
+  @Option(
+      names = "--timeout",
+      defaultValue = "30",
+      paramLabel = "SECONDS",
+      description = "How long to wait for the broker (default: ${DEFAULT-VALUE}).")
+  int timeoutSeconds;
+
+  @Override
+  public Integer call() throws IOException {
+    String name = out.getFileName().toString().toLowerCase(Locale.ROOT);
+    if (!name.endsWith(".svg") && !name.endsWith(".png")) {
+      throw new IllegalArgumentException("--out must end in .svg or .png, got " + out);
+    }
+    TrainingCurves curves = new TrainingCurves();
+    if (file != null) {
+      for (String line : Files.readAllLines(file)) {
+        if (!line.isBlank()) {
+          curves.add(line, model);
+        }
+      }
+    } else {
+      try (TopicReader r =
+          new TopicReader(
+              kafka.bootstrap(),
+              kafka.properties(),
+              topic,
+              "the job writes it from its first step")) {
+        for (byte[] v : r.readAll(Duration.ofSeconds(timeoutSeconds))) {
+          curves.add(new String(v, StandardCharsets.UTF_8), model);
+        }
+      }
+    }
+    if (curves.steps.isEmpty() && curves.knn.isEmpty()) {
+      throw new IllegalArgumentException(
+          "no metrics of model " + model + " in " + (file != null ? file : "topic " + topic));
+    }
+    List<LineChart> panels =
+        List.of(
+            new LineChart("training loss (InfoNCE)", "loss", curves.losses(1000)),
+            new LineChart("kNN top-1 accuracy", "%", curves.knnAccuracy()));
+    int height = PANEL * panels.size();
+    if (name.endsWith(".svg")) {
+      Canvas.Svg svg = new Canvas.Svg(WIDTH, height);
+      draw(svg, panels);
+      Files.writeString(out, svg.document());
+    } else {
+      BufferedImage img = new BufferedImage(WIDTH, height, BufferedImage.TYPE_INT_RGB);
+      Graphics2D g = img.createGraphics();
+      g.setColor(java.awt.Color.WHITE);
+      g.fillRect(0, 0, WIDTH, height);
+      draw(new Canvas.Raster(g), panels);
+      g.dispose();
+      ImageIO.write(img, "png", out.toFile());
+    }
+    System.out.printf(
+        "%s: %,d steps, %,d kNN evaluations of model %s%s%n",
+        out,
+        curves.steps.size(),
+        curves.knn.size(),
+        model,
+        curves.skipped > 0 ? " (%d records skipped)".formatted(curves.skipped) : "");
+    return 0;
+  }
+
+  private static void draw(Canvas c, List<LineChart> panels) {
+    for (int i = 0; i < panels.size(); i++) {
+      panels.get(i).draw(c, 0, i * PANEL, WIDTH, PANEL);
+    }
+  }
+}

@@ -1,0 +1,73 @@
+package io.mixstream.tools.pictures;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mixstream.tools.cli.Mixstream;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PlotCommandTest {
+  @Test
+  void plotsLossTermsAndKnnFromMetricsRecords(@TempDir Path tmp) throws Exception {
+    List<String> lines = new ArrayList<>();
+    for (int s = 1; s <= 50; s++) {
+      double loss = 8 - s * 0.05;
+      lines.add(
+          "{\"type\":\"train\",\"model\":\"default\",\"step\":%d,\"loss\":%s,\"terms\":{\"original\":%s,\"mixed\":%s},\"lr\":0.06}"
+              .formatted(s, loss, loss * 0.6, loss * 0.4));
+    }
+    lines.add("{\"type\":\"knn\",\"model\":\"default\",\"step\":0,\"accuracy\":0.2}");
+    lines.add("{\"type\":\"knn\",\"model\":\"default\",\"step\":50,\"accuracy\":0.3}");
+    lines.add("{\"type\":\"knn\",\"model\":\"other\",\"step\":50,\"accuracy\":0.9}");
+    lines.add("not json");
+    Path in = tmp.resolve("metrics.jsonl");
+    Files.write(in, lines);
+
+    Path svg = tmp.resolve("t.svg");
+    assertThat(Mixstream.run("plot", "--file", in.toString(), "--out", svg.toString())).isZero();
+    String doc = Files.readString(svg);
+    assertThat(doc)
+        .startsWith("<svg")
+        .contains(
+            "training loss", "kNN top-1 accuracy", ">original<", ">mixed<", ">random-init floor<");
+    // the loss line has one point per step, falling left to right (y grows downwards)
+    Matcher m =
+        Pattern.compile("<polyline[^>]*stroke=\"#1f77b4\"[^>]*points=\"([^\"]+)\"").matcher(doc);
+    assertThat(m.find()).isTrue();
+    String[] pts = m.group(1).trim().split(" ");
+    assertThat(pts).hasSize(50);
+    double firstY = Double.parseDouble(pts[0].split(",")[1]);
+    double lastY = Double.parseDouble(pts[49].split(",")[1]);
+    assertThat(lastY).isGreaterThan(firstY);
+    // kNN: two points (steps 0 and 50) rising; the other model's 90% is not there
+    assertThat(m.find()).isTrue();
+    String[] knn = m.group(1).trim().split(" ");
+    assertThat(knn).hasSize(2);
+    assertThat(Double.parseDouble(knn[1].split(",")[1]))
+        .isLessThan(Double.parseDouble(knn[0].split(",")[1]));
+    assertThat(doc).doesNotContain(">90<");
+
+    Path png = tmp.resolve("t.png");
+    assertThat(Mixstream.run("plot", "--file", in.toString(), "--out", png.toString())).isZero();
+    BufferedImage img = ImageIO.read(png.toFile());
+    assertThat(img.getWidth()).isEqualTo(800);
+    assertThat(img.getHeight()).isEqualTo(640);
+
+    assertThat(
+            Mixstream.run(
+                "plot", "--file", in.toString(), "--model", "none", "--out", svg.toString()))
+        .isEqualTo(1);
+    assertThat(
+            Mixstream.run(
+                "plot", "--file", in.toString(), "--out", tmp.resolve("t.pdf").toString()))
+        .isEqualTo(1);
+  }
+}
