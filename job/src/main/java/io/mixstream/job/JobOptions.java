@@ -183,7 +183,7 @@ public final class JobOptions {
   }
 
   /** "10s", "500ms", "2m" or an ISO-8601 duration ("PT10S"). */
-  static Duration parseDuration(String raw) {
+  public static Duration parseDuration(String raw) {
     String s = raw.toLowerCase(Locale.ROOT).replace(" ", "");
     if (s.startsWith("pt")) {
       return Duration.parse(raw);

@@ -1,0 +1,240 @@
+package io.mixstream.tools.quality;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import io.mixstream.cifar.Cifar10Dataset;
+import io.mixstream.cifar.Cifar10Reader;
+import io.mixstream.cifar.CifarSplit;
+import io.mixstream.config.Method;
+import io.mixstream.config.TrainingConfig;
+import io.mixstream.eval.KnnClassifier;
+import io.mixstream.tools.cli.DeviceOption;
+import io.mixstream.train.MocoTrainer;
+import io.mixstream.train.StepReport;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.stream.IntStream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * `mixstream quality`: how well a method learns in a wall-clock budget, by §2's kNN monitor, with
+ * the random-init floor measured by the same evaluator. Trains the learning core directly (no
+ * Kafka, no Flink: this measures learning, `bench job` measures streaming).
+ */
+@Command(
+    name = "quality",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Trains one method on CIFAR-10's training split (reshuffled every epoch) for a wall-clock",
+      "budget, measures kNN top-1 (ALGORITHM.md §2) before training (the floor) and after, and",
+      "appends a row to a results file (RESULTS.md). Not a test: a measurement."
+    })
+public final class QualityCommand implements Callable<Integer> {
+  @Option(
+      names = "--method",
+      defaultValue = "moco",
+      description = "moco, moco-cutmix, unmix, approach1 or approach2 (default: ${DEFAULT-VALUE}).")
+  String method;
+
+  @Option(
+      names = "--width",
+      defaultValue = "16",
+      description = "Stem width (default: ${DEFAULT-VALUE}).")
+  int width;
+
+  @Option(
+      names = "--batch",
+      defaultValue = "128",
+      description = "Batch size (default: ${DEFAULT-VALUE}).")
+  int batch;
+
+  @Option(
+      names = "--budget",
+      defaultValue = "10m",
+      description =
+          "Training time, e.g. 90s, 10m, 2h; evaluation not counted (default: ${DEFAULT-VALUE}).")
+  String budget;
+
+  @Option(
+      names = "--epochs",
+      defaultValue = "200",
+      description = "Cosine schedule horizon in epochs (default: ${DEFAULT-VALUE}).")
+  int epochs;
+
+  @Option(
+      names = "--knn-bank",
+      defaultValue = "5000",
+      description = "Bank images, first N of the training split (default: ${DEFAULT-VALUE}).")
+  int bankSize;
+
+  @Option(
+      names = "--knn-test",
+      defaultValue = "1000",
+      description = "Test images, first N of the test split (default: ${DEFAULT-VALUE}).")
+  int testSize;
+
+  @Option(
+      names = "--seed",
+      defaultValue = "0",
+      description = "Seed of everything random (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(
+      names = "--data",
+      defaultValue = "${env:MIXSTREAM_DATA:-../shared/data/cifar10}",
+      paramLabel = "PATH",
+      description = "CIFAR-10 folder or archive (default: ${DEFAULT-VALUE}).")
+  Path data;
+
+  @Option(
+      names = "--results",
+      defaultValue = "RESULTS.md",
+      description = "File the row is appended to (default: ${DEFAULT-VALUE}).")
+  Path results;
+
+  @Option(
+      names = "--snapshot",
+      paramLabel = "FILE",
+      description =
+          "Also write the final encoder snapshot here (safetensors), e.g. for `mixstream attention`.")
+  Path snapshot;
+
+  @Mixin DeviceOption device;
+
+  @Override
+  public Integer call() throws IOException {
+    Duration limit = io.mixstream.job.JobOptions.parseDuration(budget);
+    TrainingConfig.Builder b = TrainingConfig.defaults().toBuilder();
+    b.method = Method.parse(method);
+    b.width = width;
+    b.batchSize = batch;
+    b.epochs = epochs;
+    b.seed = seed;
+    TrainingConfig config = b.build().validate();
+    Device dev = device.resolve();
+    Cifar10Dataset train = Cifar10Reader.read(data, CifarSplit.TRAIN);
+    Cifar10Dataset test = Cifar10Reader.read(data, CifarSplit.TEST);
+    byte[][] bank = IntStream.range(0, bankSize).mapToObj(train::pixels).toArray(byte[][]::new);
+    int[] bankLabels = IntStream.range(0, bankSize).map(train::label).toArray();
+    byte[][] testImages =
+        IntStream.range(0, testSize).mapToObj(test::pixels).toArray(byte[][]::new);
+    int[] testLabels = IntStream.range(0, testSize).map(test::label).toArray();
+    System.out.printf(
+        "quality: %s, width %d, batch %d, budget %s, kNN bank %d / test %d, on %s%n",
+        config.method(), width, batch, limit, bankSize, testSize, dev);
+
+    try (MocoTrainer trainer = new MocoTrainer(config, dev);
+        NDManager knnManager = NDManager.newBaseManager(dev)) {
+      KnnClassifier knn = new KnnClassifier(knnManager, 200, 0.1, Cifar10Dataset.CLASSES);
+      int dim = config.embeddingDim();
+      double floor =
+          knn.accuracy(trainer.embed(bank), bankLabels, trainer.embed(testImages), testLabels, dim);
+      System.out.printf("random-init floor: kNN top-1 %.2f%%%n", 100 * floor);
+
+      SplittableRandom order = new SplittableRandom(seed);
+      int[] perm = IntStream.range(0, train.size()).toArray();
+      int next = perm.length; // reshuffle before the first batch
+      long images = 0;
+      long start = System.nanoTime();
+      long deadline = start + limit.toNanos();
+      long lastPrint = start;
+      double loss = Double.NaN;
+      while (System.nanoTime() < deadline) {
+        byte[][] batchImages = new byte[batch][];
+        for (int i = 0; i < batch; i++) {
+          if (next == perm.length) {
+            shuffle(perm, order);
+            next = 0;
+          }
+          batchImages[i] = train.pixels(perm[next++]);
+        }
+        StepReport r = trainer.step(batchImages);
+        loss = r.loss();
+        images += batch;
+        long now = System.nanoTime();
+        if (now - lastPrint > 30e9) {
+          System.out.printf(
+              "step %d: loss %.4f, %.0f images/s, %.0f s left%n",
+              r.step(), loss, images / ((now - start) / 1e9), (deadline - now) / 1e9);
+          lastPrint = now;
+        }
+      }
+      double seconds = (System.nanoTime() - start) / 1e9;
+      double accuracy =
+          knn.accuracy(trainer.embed(bank), bankLabels, trainer.embed(testImages), testLabels, dim);
+      System.out.printf(
+          "after %d steps (%,d images, %.0f s): kNN top-1 %.2f%% (floor %.2f%%), last loss %.4f%n",
+          trainer.stepCount(), images, seconds, 100 * accuracy, 100 * floor, loss);
+      if (snapshot != null) {
+        Files.write(snapshot, trainer.encoderSnapshot().toSafetensors());
+        System.out.println("snapshot written to " + snapshot);
+      }
+      appendRow(config, trainer.stepCount(), images, seconds, accuracy, floor, loss, dev);
+    }
+    return 0;
+  }
+
+  private static void shuffle(int[] a, SplittableRandom r) {
+    for (int i = a.length - 1; i > 0; i--) {
+      int j = r.nextInt(i + 1);
+      int t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
+  }
+
+  private void appendRow(
+      TrainingConfig c,
+      long steps,
+      long images,
+      double seconds,
+      double accuracy,
+      double floor,
+      double loss,
+      Device dev)
+      throws IOException {
+    if (!Files.exists(results)) {
+      Files.writeString(
+          results,
+          """
+          # Results
+
+          Rows appended by `mixstream quality` (kNN top-1 of ALGORITHM.md §2: k=200, t=0.1, head \
+          output, eval mode; bank = first N training images, test = first N test images; floor = \
+          the same evaluation of the randomly initialised encoder).
+
+          | date | method | width | batch | budget | steps | images seen | kNN top-1 | floor | bank / test | last loss | device | seed |
+          |---|---|---|---|---|---|---|---|---|---|---|---|---|
+          """);
+    }
+    String row =
+        "| %s | %s | %d | %d | %.0f s | %d | %,d | %.2f%% | %.2f%% | %d / %d | %.3f | %s, %d cores | %d |%n"
+            .formatted(
+                LocalDate.now(ZoneOffset.UTC),
+                c.method(),
+                c.width(),
+                c.batchSize(),
+                seconds,
+                steps,
+                images,
+                100 * accuracy,
+                100 * floor,
+                bankSize,
+                testSize,
+                loss,
+                dev,
+                Runtime.getRuntime().availableProcessors(),
+                seed);
+    Files.writeString(results, row, StandardOpenOption.APPEND);
+    System.out.println("row appended to " + results);
+  }
+}
