@@ -30,7 +30,7 @@ import org.apache.flink.util.OutputTag;
  * The kNN monitor of ALGORITHM.md §2 as its own operator, so that training goes on while it
  * evaluates. Input 1: bank and test images, kept in keyed state (RocksDB) up to the configured
  * sizes, first distinct ids first. Input 2: encoder snapshots; each is evaluated once both sets are
- * complete (earlier ones wait in keyed state). Emits a {@link KnnReport} per snapshot and, on
+ * complete (until then the step-0 snapshot and the newest one wait in keyed state). Emits a {@link KnnReport} per snapshot and, on
  * {@link #EMBEDDINGS}, every evaluation image's embedding.
  */
 public final class KnnEvaluator
@@ -128,16 +128,24 @@ public final class KnnEvaluator
       throws Exception {
     if (complete()) {
       evaluate(snapshot, ctx, out);
-    } else {
-      LOG.info(
-          "kNN: snapshot of step {} waits for the evaluation images ({} of {} bank, {} of {} test)",
-          snapshot.step,
-          value(bankCount),
-          bankSize,
-          value(testCount),
-          testSize);
-      waiting.add(snapshot);
+      return;
     }
+    LOG.info(
+        "kNN: snapshot of step {} waits for the evaluation images ({} of {} bank, {} of {} test)",
+        snapshot.step,
+        value(bankCount),
+        bankSize,
+        value(testCount),
+        testSize);
+    // bounded while the sets are incomplete: the step-0 floor and the newest snapshot wait
+    List<ModelSnapshot> keep = new ArrayList<>();
+    for (ModelSnapshot s : waiting.get()) {
+      if (s.step == 0) {
+        keep.add(s);
+      }
+    }
+    keep.add(snapshot);
+    waiting.update(keep);
   }
 
   private boolean complete() throws Exception {

@@ -1,0 +1,114 @@
+package io.mixstream.cluster;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Predicate;
+
+/** The few calls of Flink's REST API a user (or this test) submits and watches a job with. */
+final class FlinkRest {
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final String base;
+
+  FlinkRest(String base) {
+    this.base = base;
+  }
+
+  JsonObject get(String path) throws IOException, InterruptedException {
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(20)).build(),
+            HttpResponse.BodyHandlers.ofString());
+    return parse(path, r);
+  }
+
+  /** Waits for {@code test} to hold on GET {@code path}, polling; fails with the last answer. */
+  JsonObject await(String path, Predicate<JsonObject> test, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    String last = "no answer";
+    while (System.nanoTime() < deadline) {
+      try {
+        JsonObject o = get(path);
+        if (test.test(o)) {
+          return o;
+        }
+        last = o.toString();
+      } catch (IOException e) {
+        last = e.toString();
+      }
+      Thread.sleep(300);
+    }
+    throw new AssertionError(
+        "GET " + path + " did not get there in " + timeout + "; last: " + last);
+  }
+
+  /** POST /jars/upload (multipart, field jarfile): the jar's id on the cluster. */
+  String uploadJar(Path jar) throws IOException, InterruptedException {
+    String boundary = "mixstream" + System.nanoTime();
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    body.write(
+        ("--"
+                + boundary
+                + "\r\nContent-Disposition: form-data; name=\"jarfile\"; filename=\""
+                + jar.getFileName()
+                + "\"\r\nContent-Type: application/x-java-archive\r\n\r\n")
+            .getBytes(StandardCharsets.UTF_8));
+    body.write(Files.readAllBytes(jar));
+    body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create(base + "/jars/upload"))
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()))
+                .timeout(Duration.ofSeconds(60))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    String filename = parse("/jars/upload", r).get("filename").getAsString();
+    return Path.of(filename).getFileName().toString();
+  }
+
+  /** POST /jars/:id/run: the job's id. */
+  String run(String jarId, String entryClass, List<String> args)
+      throws IOException, InterruptedException {
+    JsonObject req = new JsonObject();
+    req.addProperty("entryClass", entryClass);
+    JsonArray a = new JsonArray();
+    args.forEach(a::add);
+    req.add("programArgsList", a);
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create(base + "/jars/" + jarId + "/run"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(req.toString()))
+                .timeout(Duration.ofSeconds(120))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    return parse("/jars/" + jarId + "/run", r).get("jobid").getAsString();
+  }
+
+  private static JsonObject parse(String path, HttpResponse<String> r) throws IOException {
+    JsonElement e;
+    try {
+      e = JsonParser.parseString(r.body());
+    } catch (RuntimeException ex) {
+      throw new IOException(path + ": HTTP " + r.statusCode() + ", not JSON: " + r.body(), ex);
+    }
+    if (r.statusCode() >= 400 || !e.isJsonObject()) {
+      throw new IOException(path + ": HTTP " + r.statusCode() + ": " + r.body());
+    }
+    return e.getAsJsonObject();
+  }
+}

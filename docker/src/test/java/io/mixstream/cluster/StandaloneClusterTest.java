@@ -1,0 +1,253 @@
+package io.mixstream.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.mixstream.cifar.Cifar10Dataset;
+import io.mixstream.cifar.Cifar10Reader;
+import io.mixstream.cifar.CifarSplit;
+import io.mixstream.kafka.LocalKafkaBroker;
+import io.mixstream.records.ImageRecordCodec;
+import io.mixstream.testing.SharedData;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The job on a standalone Flink cluster of separate processes (a JobManager and two TaskManagers),
+ * submitted through the REST API as a jar, twice; the TaskManager running the trainer is killed
+ * mid-run and the job recovers from its last checkpoint and finishes with every batch trained once.
+ */
+class StandaloneClusterTest {
+  static final String MAIN = "io.mixstream.job.MixstreamJob";
+  static final int BATCH = 32;
+
+  @TempDir Path tmp;
+
+  @Test
+  void submittedTwiceAndSurvivesATaskManagerKilledMidRun() throws Exception {
+    List<String> entries =
+        Arrays.asList(
+            Files.readString(Path.of(System.getProperty("mixstream.clusterClasspath")))
+                .trim()
+                .split(":"));
+    Path jobJar =
+        Path.of(entries.stream().filter(e -> e.endsWith("-flink.jar")).findFirst().orElseThrow());
+    // the cluster's own class path: Flink, RocksDB, DJL and logging; never the job's code or the
+    // Kafka connector, which travel in the submitted jar as on a real Flink distribution
+    String clusterClasspath =
+        entries.stream()
+            .filter(e -> e.endsWith(".jar") && !e.contains("mixstream") && !e.contains("/target/"))
+            .filter(e -> !e.contains("/org/apache/kafka/") && !e.contains("flink-connector-kafka"))
+            .filter(
+                e -> !e.contains("junit") && !e.contains("assertj") && !e.contains("opentest4j"))
+            .collect(Collectors.joining(":"));
+    System.setProperty(
+        "mixstream.clusterLog4j",
+        Path.of(getClass().getResource("/cluster-log4j2.properties").toURI()).toString());
+
+    int steps = 150;
+    try (LocalKafkaBroker broker = LocalKafkaBroker.start(tmp.resolve("kafka"), 0)) {
+      Cifar10Dataset test = Cifar10Reader.read(SharedData.cifar10(), CifarSplit.TEST);
+      produce(broker, "first", test, 4 * BATCH);
+      produce(broker, "second", test, steps * BATCH);
+
+      try (StandaloneCluster cluster =
+          new StandaloneCluster(tmp.resolve("cluster"), clusterClasspath, 2)) {
+        cluster.startTaskManager("tm-1");
+        cluster.startTaskManager("tm-2");
+        FlinkRest rest = new FlinkRest(cluster.restUrl());
+        rest.await(
+            "/taskmanagers",
+            o -> o.getAsJsonArray("taskmanagers").size() == 2,
+            Duration.ofSeconds(120));
+        String jar = rest.uploadJar(jobJar);
+
+        String first = rest.run(jar, MAIN, args(broker, "first"));
+        awaitState(rest, first, "FINISHED", Duration.ofSeconds(180));
+        assertThat(trainSteps(broker, "first-metrics", 4)).containsExactly(1L, 2L, 3L, 4L);
+
+        // the same jar again: DJL, loaded once per TaskManager, must not be loaded twice
+        String second = rest.run(jar, MAIN, args(broker, "second"));
+        awaitState(rest, second, "RUNNING", Duration.ofSeconds(120));
+        String decode = vertex(rest, second, "decode and validate images");
+        String trainer = vertex(rest, second, "train moco");
+        Set<String> decodeHosts =
+            taskManagers(
+                rest.await(
+                    "/jobs/" + second + "/vertices/" + decode + "/taskmanagers",
+                    o -> taskManagers(o).size() == 2,
+                    Duration.ofSeconds(60)));
+        assertThat(decodeHosts)
+            .as("decoders spread over both TaskManagers")
+            .containsExactlyInAnyOrder("tm-1", "tm-2");
+        String trainerHost =
+            taskManagers(rest.get("/jobs/" + second + "/vertices/" + trainer + "/taskmanagers"))
+                .iterator()
+                .next();
+
+        rest.await(
+            "/jobs/" + second + "/checkpoints",
+            o -> o.getAsJsonObject("counts").get("completed").getAsInt() >= 2,
+            Duration.ofSeconds(120));
+        List<Long> before = trainSteps(broker, "second-metrics", 10);
+        assertThat(before).as("steps done before the kill").isNotEmpty();
+        cluster.kill(trainerHost);
+        System.out.printf(
+            "killed %s (the trainer's) after step %d%n",
+            trainerHost, before.get(before.size() - 1));
+
+        awaitState(rest, second, "FINISHED", Duration.ofSeconds(300));
+        JsonObject exceptions = rest.get("/jobs/" + second + "/exceptions");
+        assertThat(exceptions.getAsJsonArray("exceptionHistory"))
+            .as("the job failed over")
+            .isNotEmpty();
+        List<Long> all = trainSteps(broker, "second-metrics", steps);
+        TreeSet<Long> distinct = new TreeSet<>(all);
+        assertThat(distinct.first()).isEqualTo(1);
+        assertThat(distinct.last()).as("every batch trained, none twice").isEqualTo(steps);
+        assertThat(distinct).hasSize(steps);
+        System.out.printf(
+            "%d step records for %d steps: %d steps since the last checkpoint were trained again%n",
+            all.size(), steps, all.size() - steps);
+      }
+    }
+  }
+
+  private static List<String> args(LocalKafkaBroker broker, String topic) {
+    return List.of(
+        "--bootstrap-servers",
+        broker.bootstrapServers(),
+        "--images-topic",
+        topic,
+        "--dead-letter-topic",
+        topic + "-dead",
+        "--metrics-topic",
+        topic + "-metrics",
+        "--group-id",
+        topic,
+        "--bounded",
+        "true",
+        "--width",
+        "4",
+        "--batch-size",
+        Integer.toString(BATCH),
+        "--queue-size",
+        "128",
+        "--device",
+        "cpu",
+        "--eval-every",
+        "0",
+        "--decode-parallelism",
+        "2",
+        "--checkpoint-interval",
+        "300ms",
+        "--checkpoint-dir",
+        "/tmp/mixstream-cluster-test-checkpoints/" + topic + System.nanoTime());
+  }
+
+  private static void awaitState(FlinkRest rest, String job, String state, Duration timeout)
+      throws Exception {
+    rest.await(
+        "/jobs/" + job,
+        o -> {
+          String s = o.get("state").getAsString();
+          if (s.equals("FAILED") || (s.equals("FINISHED") && !state.equals("FINISHED"))) {
+            throw new AssertionError("job " + job + " is " + s + " while waiting for " + state);
+          }
+          return s.equals(state);
+        },
+        timeout);
+  }
+
+  private static String vertex(FlinkRest rest, String job, String nameContains) throws Exception {
+    for (JsonElement v : rest.get("/jobs/" + job).getAsJsonArray("vertices")) {
+      if (v.getAsJsonObject().get("name").getAsString().contains(nameContains)) {
+        return v.getAsJsonObject().get("id").getAsString();
+      }
+    }
+    throw new AssertionError("no vertex *" + nameContains + "* in job " + job);
+  }
+
+  private static Set<String> taskManagers(JsonObject vertexTaskManagers) {
+    Set<String> out = new HashSet<>();
+    for (JsonElement t : vertexTaskManagers.getAsJsonArray("taskmanagers")) {
+      out.add(t.getAsJsonObject().get("taskmanager-id").getAsString());
+    }
+    return out;
+  }
+
+  private static void produce(LocalKafkaBroker broker, String topic, Cifar10Dataset d, int n)
+      throws Exception {
+    ImageRecordCodec codec = ImageRecordCodec.withDefaults();
+    try (KafkaProducer<byte[], byte[]> p =
+        new KafkaProducer<>(
+            Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+            new ByteArraySerializer(),
+            new ByteArraySerializer())) {
+      List<Future<?>> sent = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        sent.add(
+            p.send(
+                new ProducerRecord<>(
+                    topic, d.id(i).getBytes(StandardCharsets.UTF_8), codec.encode(d.record(i)))));
+      }
+      for (Future<?> f : sent) {
+        f.get();
+      }
+    }
+  }
+
+  /** The step of every type=train record on the metrics topic, in order (at least {@code min}). */
+  private static List<Long> trainSteps(LocalKafkaBroker broker, String topic, int min) {
+    List<Long> steps = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> c =
+        new KafkaConsumer<>(
+            Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+            new ByteArrayDeserializer(),
+            new ByteArrayDeserializer())) {
+      TopicPartition tp = new TopicPartition(topic, 0);
+      c.assign(List.of(tp));
+      c.seekToBeginning(List.of(tp));
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (System.nanoTime() < deadline) {
+        c.poll(Duration.ofMillis(300))
+            .forEach(
+                r -> {
+                  JsonObject o =
+                      JsonParser.parseString(new String(r.value(), StandardCharsets.UTF_8))
+                          .getAsJsonObject();
+                  if (o.get("type").getAsString().equals("train")) {
+                    steps.add(o.get("step").getAsLong());
+                  }
+                });
+        if (steps.size() >= min && c.position(tp) >= c.endOffsets(List.of(tp)).get(tp)) {
+          break;
+        }
+      }
+    }
+    return steps;
+  }
+}
