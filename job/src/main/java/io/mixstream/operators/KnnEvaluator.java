@@ -30,8 +30,8 @@ import org.apache.flink.util.OutputTag;
  * The kNN monitor of ALGORITHM.md §2 as its own operator, so that training goes on while it
  * evaluates. Input 1: bank and test images, kept in keyed state (RocksDB) up to the configured
  * sizes, first distinct ids first. Input 2: encoder snapshots; each is evaluated once both sets are
- * complete (until then the step-0 snapshot and the newest one wait in keyed state). Emits a {@link KnnReport} per snapshot and, on
- * {@link #EMBEDDINGS}, every evaluation image's embedding.
+ * complete (until then the step-0 snapshot and the newest one wait in keyed state). Emits a {@link
+ * KnnReport} per snapshot and, on {@link #EMBEDDINGS}, every evaluation image's embedding.
  */
 public final class KnnEvaluator
     extends KeyedCoProcessFunction<String, EvalImage, ModelSnapshot, KnnReport> {

@@ -9,18 +9,10 @@ import io.mixstream.kafka.LocalKafkaBroker;
 import io.mixstream.records.EmbeddingCodec;
 import io.mixstream.testing.SharedData;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
-import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,9 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
  * them: through Flink's REST API. Waits on the step gauge instead of sleeping.
  */
 class DashboardMetricsTest {
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private final HttpClient http = HttpClient.newHttpClient();
-
   @Test
   void lossStepQueueFillAndDeadLettersAreVisibleThroughTheRestApi(@TempDir Path tmp)
       throws Exception {
@@ -62,75 +51,42 @@ class DashboardMetricsTest {
         port = s.getLocalPort();
       }
       Configuration conf = MixstreamJob.flinkConfiguration(c);
-      Map<String, String> rest = new HashMap<>();
-      rest.put("rest.port", String.valueOf(port));
-      rest.put("rest.bind-address", "127.0.0.1");
-      conf.addAll(Configuration.fromMap(rest));
+      conf.addAll(RestMetrics.webUi(port));
       StreamExecutionEnvironment env =
           StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
       env.setParallelism(1);
       MixstreamJob.build(env, c).print();
       JobClient job = env.executeAsync("dashboard test");
       try {
-        String base = "http://127.0.0.1:" + port;
-        String jid = job.getJobID().toHexString();
-        String trainer = vertex(base, jid, "train");
-        String decoder = vertex(base, jid, "decode and validate images");
-        String evaluator = vertex(base, jid, "kNN evaluator");
+        RestMetrics rest = new RestMetrics(port, job.getJobID().toHexString());
+        String trainer = rest.vertex("train");
+        String decoder = rest.vertex("decode and validate images");
+        String evaluator = rest.vertex("kNN evaluator");
         double step = 0;
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         while (!(step >= 10) && System.nanoTime() < deadline) {
-          step = metric(base, jid, trainer, "step");
+          step = rest.metric(trainer, "step");
           Thread.sleep(200);
         }
         assertThat(step).as("step gauge").isEqualTo(10); // 320 images, batch 32
-        assertThat(metric(base, jid, trainer, "loss")).isFinite().isPositive();
-        assertThat(metric(base, jid, trainer, "learningRate")).isPositive();
-        assertThat(metric(base, jid, trainer, "queueFillOriginal")).isEqualTo(1.0);
-        assertThat(metric(base, jid, trainer, "loss_original")).isFinite();
-        assertThat(metric(base, jid, trainer, "modelVersion")).isEqualTo(10);
-        assertThat(metric(base, jid, decoder, "deadLetters")).isEqualTo(8);
+        assertThat(rest.metric(trainer, "loss")).isFinite().isPositive();
+        assertThat(rest.metric(trainer, "learningRate")).isPositive();
+        assertThat(rest.metric(trainer, "queueFillOriginal")).isEqualTo(1.0);
+        assertThat(rest.metric(trainer, "loss_original")).isFinite();
+        assertThat(rest.metric(trainer, "modelVersion")).isEqualTo(10);
+        assertThat(rest.metric(decoder, "deadLetters")).isEqualTo(8);
         double knnStep = -1;
         while (!(knnStep >= 10) && System.nanoTime() < deadline) {
-          knnStep = metric(base, jid, evaluator, "knnStep");
+          knnStep = rest.metric(evaluator, "knnStep");
           Thread.sleep(200);
         }
         assertThat(knnStep).as("step of the last kNN evaluation").isEqualTo(10);
-        assertThat(metric(base, jid, evaluator, "knnAccuracy")).isBetween(0.0, 1.0);
-        assertThat(metric(base, jid, evaluator, "knnFloor")).isBetween(0.0, 1.0);
-        assertThat(metric(base, jid, evaluator, "knnImagesLoaded")).isEqualTo(96);
+        assertThat(rest.metric(evaluator, "knnAccuracy")).isBetween(0.0, 1.0);
+        assertThat(rest.metric(evaluator, "knnFloor")).isBetween(0.0, 1.0);
+        assertThat(rest.metric(evaluator, "knnImagesLoaded")).isEqualTo(96);
       } finally {
         job.cancel().get();
       }
     }
-  }
-
-  private JsonNode get(String url) throws Exception {
-    HttpResponse<String> r =
-        http.send(
-            HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
-    return JSON.readTree(r.body());
-  }
-
-  private String vertex(String base, String jid, String nameContains) throws Exception {
-    for (JsonNode v : get(base + "/jobs/" + jid).get("vertices")) {
-      if (v.get("name").asText().contains(nameContains)) {
-        return v.get("id").asText();
-      }
-    }
-    throw new AssertionError("no vertex named *" + nameContains + "* in job " + jid);
-  }
-
-  /** The value of the first metric of the vertex whose id ends with "." + name (or is name). */
-  private double metric(String base, String jid, String vertex, String name) throws Exception {
-    String url = base + "/jobs/" + jid + "/vertices/" + vertex + "/metrics";
-    for (JsonNode m : get(url)) {
-      String id = m.get("id").asText();
-      if (id.equals(name) || id.endsWith("." + name)) {
-        JsonNode values = get(url + "?get=" + id);
-        return values.size() == 0 ? Double.NaN : values.get(0).get("value").asDouble();
-      }
-    }
-    return Double.NaN;
   }
 }

@@ -82,12 +82,45 @@ class JobOptionsTest {
     assertThatThrownBy(
             () -> JobOptions.parse(new String[] {"--dead-letter-topic", "images"}, CHECKPOINTS))
         .hasMessageContaining("dead-letter-topic must be set and differ from images-topic");
+    assertThatThrownBy(
+            () -> JobOptions.parse(new String[] {"--embeddings-format", "xml"}, CHECKPOINTS))
+        .hasMessageContaining(
+            "--embeddings-format: cannot use 'xml' (expected one of [binary, json])");
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--knn-k", "0"}, CHECKPOINTS))
+        .hasMessageContaining("knn-k must be at least 1");
+  }
+
+  @Test
+  void evaluationOptionsAreOptionsLikeTheOthers() {
+    JobConfig c =
+        JobOptions.parse(
+            new String[] {
+              "--eval-every", "50", "--embeddings-format", "json", "--knn-bank-size", "1000",
+              "--knn-test-size", "200", "--snapshot-dir", "/data/snaps", "--metrics-topic", "m"
+            },
+            CHECKPOINTS);
+    EvaluationConfig e = c.evaluation();
+    assertThat(e.evalEvery()).isEqualTo(50);
+    assertThat(e.embeddingsFormat()).isEqualTo(io.mixstream.records.EmbeddingCodec.Format.JSON);
+    assertThat(e.knnBankSize()).isEqualTo(1000);
+    assertThat(e.knnTestSize()).isEqualTo(200);
+    assertThat(e.knnK()).isEqualTo(200);
+    assertThat(e.snapshotDir()).isEqualTo(Path.of("/data/snaps"));
+    assertThat(e.metricsTopic()).isEqualTo("m");
+    assertThat(c.describe()).containsKey("evaluation");
+    EvaluationConfig d = JobOptions.parse(new String[0], CHECKPOINTS).evaluation();
+    assertThat(d.snapshotDir()).isEqualTo(CHECKPOINTS.resolveSibling("mixstream-snapshots"));
+    assertThat(d.knnBankSize()).isEqualTo(50_000);
+    assertThat(d.knnTestSize()).isEqualTo(10_000);
   }
 
   @Test
   void helpListsEveryOptionWithItsDefault() {
     String help = String.join("\n", JobOptions.help(CHECKPOINTS));
     for (var c : TrainingConfig.class.getRecordComponents()) {
+      assertThat(help).contains("--" + JobOptions.kebab(c.getName()) + " ");
+    }
+    for (var c : EvaluationConfig.class.getRecordComponents()) {
       assertThat(help).contains("--" + JobOptions.kebab(c.getName()) + " ");
     }
     assertThat(help).contains("--bootstrap-servers V").contains("default 127.0.0.1:9092");

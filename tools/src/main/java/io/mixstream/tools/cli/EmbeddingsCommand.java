@@ -23,10 +23,11 @@ import picocli.CommandLine.Option;
     name = "embeddings",
     mixinStandardHelpOptions = true,
     description = {
-      "Reads the embeddings topic the job writes at each kNN evaluation (one record per",
-      "evaluation image: id, label, step, L2-normalised vector). Without --follow it reads what",
-      "the topic holds now and takes one model's embeddings at one step (the latest by default).",
-      "With none of --npy/--csv/--neighbours it prints a summary of what is on the topic."
+      "Reads the embeddings topic: export, follow, nearest neighbours.",
+      "The job writes one record per evaluation image at each kNN evaluation (id, label, step,"
+          + " L2-normalised vector). Without --follow this reads what the topic holds now and"
+          + " takes one model's embeddings at one step (the latest by default). With none of"
+          + " --npy/--csv/--neighbours it prints a summary of what is on the topic."
     })
 final class EmbeddingsCommand implements Callable<Integer> {
   @Mixin KafkaClientOptions kafka;

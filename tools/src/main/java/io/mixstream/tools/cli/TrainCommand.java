@@ -18,8 +18,9 @@ import picocli.CommandLine.Unmatched;
 @Command(
     name = "train",
     description = {
-      "Runs the training job in a local Flink (RocksDB state, checkpoints) with its web dashboard",
-      "on 127.0.0.1. Options: --config FILE and/or --option value; --options lists them all."
+      "Runs the training job in a local Flink with its dashboard.",
+      "RocksDB state, checkpoints, the dashboard on 127.0.0.1. Options: --config FILE and/or"
+          + " --option value; --options lists them all."
     })
 final class TrainCommand implements Callable<Integer> {
   @Option(

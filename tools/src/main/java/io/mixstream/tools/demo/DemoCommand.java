@@ -38,9 +38,10 @@ import picocli.CommandLine.Option;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "Starts a local Kafka broker, replays CIFAR-10 into it in a loop (and the kNN bank and test",
-      "images once), and runs the training job in a local Flink with its dashboard, printing the",
-      "loss and each kNN result as they come. Ctrl-C stops everything."
+      "Runs the whole system on this machine: Kafka, replay, Flink job, dashboard, kNN.",
+      "Starts a local Kafka broker, replays CIFAR-10 into it in a loop (and the kNN bank and test"
+          + " images once), and runs the training job in a local Flink with its dashboard,"
+          + " printing the loss and each kNN result as they come. Ctrl-C stops everything."
     })
 public final class DemoCommand implements Callable<Integer> {
   @Option(

@@ -25,11 +25,12 @@ import picocli.CommandLine.Option;
     name = "attention",
     mixinStandardHelpOptions = true,
     description = {
-      "Attention maps of the final layer (ALGORITHM.md §10) for images and snapshots: each image",
-      "is resized to SIZE x SIZE, run through each snapshot's encoder in eval mode up to layer4,",
-      "A = mean over channels of F^p, upsampled, min-max normalised and coloured with viridis.",
-      "Writes one PNG per image and snapshot, and attention.png: a row per image, the photo",
-      "first, then a column per snapshot (snapshots of several methods side by side = Fig. 4)."
+      "Attention maps of the final layer (ALGORITHM.md §10) for images and snapshots.",
+      "Each image is resized to SIZE x SIZE and run through each snapshot's encoder in eval mode"
+          + " up to layer4; A = mean over channels of F^p, upsampled, min-max normalised and"
+          + " coloured with viridis. Writes one PNG per image and snapshot, and attention.png: a"
+          + " row per image, the photo first, then a column per snapshot (snapshots of several"
+          + " methods side by side give the paper's Fig. 4)."
     })
 public final class AttentionCommand implements Callable<Integer> {
   private static final int HEADER = 18;

@@ -22,9 +22,10 @@ import picocli.CommandLine.Option;
     name = "plot",
     mixinStandardHelpOptions = true,
     description = {
-      "Plots a run's loss (and each loss term) and its kNN top-1 accuracy (with the random-init",
-      "floor) against the step, from the metrics topic or from a file of its JSON records (one",
-      "per line). SVG or PNG, by the --out file's extension."
+      "Plots loss terms and kNN accuracy against the step, as SVG or PNG.",
+      "Reads the metrics topic (or a file of its JSON records, one per line) and draws the loss,"
+          + " each loss term, and kNN top-1 with the random-init floor. The --out file's"
+          + " extension picks the format."
     })
 public final class PlotCommand implements Callable<Integer> {
   private static final int WIDTH = 800;

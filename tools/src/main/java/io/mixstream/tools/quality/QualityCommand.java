@@ -34,9 +34,10 @@ import picocli.CommandLine.Option;
     name = "quality",
     mixinStandardHelpOptions = true,
     description = {
-      "Trains one method on CIFAR-10's training split (reshuffled every epoch) for a wall-clock",
-      "budget, measures kNN top-1 (ALGORITHM.md §2) before training (the floor) and after, and",
-      "appends a row to a results file (RESULTS.md). Not a test: a measurement."
+      "Measures how well a method learns in a wall-clock budget (kNN top-1 vs the floor).",
+      "Trains one method on CIFAR-10's training split (reshuffled every epoch) for the budget,"
+          + " measures kNN top-1 (ALGORITHM.md §2) before training (the random-init floor) and"
+          + " after, and appends a row to a results file (RESULTS.md). Not a test: a measurement."
     })
 public final class QualityCommand implements Callable<Integer> {
   @Option(
