@@ -24,6 +24,8 @@ import java.util.Map;
  * @param metricsTopic where each kNN result goes, as JSON
  * @param embeddingsTopic where the evaluation images' embeddings go at each evaluation
  * @param embeddingsFormat binary (compact) or json (one object per record)
+ * @param embedIncoming at each snapshot step, also send the embeddings of that step's training
+ *     images (before augmentation) to the embeddings topic
  * @param snapshotDir where snapshots go: DIR/MODEL-KEY/step-NNNNNNNN.safetensors and .json
  */
 public record EvaluationConfig(
@@ -37,6 +39,7 @@ public record EvaluationConfig(
     String metricsTopic,
     String embeddingsTopic,
     EmbeddingCodec.Format embeddingsFormat,
+    boolean embedIncoming,
     Path snapshotDir)
     implements Serializable {
 
@@ -53,6 +56,7 @@ public record EvaluationConfig(
         "metrics",
         "embeddings",
         EmbeddingCodec.Format.BINARY,
+        false,
         snapshotDir);
   }
 
@@ -70,6 +74,7 @@ public record EvaluationConfig(
         d.metricsTopic,
         d.embeddingsTopic,
         d.embeddingsFormat,
+        false,
         snapshotDir);
   }
 

@@ -15,6 +15,7 @@ import io.mixstream.operators.RawRecordDeserializer;
 import io.mixstream.operators.SnapshotFiles;
 import io.mixstream.operators.StepResult;
 import io.mixstream.operators.TrainingImage;
+import io.mixstream.records.EmbeddingRecord;
 import io.mixstream.records.RecordLimits;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -101,7 +102,7 @@ public final class MixstreamJob {
         images
             .keyBy(image -> image.modelKey)
             .process(
-                new OnlineTrainer(c.training(), c.device(), ev.evalEvery()),
+                new OnlineTrainer(c.training(), c.device(), ev.evalEvery(), ev.embedIncoming()),
                 OnlineTrainer.outputType())
             .name("train " + c.training().method())
             .uid("trainer")
@@ -119,8 +120,21 @@ public final class MixstreamJob {
           .name("snapshot files")
           .uid("snapshot-files")
           .setParallelism(1);
+      DataStream<EmbeddingRecord> embeddings =
+          ev.embedIncoming() ? steps.getSideOutput(KnnEvaluator.EMBEDDINGS) : null;
       if (ev.evaluates()) {
-        deadLetters = evaluate(env, c, kafka, snapshots, deadLetters);
+        Evaluation e = evaluate(env, c, kafka, snapshots);
+        deadLetters = deadLetters.union(e.deadLetters());
+        embeddings = embeddings == null ? e.embeddings() : embeddings.union(e.embeddings());
+      }
+      if (embeddings != null) {
+        embeddings
+            .sinkTo(
+                kafkaSink(
+                    c, kafka, new EmbeddingSerializer(ev.embeddingsTopic(), ev.embeddingsFormat())))
+            .name("embeddings to Kafka")
+            .uid("embeddings-sink")
+            .setParallelism(1);
       }
     }
     deadLetters
@@ -130,17 +144,19 @@ public final class MixstreamJob {
     return steps;
   }
 
+  /** What the evaluator adds: its images' dead letters and its embeddings. */
+  private record Evaluation(
+      DataStream<DeadLetter> deadLetters, DataStream<EmbeddingRecord> embeddings) {}
+
   /**
    * The kNN evaluator on bank and test images from their topics; its results go to the metrics
-   * topic and the images' embeddings to the embeddings topic. Returns the dead letters with those
-   * of the evaluation topics added.
+   * topic.
    */
-  private static DataStream<DeadLetter> evaluate(
+  private static Evaluation evaluate(
       StreamExecutionEnvironment env,
       JobConfig c,
       Properties kafka,
-      DataStream<ModelSnapshot> snapshots,
-      DataStream<DeadLetter> deadLetters) {
+      DataStream<ModelSnapshot> snapshots) {
     EvaluationConfig ev = c.evaluation();
     SingleOutputStreamOperator<TrainingImage> bank =
         decoded(env, c, kafka, ev.knnBankTopic(), "kNN bank", "knn-bank-", 1);
@@ -170,17 +186,10 @@ public final class MixstreamJob {
         .name("kNN results to Kafka")
         .uid("metrics-sink")
         .setParallelism(1);
-    reports
-        .getSideOutput(KnnEvaluator.EMBEDDINGS)
-        .sinkTo(
-            kafkaSink(
-                c, kafka, new EmbeddingSerializer(ev.embeddingsTopic(), ev.embeddingsFormat())))
-        .name("embeddings to Kafka")
-        .uid("embeddings-sink")
-        .setParallelism(1);
-    return deadLetters
-        .union(bank.getSideOutput(DecodeImages.DEAD_LETTERS))
-        .union(test.getSideOutput(DecodeImages.DEAD_LETTERS));
+    return new Evaluation(
+        bank.getSideOutput(DecodeImages.DEAD_LETTERS)
+            .union(test.getSideOutput(DecodeImages.DEAD_LETTERS)),
+        reports.getSideOutput(KnnEvaluator.EMBEDDINGS));
   }
 
   /** A Kafka source of raw records on {@code topic}, decoded and validated. */

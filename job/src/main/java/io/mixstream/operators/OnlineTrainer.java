@@ -3,6 +3,7 @@ package io.mixstream.operators;
 import ai.djl.Device;
 import io.mixstream.config.TrainingConfig;
 import io.mixstream.queue.QueueName;
+import io.mixstream.records.EmbeddingRecord;
 import io.mixstream.train.DeviceChoice;
 import io.mixstream.train.MocoTrainer;
 import io.mixstream.train.StepReport;
@@ -57,6 +58,7 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
   private final TrainingConfig config;
   private final String device;
   private final int snapshotEvery;
+  private final boolean embedIncoming;
 
   private transient MocoTrainer trainer;
   private transient byte[] restoredModel;
@@ -73,11 +75,15 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
 
   /**
    * @param snapshotEvery steps between snapshots on {@link #SNAPSHOTS}; 0 = none
+   * @param embedIncoming at each snapshot step, the step's images' embeddings on {@link
+   *     KnnEvaluator#EMBEDDINGS}
    */
-  public OnlineTrainer(TrainingConfig config, String device, int snapshotEvery) {
+  public OnlineTrainer(
+      TrainingConfig config, String device, int snapshotEvery, boolean embedIncoming) {
     this.config = config.validate();
     this.device = device;
     this.snapshotEvery = snapshotEvery;
+    this.embedIncoming = embedIncoming;
   }
 
   @Override
@@ -170,6 +176,9 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
     train(ctx.getCurrentKey(), batch, out);
     if (snapshotEvery > 0 && trainer.stepCount() % snapshotEvery == 0) {
       emitSnapshot(ctx.getCurrentKey(), ctx);
+      if (embedIncoming) {
+        emitEmbeddings(ctx.getCurrentKey(), batch, ctx);
+      }
     }
   }
 
@@ -184,6 +193,22 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
     byte[] bytes = trainer.encoderSnapshot().toSafetensors();
     ctx.output(SNAPSHOTS, new ModelSnapshot(key, trainer.stepCount(), bytes));
     lastSnapshotStep = trainer.stepCount();
+  }
+
+  /** The batch's images as the model now sees them (test transform, eval mode). */
+  private void emitEmbeddings(String key, List<TrainingImage> batch, Context ctx) {
+    float[] e = trainer.embed(batch.stream().map(i -> i.pixels).toArray(byte[][]::new));
+    int dim = config.embeddingDim();
+    for (int i = 0; i < batch.size(); i++) {
+      ctx.output(
+          KnnEvaluator.EMBEDDINGS,
+          new EmbeddingRecord(
+              key,
+              batch.get(i).id,
+              batch.get(i).label,
+              trainer.stepCount(),
+              java.util.Arrays.copyOfRange(e, i * dim, (i + 1) * dim)));
+    }
   }
 
   private void train(String key, List<TrainingImage> batch, Collector<StepResult> out)

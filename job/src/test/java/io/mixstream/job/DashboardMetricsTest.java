@@ -45,6 +45,7 @@ class DashboardMetricsTest {
                   "dash-metrics",
                   "dash-embeddings",
                   EmbeddingCodec.Format.JSON,
+                  false,
                   tmp.resolve("snapshots")));
       int port;
       try (ServerSocket s = new ServerSocket(0)) {

@@ -106,6 +106,7 @@ class EvaluationJobTest {
                     "metrics",
                     "embeddings",
                     EmbeddingCodec.Format.BINARY,
+                    true,
                     snapshots))
             .validate();
     StreamExecutionEnvironment env =
@@ -152,11 +153,37 @@ class EvaluationJobTest {
     // the snapshot files, loaded back, give the embeddings the topic carries, and the slow kNN
     // over them gives the accuracy the evaluator reported
     Map<String, EmbeddingRecord> streamed = new HashMap<>();
+    Map<String, EmbeddingRecord> incoming = new HashMap<>(); // training images at step 80
     for (ConsumerRecord<byte[], byte[]> r :
-        StreamingJobTest.consume(broker, "embeddings", 4 * (BANK + TEST))) {
+        StreamingJobTest.consume(broker, "embeddings", 4 * (BANK + TEST) + 2 * BATCH)) {
       EmbeddingRecord e = EmbeddingCodec.decode(r.value());
       if (e.step() == STEPS) {
         streamed.put(e.imageId(), e);
+      }
+      int index = Integer.parseInt(e.imageId().substring(e.imageId().lastIndexOf('-') + 1));
+      if (e.step() == EVERY && e.imageId().startsWith("cifar10-train") && index >= BANK) {
+        incoming.put(e.imageId(), e);
+      }
+    }
+    // --embed-incoming: the batch of each snapshot step, by that step's encoder
+    assertThat(incoming).hasSize(BATCH);
+    EncoderSnapshot at80 =
+        EncoderSnapshot.fromSafetensors(
+            Files.readAllBytes(SnapshotFiles.file(snapshots, "default", EVERY)));
+    try (SnapshotEncoder encoder = new SnapshotEncoder(at80, Device.cpu())) {
+      List<String> ids = new ArrayList<>(incoming.keySet());
+      byte[][] px =
+          ids.stream()
+              .map(id -> train.pixels(Integer.parseInt(id.substring(id.lastIndexOf('-') + 1))))
+              .toArray(byte[][]::new);
+      float[] mine = encoder.embed(px);
+      for (int i = 0; i < ids.size(); i++) {
+        assertThat(incoming.get(ids.get(i)).vector())
+            .containsExactly(java.util.Arrays.copyOfRange(mine, i * 128, (i + 1) * 128));
+        assertThat(incoming.get(ids.get(i)).label())
+            .isEqualTo(
+                train.label(
+                    Integer.parseInt(ids.get(i).substring(ids.get(i).lastIndexOf('-') + 1))));
       }
     }
     assertThat(streamed).hasSize(BANK + TEST);

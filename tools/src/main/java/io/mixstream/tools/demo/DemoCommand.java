@@ -170,6 +170,7 @@ public final class DemoCommand implements Callable<Integer> {
                 d.metricsTopic(),
                 d.embeddingsTopic(),
                 d.embeddingsFormat(),
+                false,
                 d.snapshotDir());
         publishOnce(broker.bootstrapServers(), train, d.knnBankTopic(), bankSize);
         publishOnce(broker.bootstrapServers(), test, d.knnTestTopic(), testSize);
