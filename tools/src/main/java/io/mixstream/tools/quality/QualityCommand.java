@@ -8,6 +8,7 @@ import io.mixstream.cifar.CifarSplit;
 import io.mixstream.config.Method;
 import io.mixstream.config.TrainingConfig;
 import io.mixstream.eval.KnnClassifier;
+import io.mixstream.job.JobOptions;
 import io.mixstream.tools.cli.DeviceOption;
 import io.mixstream.train.MocoTrainer;
 import io.mixstream.train.StepReport;
@@ -18,12 +19,15 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Unmatched;
 
 /**
  * `mixstream quality`: how well a method learns in a wall-clock budget, by §2's kNN monitor, with
@@ -38,6 +42,8 @@ import picocli.CommandLine.Option;
       "Trains one method on CIFAR-10's training split (reshuffled every epoch) for the budget,"
           + " measures kNN top-1 (ALGORITHM.md §2) before training (the random-init floor) and"
           + " after, and appends a row to a results file (RESULTS.md). Not a test: a measurement."
+          + " Any other training option of `mixstream train --options` may follow (e.g."
+          + " --fixed-lambda 1)."
     })
 public final class QualityCommand implements Callable<Integer> {
   @Option(
@@ -111,10 +117,16 @@ public final class QualityCommand implements Callable<Integer> {
 
   @Mixin DeviceOption device;
 
+  /** Any other hyperparameter, as `mixstream train` takes it (`--fixed-lambda 1`, ...). */
+  @Unmatched List<String> trainingArgs = new ArrayList<>();
+
   @Override
   public Integer call() throws IOException {
     Duration limit = io.mixstream.job.JobOptions.parseDuration(budget);
-    TrainingConfig.Builder b = TrainingConfig.defaults().toBuilder();
+    TrainingConfig.Builder b =
+        JobOptions.parse(trainingArgs.toArray(String[]::new), Path.of("unused"))
+            .training()
+            .toBuilder();
     b.method = Method.parse(method);
     b.width = width;
     b.batchSize = batch;
@@ -221,7 +233,7 @@ public final class QualityCommand implements Callable<Integer> {
         "| %s | %s | %d | %d | %.0f s | %d | %,d | %.2f%% | %.2f%% | %d / %d | %.3f | %s, %d cores | %d |%n"
             .formatted(
                 LocalDate.now(ZoneOffset.UTC),
-                c.method(),
+                c.method() + (trainingArgs.isEmpty() ? "" : " " + String.join(" ", trainingArgs)),
                 c.width(),
                 c.batchSize(),
                 seconds,

@@ -54,6 +54,7 @@ class QualityCommandTest {
     assertThat(cells[8].trim()).matches("\\d+\\.\\d\\d%");
     assertThat(cells[10].trim()).isEqualTo("64 / 32");
     assertThat(Files.readString(results)).containsOnlyOnce("| date | method |");
+    assertThat(rows.get(1)).contains("| approach1 --fixed-lambda 0.5 |");
     EncoderSnapshot s = EncoderSnapshot.fromSafetensors(Files.readAllBytes(snap));
     assertThat(s.method()).isEqualTo("approach1");
     assertThat(s.step()).isPositive();
