@@ -142,17 +142,38 @@ public final class DemoCommand implements Callable<Integer> {
     int testSize = Math.min(test.size(), knnTest > 0 ? knnTest : (dev.isGpu() ? 10_000 : 1_000));
     AtomicBoolean stop = new AtomicBoolean();
     Thread main = Thread.currentThread();
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  stop.set(true);
-                  try {
-                    main.join(30_000);
-                  } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                  }
-                }));
+    // Ctrl-C: ask the loop below to stop and wait for it to cancel the job and close the broker
+    Thread onCtrlC =
+        new Thread(
+            () -> {
+              stop.set(true);
+              try {
+                main.join(30_000);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
+    Runtime.getRuntime().addShutdownHook(onCtrlC);
+    try {
+      return run(dev, config, train, test, bankSize, testSize, stop);
+    } finally {
+      try {
+        Runtime.getRuntime().removeShutdownHook(onCtrlC); // finished by itself: nothing to wait for
+      } catch (IllegalStateException shuttingDown) {
+        // Ctrl-C: the hook is running and waits for this thread, which is done now
+      }
+    }
+  }
+
+  private int run(
+      Device dev,
+      TrainingConfig config,
+      Cifar10Dataset train,
+      Cifar10Dataset test,
+      int bankSize,
+      int testSize,
+      AtomicBoolean stop)
+      throws Exception {
     try (LocalKafkaBroker broker = LocalKafkaBroker.start(workDir.resolve("kafka"), 0)) {
       createTopics(broker.bootstrapServers(), EvaluationConfig.defaults(workDir));
       EvaluationConfig evaluation = EvaluationConfig.off(workDir.resolve("snapshots"));

@@ -17,30 +17,34 @@ class QualityCommandTest {
     Path results = tmp.resolve("RESULTS.md");
     Path snap = tmp.resolve("final.safetensors");
     for (int run = 0; run < 2; run++) {
-      int rc =
-          Mixstream.run(
-              "quality",
-              "--method",
-              "approach1",
-              "--width",
-              "4",
-              "--batch",
-              "16",
-              "--budget",
-              "2s",
-              "--knn-bank",
-              "64",
-              "--knn-test",
-              "32",
-              "--data",
-              SharedData.cifar10().toString(),
-              "--results",
-              results.toString(),
-              "--snapshot",
-              snap.toString(),
-              "--device",
-              "cpu");
-      assertThat(rc).isZero();
+      List<String> args =
+          new java.util.ArrayList<>(
+              List.of(
+                  "quality",
+                  "--method",
+                  "approach1",
+                  "--width",
+                  "4",
+                  "--batch",
+                  "16",
+                  "--budget",
+                  "2s",
+                  "--knn-bank",
+                  "64",
+                  "--knn-test",
+                  "32",
+                  "--data",
+                  SharedData.cifar10().toString(),
+                  "--results",
+                  results.toString(),
+                  "--snapshot",
+                  snap.toString(),
+                  "--device",
+                  "cpu"));
+      if (run == 1) {
+        args.addAll(List.of("--fixed-lambda", "0.5")); // any training option passes through
+      }
+      assertThat(Mixstream.run(args.toArray(String[]::new))).isZero();
     }
     List<String> rows =
         Files.readAllLines(results).stream().filter(l -> l.startsWith("| 20")).toList();
