@@ -60,6 +60,8 @@ class BackpressureTest {
       int port = RestMetrics.freePort();
       Configuration conf = MixstreamJob.flinkConfiguration(c);
       conf.addAll(RestMetrics.webUi(port));
+      // the dashboard's metric store refreshes every 10 s by default: too slow to watch this run
+      conf.setString("metrics.fetcher.update-interval", "200 ms");
       StreamExecutionEnvironment env =
           StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
       env.setParallelism(1);
@@ -99,7 +101,8 @@ class BackpressureTest {
           maxAhead, samples, STEPS * BATCH, backPressured);
 
       assertThat(samples).as("samples taken while training").isGreaterThan(5);
-      assertThat(maxAhead).as("images read but not yet trained").isLessThan(STEPS * BATCH / 4);
+      // a few network buffers and the reader's fetch queue (seen: ~300 images), never the topic
+      assertThat(maxAhead).as("images read but not yet trained").isLessThan(1000);
       assertThat(backPressured).as("the reader waited on the trainer").isGreaterThan(100);
       assertThat(steps).hasSize(STEPS);
       Set<String> ids = new HashSet<>();
