@@ -24,6 +24,9 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Future;
 import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -68,72 +71,97 @@ class StandaloneClusterTest {
         "mixstream.clusterLog4j",
         Path.of(getClass().getResource("/cluster-log4j2.properties").toURI()).toString());
 
-    int steps = 150;
+    int steps = 200;
     try (LocalKafkaBroker broker = LocalKafkaBroker.start(tmp.resolve("kafka"), 0)) {
-      Cifar10Dataset test = Cifar10Reader.read(SharedData.cifar10(), CifarSplit.TEST);
-      produce(broker, "first", test, 4 * BATCH);
-      produce(broker, "second", test, steps * BATCH);
+      Cifar10Dataset train = Cifar10Reader.read(SharedData.cifar10(), CifarSplit.TRAIN);
+      produce(broker, "first", train, 4 * BATCH);
+      produce(broker, "second", train, steps * BATCH);
 
       try (StandaloneCluster cluster =
           new StandaloneCluster(tmp.resolve("cluster"), clusterClasspath, 2)) {
         cluster.startTaskManager("tm-1");
         cluster.startTaskManager("tm-2");
         FlinkRest rest = new FlinkRest(cluster.restUrl());
-        rest.await(
-            "/taskmanagers",
-            o -> o.getAsJsonArray("taskmanagers").size() == 2,
-            Duration.ofSeconds(120));
-        String jar = rest.uploadJar(jobJar);
-
-        String first = rest.run(jar, MAIN, args(broker, "first"));
-        awaitState(rest, first, "FINISHED", Duration.ofSeconds(180));
-        assertThat(trainSteps(broker, "first-metrics", 4)).containsExactly(1L, 2L, 3L, 4L);
-
-        // the same jar again: DJL, loaded once per TaskManager, must not be loaded twice
-        String second = rest.run(jar, MAIN, args(broker, "second"));
-        awaitState(rest, second, "RUNNING", Duration.ofSeconds(120));
-        String decode = vertex(rest, second, "decode and validate images");
-        String trainer = vertex(rest, second, "train moco");
-        Set<String> decodeHosts =
-            taskManagers(
-                rest.await(
-                    "/jobs/" + second + "/vertices/" + decode + "/taskmanagers",
-                    o -> taskManagers(o).size() == 2,
-                    Duration.ofSeconds(60)));
-        assertThat(decodeHosts)
-            .as("decoders spread over both TaskManagers")
-            .containsExactlyInAnyOrder("tm-1", "tm-2");
-        String trainerHost =
-            taskManagers(rest.get("/jobs/" + second + "/vertices/" + trainer + "/taskmanagers"))
-                .iterator()
-                .next();
-
-        rest.await(
-            "/jobs/" + second + "/checkpoints",
-            o -> o.getAsJsonObject("counts").get("completed").getAsInt() >= 2,
-            Duration.ofSeconds(120));
-        List<Long> before = trainSteps(broker, "second-metrics", 10);
-        assertThat(before).as("steps done before the kill").isNotEmpty();
-        cluster.kill(trainerHost);
-        System.out.printf(
-            "killed %s (the trainer's) after step %d%n",
-            trainerHost, before.get(before.size() - 1));
-
-        awaitState(rest, second, "FINISHED", Duration.ofSeconds(300));
-        JsonObject exceptions = rest.get("/jobs/" + second + "/exceptions");
-        assertThat(exceptions.getAsJsonArray("exceptionHistory"))
-            .as("the job failed over")
-            .isNotEmpty();
-        List<Long> all = trainSteps(broker, "second-metrics", steps);
-        TreeSet<Long> distinct = new TreeSet<>(all);
-        assertThat(distinct.first()).isEqualTo(1);
-        assertThat(distinct.last()).as("every batch trained, none twice").isEqualTo(steps);
-        assertThat(distinct).hasSize(steps);
-        System.out.printf(
-            "%d step records for %d steps: %d steps since the last checkpoint were trained again%n",
-            all.size(), steps, all.size() - steps);
+        try {
+          runJobs(broker, cluster, rest, jobJar, steps);
+        } catch (AssertionError | Exception e) {
+          throw new AssertionError(e.getMessage() + "\nprocess logs:" + cluster.tails(), e);
+        }
       }
     }
+  }
+
+  private static void runJobs(
+      LocalKafkaBroker broker, StandaloneCluster cluster, FlinkRest rest, Path jobJar, int steps)
+      throws Exception {
+    rest.await(
+        "/taskmanagers",
+        o -> o.getAsJsonArray("taskmanagers").size() == 2,
+        Duration.ofSeconds(120));
+    String jar = rest.uploadJar(jobJar);
+
+    String first = rest.run(jar, MAIN, args(broker, "first"));
+    awaitState(rest, first, "FINISHED", Duration.ofSeconds(180));
+    assertThat(trainSteps(broker, "first-metrics", 4)).containsExactly(1L, 2L, 3L, 4L);
+
+    // the same jar again: DJL, loaded once per TaskManager, must not be loaded twice
+    String second = rest.run(jar, MAIN, args(broker, "second"));
+    awaitState(rest, second, "RUNNING", Duration.ofSeconds(120));
+    String decode = vertex(rest, second, "decode and validate images");
+    String trainer = vertex(rest, second, "train moco");
+    Set<String> decodeHosts =
+        taskManagers(
+            rest.await(
+                "/jobs/" + second + "/vertices/" + decode + "/taskmanagers",
+                o -> !taskManagers(o).contains("(unassigned)"),
+                Duration.ofSeconds(60)));
+    assertThat(decodeHosts)
+        .as("decoders spread over both TaskManagers")
+        .containsExactlyInAnyOrder("tm-1", "tm-2");
+    String trainerHost =
+        taskManagers(
+                rest.await(
+                    "/jobs/" + second + "/vertices/" + trainer + "/taskmanagers",
+                    o -> !taskManagers(o).contains("(unassigned)"),
+                    Duration.ofSeconds(60)))
+            .iterator()
+            .next();
+
+    // kill the trainer's TaskManager once a checkpoint is complete and training is under way
+    long killedAfter = -1;
+    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+    while (killedAfter < 0 && System.nanoTime() < deadline) {
+      int completed =
+          rest.get("/jobs/" + second + "/checkpoints")
+              .getAsJsonObject("counts")
+              .get("completed")
+              .getAsInt();
+      List<Long> done = latestSteps(broker, "second-metrics");
+      long step = done.isEmpty() ? 0 : done.get(done.size() - 1);
+      assertThat(step).as("the run ended before the kill").isLessThan(steps);
+      if (completed >= 1 && step >= 20) {
+        cluster.kill(trainerHost);
+        killedAfter = step;
+      } else {
+        Thread.sleep(200);
+      }
+    }
+    assertThat(killedAfter).as("a checkpoint and 20 steps within 2 minutes").isPositive();
+    System.out.printf("killed %s (the trainer's) after step %d%n", trainerHost, killedAfter);
+
+    awaitState(rest, second, "FINISHED", Duration.ofSeconds(300));
+    JsonObject exceptions = rest.get("/jobs/" + second + "/exceptions");
+    assertThat(exceptions.getAsJsonObject("exceptionHistory").getAsJsonArray("entries"))
+        .as("the job failed over")
+        .isNotEmpty();
+    List<Long> all = trainSteps(broker, "second-metrics", steps);
+    TreeSet<Long> distinct = new TreeSet<>(all);
+    assertThat(distinct.first()).isEqualTo(1);
+    assertThat(distinct.last()).as("every batch trained, none twice").isEqualTo(steps);
+    assertThat(distinct).hasSize(steps);
+    System.out.printf(
+        "%d step records for %d steps: %d steps since the last checkpoint were trained again%n",
+        all.size(), steps, all.size() - steps);
   }
 
   private static List<String> args(LocalKafkaBroker broker, String topic) {
@@ -151,7 +179,7 @@ class StandaloneClusterTest {
         "--bounded",
         "true",
         "--width",
-        "4",
+        "16", // slow enough to be killed mid-run
         "--batch-size",
         Integer.toString(BATCH),
         "--queue-size",
@@ -199,8 +227,23 @@ class StandaloneClusterTest {
     return out;
   }
 
+  /**
+   * {@code n} images to a new topic of two partitions, so that both readers have work, and the
+   * job's metrics topic.
+   */
   private static void produce(LocalKafkaBroker broker, String topic, Cifar10Dataset d, int n)
       throws Exception {
+    try (Admin admin =
+        Admin.create(
+            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+      admin
+          .createTopics(
+              List.of(
+                  new NewTopic(topic, 2, (short) 1),
+                  new NewTopic(topic + "-metrics", 1, (short) 1)))
+          .all()
+          .get();
+    }
     ImageRecordCodec codec = ImageRecordCodec.withDefaults();
     try (KafkaProducer<byte[], byte[]> p =
         new KafkaProducer<>(
@@ -220,6 +263,11 @@ class StandaloneClusterTest {
     }
   }
 
+  /** The steps on the metrics topic now (possibly none yet). */
+  private static List<Long> latestSteps(LocalKafkaBroker broker, String topic) {
+    return trainSteps(broker, topic, 0);
+  }
+
   /** The step of every type=train record on the metrics topic, in order (at least {@code min}). */
   private static List<Long> trainSteps(LocalKafkaBroker broker, String topic, int min) {
     List<Long> steps = new ArrayList<>();
@@ -231,6 +279,7 @@ class StandaloneClusterTest {
       TopicPartition tp = new TopicPartition(topic, 0);
       c.assign(List.of(tp));
       c.seekToBeginning(List.of(tp));
+      long end = c.endOffsets(List.of(tp)).get(tp); // what is there now, not what comes later
       long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
       while (System.nanoTime() < deadline) {
         c.poll(Duration.ofMillis(300))
@@ -243,8 +292,11 @@ class StandaloneClusterTest {
                     steps.add(o.get("step").getAsLong());
                   }
                 });
-        if (steps.size() >= min && c.position(tp) >= c.endOffsets(List.of(tp)).get(tp)) {
-          break;
+        if (c.position(tp) >= end) {
+          if (steps.size() >= min) {
+            break;
+          }
+          end = c.endOffsets(List.of(tp)).get(tp); // fewer than min so far: wait for more
         }
       }
     }
