@@ -34,32 +34,38 @@ final class KnnPrinter extends Thread implements AutoCloseable {
   @Override
   public void run() {
     try (c) {
-      double floor = Double.NaN;
       while (running) {
-        for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
-          JsonObject o =
-              JsonParser.parseString(new String(r.value(), StandardCharsets.UTF_8))
-                  .getAsJsonObject();
-          long step = o.get("step").getAsLong();
-          double acc = o.get("accuracy").getAsDouble();
-          if (step == 0) {
-            floor = acc;
-          }
-          System.out.printf(
-              "kNN top-1 at step %d: %.2f%% (bank %d, test %d%s)%n",
-              step,
-              100 * acc,
-              o.get("bank_size").getAsInt(),
-              o.get("test_size").getAsInt(),
-              step == 0
-                  ? "; the random-init floor"
-                  : Double.isNaN(floor) ? "" : "; floor %.2f%%".formatted(100 * floor));
-        }
+        print(c.poll(Duration.ofMillis(500)));
       }
+      print(c.poll(Duration.ofMillis(500))); // what came in while stopping
     } catch (RuntimeException e) {
-      if (running) {
-        System.err.println("demo: stopped reading kNN results: " + e.getMessage());
+      System.err.println("demo: stopped reading kNN results: " + e.getMessage());
+    }
+  }
+
+  private double floor = Double.NaN;
+
+  private void print(Iterable<ConsumerRecord<byte[], byte[]>> records) {
+    for (ConsumerRecord<byte[], byte[]> r : records) {
+      JsonObject o =
+          JsonParser.parseString(new String(r.value(), StandardCharsets.UTF_8)).getAsJsonObject();
+      if (!"knn".equals(o.has("type") ? o.get("type").getAsString() : "")) {
+        continue; // the topic carries every step's losses too
       }
+      long step = o.get("step").getAsLong();
+      double acc = o.get("accuracy").getAsDouble();
+      if (step == 0) {
+        floor = acc;
+      }
+      System.out.printf(
+          "kNN top-1 at step %d: %.2f%% (bank %d, test %d%s)%n",
+          step,
+          100 * acc,
+          o.get("bank_size").getAsInt(),
+          o.get("test_size").getAsInt(),
+          step == 0
+              ? "; the random-init floor"
+              : Double.isNaN(floor) ? "" : "; floor %.2f%%".formatted(100 * floor));
     }
   }
 
