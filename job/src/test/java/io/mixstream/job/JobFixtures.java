@@ -49,18 +49,22 @@ record JobFixtures(LocalKafkaBroker broker, Cifar10Dataset cifar, Path tmp) {
         EvaluationConfig.off(tmp.resolve("snapshots-" + name)));
   }
 
+  /** A producer that waits for every replica (acks=all). */
+  KafkaProducer<byte[], byte[]> producer() {
+    return new KafkaProducer<>(
+        Map.of(
+            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            broker.bootstrapServers(),
+            ProducerConfig.ACKS_CONFIG,
+            "all"),
+        new ByteArraySerializer(),
+        new ByteArraySerializer());
+  }
+
   /** Writes images [from, from+n) of {@code data} to {@code topic}, keyed by image id. */
   void produce(String topic, Cifar10Dataset data, int from, int n) throws Exception {
     ImageRecordCodec codec = ImageRecordCodec.withDefaults();
-    try (KafkaProducer<byte[], byte[]> p =
-        new KafkaProducer<>(
-            Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                broker.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG,
-                "all"),
-            new ByteArraySerializer(),
-            new ByteArraySerializer())) {
+    try (KafkaProducer<byte[], byte[]> p = producer()) {
       List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
       for (int i = from; i < from + n; i++) {
         sent.add(
@@ -83,15 +87,7 @@ record JobFixtures(LocalKafkaBroker broker, Cifar10Dataset cifar, Path tmp) {
   List<String> produce(String topic, int n, int badEvery) throws Exception {
     ImageRecordCodec codec = ImageRecordCodec.withDefaults();
     List<String> bad = new ArrayList<>();
-    try (KafkaProducer<byte[], byte[]> p =
-        new KafkaProducer<>(
-            Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                broker.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG,
-                "all"),
-            new ByteArraySerializer(),
-            new ByteArraySerializer())) {
+    try (KafkaProducer<byte[], byte[]> p = producer()) {
       for (int i = 0; i < n; i++) {
         if (badEvery > 0 && i % badEvery == 0) {
           byte[] good = codec.encode(cifar.record(i));
