@@ -142,7 +142,11 @@ public final class EmbeddingCodec {
           o.get("label").getAsInt(),
           o.get("step").getAsLong(),
           v);
-    } catch (JsonParseException | IllegalStateException | NullPointerException e) {
+    } catch (JsonParseException
+        | IllegalStateException
+        | NullPointerException
+        | UnsupportedOperationException
+        | ClassCastException e) {
       throw new IllegalArgumentException("not an embedding record in JSON: " + e.getMessage(), e);
     }
   }
