@@ -1,6 +1,7 @@
 package io.mixstream.operators;
 
 import io.mixstream.snapshot.EncoderSnapshot;
+import io.mixstream.snapshot.Safetensors;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -39,7 +40,7 @@ public final class SnapshotFiles implements Sink<ModelSnapshot> {
       public void write(ModelSnapshot s, Context context) throws IOException {
         Path target = file(Path.of(dir), s.modelKey, s.step);
         Files.createDirectories(target.getParent());
-        String json = EncoderSnapshot.fromSafetensors(s.safetensors).sidecarJson();
+        String json = EncoderSnapshot.sidecarJson(Safetensors.readMetadata(s.safetensors));
         String base = target.getFileName().toString().replace(".safetensors", "");
         replace(target, s.safetensors);
         replace(target.resolveSibling(base + ".json"), json.getBytes(StandardCharsets.UTF_8));

@@ -70,13 +70,18 @@ public record EncoderSnapshot(
 
   /** The JSON written beside the safetensors file: the metadata with the config as an object. */
   public String sidecarJson() {
+    return sidecarJson(metadata());
+  }
+
+  /** {@link #sidecarJson()} from a snapshot file's metadata alone (no tensor is read). */
+  public static String sidecarJson(Map<String, String> metadata) {
     JsonObject o = new JsonObject();
-    o.addProperty("format", FORMAT);
-    o.addProperty("step", step);
-    o.addProperty("method", method);
-    o.addProperty("width", width);
-    o.addProperty("embedding_dim", embeddingDim);
-    o.add("config", JsonParser.parseString(configJson));
+    o.addProperty("format", metadata.get("format"));
+    o.addProperty("step", Long.parseLong(metadata.get("step")));
+    o.addProperty("method", metadata.get("method"));
+    o.addProperty("width", Integer.parseInt(metadata.get("width")));
+    o.addProperty("embedding_dim", Integer.parseInt(metadata.get("embedding_dim")));
+    o.add("config", JsonParser.parseString(metadata.get("config")));
     return new GsonBuilder()
         .setPrettyPrinting()
         .serializeSpecialFloatingPointValues()

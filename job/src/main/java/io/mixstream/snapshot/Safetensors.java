@@ -87,9 +87,15 @@ public final class Safetensors {
   }
 
   /**
-   * @throws IllegalArgumentException when the bytes are not a safetensors file of F32/I64 tensors
+   * The metadata alone, without reading any tensor.
+   *
+   * @throws IllegalArgumentException when the bytes do not start with a safetensors header
    */
-  public static Contents read(byte[] bytes) {
+  public static Map<String, String> readMetadata(byte[] bytes) {
+    return metadata(header(bytes));
+  }
+
+  private static JsonObject header(byte[] bytes) {
     ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
     if (bytes.length < 8) {
       throw new IllegalArgumentException("not a safetensors file: " + bytes.length + " bytes");
@@ -99,23 +105,36 @@ public final class Safetensors {
       throw new IllegalArgumentException(
           "not a safetensors file: header length " + headerLength + " of " + bytes.length);
     }
-    JsonObject header;
     try {
-      header =
-          GSON.fromJson(
-              new String(bytes, 8, (int) headerLength, StandardCharsets.UTF_8), JsonObject.class);
+      return GSON.fromJson(
+          new String(bytes, 8, (int) headerLength, StandardCharsets.UTF_8), JsonObject.class);
     } catch (JsonParseException e) {
       throw new IllegalArgumentException("safetensors header is not JSON: " + e.getMessage(), e);
     }
-    int dataStart = 8 + (int) headerLength;
+  }
+
+  private static Map<String, String> metadata(JsonObject header) {
     Map<String, String> metadata = new LinkedHashMap<>();
+    JsonElement meta = header.get("__metadata__");
+    if (meta != null) {
+      meta.getAsJsonObject()
+          .entrySet()
+          .forEach(m -> metadata.put(m.getKey(), m.getValue().getAsString()));
+    }
+    return metadata;
+  }
+
+  /**
+   * @throws IllegalArgumentException when the bytes are not a safetensors file of F32/I64 tensors
+   */
+  public static Contents read(byte[] bytes) {
+    JsonObject header = header(bytes);
+    long headerLength = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    int dataStart = 8 + (int) headerLength;
+    Map<String, String> metadata = metadata(header);
     Map<String, Tensor> tensors = new LinkedHashMap<>();
     for (Map.Entry<String, JsonElement> e : header.entrySet()) {
       if (e.getKey().equals("__metadata__")) {
-        e.getValue()
-            .getAsJsonObject()
-            .entrySet()
-            .forEach(m -> metadata.put(m.getKey(), m.getValue().getAsString()));
         continue;
       }
       JsonObject info = e.getValue().getAsJsonObject();

@@ -6,6 +6,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import io.mixstream.augment.Augmenter;
 import io.mixstream.config.TrainingConfig;
+import io.mixstream.eval.Embeddings;
 import io.mixstream.loss.InfoNce;
 import io.mixstream.loss.RegionPooling;
 import io.mixstream.mixing.CutMixBox;
@@ -83,7 +84,7 @@ final class StepContext {
   }
 
   static NDArray normalize(NDArray x) {
-    return x.normalize(2, 1, 1e-12);
+    return Embeddings.normalize(x);
   }
 
   /**

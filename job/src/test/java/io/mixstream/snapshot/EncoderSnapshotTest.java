@@ -80,6 +80,9 @@ class EncoderSnapshotTest {
           .contains("bn1.num_batches_tracked", "layer2.0.downsample.0.weight", "fc.bias")
           .doesNotContain("region_proj.weight");
       assertThat(back.sidecarJson()).contains("\"method\": \"approach2\"", "\"batchSize\": 16");
+      // the snapshot files' sink reads the header alone
+      assertThat(EncoderSnapshot.sidecarJson(Safetensors.readMetadata(bytes)))
+          .isEqualTo(snap.sidecarJson());
       try (SnapshotEncoder encoder = new SnapshotEncoder(back, Device.cpu())) {
         assertThat(encoder.embed(images)).containsExactly(trainer.embed(images));
       }
