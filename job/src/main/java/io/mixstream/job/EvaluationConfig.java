@@ -26,6 +26,8 @@ import java.util.Map;
  * @param embeddingsFormat binary (compact) or json (one object per record)
  * @param embedIncoming at each snapshot step, also send the embeddings of that step's training
  *     images (before augmentation) to the embeddings topic
+ * @param evalThreads libtorch's CPU threads for each kNN evaluation, which runs on a thread of its
+ *     own (see {@link io.mixstream.train.TorchThreads}); 0 = one per core
  * @param snapshotDir where snapshots go: DIR/MODEL-KEY/step-NNNNNNNN.safetensors and .json
  */
 public record EvaluationConfig(
@@ -40,6 +42,7 @@ public record EvaluationConfig(
     String embeddingsTopic,
     EmbeddingCodec.Format embeddingsFormat,
     boolean embedIncoming,
+    int evalThreads,
     Path snapshotDir)
     implements Serializable {
 
@@ -57,6 +60,7 @@ public record EvaluationConfig(
         "embeddings",
         EmbeddingCodec.Format.BINARY,
         false,
+        0,
         snapshotDir);
   }
 
@@ -75,6 +79,7 @@ public record EvaluationConfig(
         d.embeddingsTopic,
         d.embeddingsFormat,
         false,
+        d.evalThreads,
         snapshotDir);
   }
 
@@ -105,6 +110,9 @@ public record EvaluationConfig(
         p.add("the knn-*-topic, metrics-topic and embeddings-topic options must not be empty");
         break;
       }
+    }
+    if (evalThreads < 0) {
+      p.add("eval-threads must be 0 (one per core) or more");
     }
     if (snapshotDir == null) {
       p.add("snapshot-dir must be set");

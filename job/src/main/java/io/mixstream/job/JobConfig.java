@@ -21,6 +21,8 @@ import java.util.Map;
  * @param kafkaProperties extra Kafka client settings for source and sink (security and the like)
  * @param modelKey the key of the model's keyed state; one key, one model
  * @param device auto, cpu or gpu
+ * @param torchThreads libtorch's CPU threads for the trainer; 0 = one per core (how they share the
+ *     cores with the evaluator: {@link io.mixstream.train.TorchThreads})
  * @param checkpointInterval how often Flink checkpoints
  * @param checkpointDir where checkpoints go (a folder; RocksDB's local files go to a temp dir)
  * @param bounded stop at the offsets the topic has when the job starts (tests, benchmarks)
@@ -36,6 +38,7 @@ public record JobConfig(
     Map<String, String> kafkaProperties,
     String modelKey,
     String device,
+    int torchThreads,
     Duration checkpointInterval,
     Path checkpointDir,
     boolean bounded,
@@ -58,6 +61,7 @@ public record JobConfig(
         Map.of(),
         "default",
         "auto",
+        0,
         Duration.ofSeconds(10),
         checkpointDir,
         false,
@@ -76,6 +80,7 @@ public record JobConfig(
         kafkaProperties,
         modelKey,
         device,
+        torchThreads,
         checkpointInterval,
         checkpointDir,
         bounded,
@@ -104,6 +109,9 @@ public record JobConfig(
     if (checkpointInterval.isNegative() || checkpointInterval.isZero()) {
       p.add("checkpoint-interval must be positive");
     }
+    if (torchThreads < 0) {
+      p.add("torch-threads must be 0 (one per core) or more");
+    }
     if (decodeParallelism < 1) {
       p.add("decode-parallelism must be at least 1");
     }
@@ -131,6 +139,7 @@ public record JobConfig(
     m.put("kafkaProperties", KafkaClientProperties.masked(kafkaProperties));
     m.put("modelKey", modelKey);
     m.put("device", device);
+    m.put("torchThreads", torchThreads);
     m.put("checkpointInterval", checkpointInterval);
     m.put("checkpointDir", checkpointDir);
     m.put("bounded", bounded);

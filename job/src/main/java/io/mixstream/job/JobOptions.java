@@ -95,6 +95,7 @@ public final class JobOptions {
             mergedKafka,
             job.modelKey(),
             job.device(),
+            job.torchThreads(),
             job.checkpointInterval(),
             job.checkpointDir(),
             job.bounded(),

@@ -102,7 +102,8 @@ public final class MixstreamJob {
         images
             .keyBy(image -> image.modelKey)
             .process(
-                new OnlineTrainer(c.training(), c.device(), ev.evalEvery(), ev.embedIncoming()),
+                new OnlineTrainer(
+                    c.training(), c.device(), c.torchThreads(), ev.evalEvery(), ev.embedIncoming()),
                 OnlineTrainer.outputType())
             .name("train " + c.training().method())
             .uid("trainer")

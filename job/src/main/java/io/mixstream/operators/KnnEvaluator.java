@@ -8,6 +8,7 @@ import io.mixstream.job.EvaluationConfig;
 import io.mixstream.records.EmbeddingRecord;
 import io.mixstream.snapshot.EncoderSnapshot;
 import io.mixstream.train.DeviceChoice;
+import io.mixstream.train.TorchThreads;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -47,6 +48,7 @@ public final class KnnEvaluator
   private final int k;
   private final double temperature;
   private final String device;
+  private final int threads;
 
   private transient MapState<String, EvalImage> bank;
   private transient MapState<String, EvalImage> test;
@@ -67,6 +69,7 @@ public final class KnnEvaluator
     this.k = config.knnK();
     this.temperature = config.knnTemperature();
     this.device = device;
+    this.threads = config.evalThreads();
   }
 
   @Override
@@ -162,18 +165,17 @@ public final class KnnEvaluator
     List<EvalImage> bankImages = sorted(bank);
     List<EvalImage> testImages = sorted(test);
     EncoderSnapshot snapshot = EncoderSnapshot.fromSafetensors(s.safetensors);
+    int dim = snapshot.embeddingDim();
+    // torch work on a thread that ends with it (TorchThreads says why); state stays on this one
+    Features f =
+        TorchThreads.callOnOwnThread(
+            threads,
+            "kNN evaluation of step " + s.step,
+            () -> embed(snapshot, bankImages, testImages));
     KnnReport r = new KnnReport();
-    try (SnapshotEncoder encoder = new SnapshotEncoder(snapshot, dev);
-        NDManager knnManager = NDManager.newBaseManager(dev)) {
-      float[] bankFeatures = encoder.embed(pixels(bankImages));
-      float[] testFeatures = encoder.embed(pixels(testImages));
-      int dim = snapshot.embeddingDim();
-      r.accuracy =
-          new KnnClassifier(knnManager, k, temperature, CLASSES)
-              .accuracy(bankFeatures, labels(bankImages), testFeatures, labels(testImages), dim);
-      emitEmbeddings(s, bankImages, bankFeatures, dim, ctx);
-      emitEmbeddings(s, testImages, testFeatures, dim, ctx);
-    }
+    r.accuracy = f.accuracy;
+    emitEmbeddings(s, bankImages, f.bank, dim, ctx);
+    emitEmbeddings(s, testImages, f.test, dim, ctx);
     r.modelKey = s.modelKey;
     r.step = s.step;
     r.method = snapshot.method();
@@ -191,6 +193,27 @@ public final class KnnEvaluator
     }
     LOG.info("{}{}", r, r.step == 0 ? " (random-init floor)" : "");
     out.collect(r);
+  }
+
+  /** The evaluation images' embeddings and the kNN accuracy. */
+  private record Features(float[] bank, float[] test, double accuracy) {}
+
+  private Features embed(
+      EncoderSnapshot snapshot, List<EvalImage> bankImages, List<EvalImage> testImages) {
+    try (SnapshotEncoder encoder = new SnapshotEncoder(snapshot, dev);
+        NDManager knnManager = NDManager.newBaseManager(dev)) {
+      float[] bankFeatures = encoder.embed(pixels(bankImages));
+      float[] testFeatures = encoder.embed(pixels(testImages));
+      double accuracy =
+          new KnnClassifier(knnManager, k, temperature, CLASSES)
+              .accuracy(
+                  bankFeatures,
+                  labels(bankImages),
+                  testFeatures,
+                  labels(testImages),
+                  snapshot.embeddingDim());
+      return new Features(bankFeatures, testFeatures, accuracy);
+    }
   }
 
   private static void emitEmbeddings(

@@ -7,6 +7,7 @@ import io.mixstream.records.EmbeddingRecord;
 import io.mixstream.train.DeviceChoice;
 import io.mixstream.train.MocoTrainer;
 import io.mixstream.train.StepReport;
+import io.mixstream.train.TorchThreads;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -57,6 +58,7 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
 
   private final TrainingConfig config;
   private final String device;
+  private final int torchThreads;
   private final int snapshotEvery;
   private final boolean embedIncoming;
 
@@ -79,9 +81,14 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
    *     KnnEvaluator#EMBEDDINGS}
    */
   public OnlineTrainer(
-      TrainingConfig config, String device, int snapshotEvery, boolean embedIncoming) {
+      TrainingConfig config,
+      String device,
+      int torchThreads,
+      int snapshotEvery,
+      boolean embedIncoming) {
     this.config = config.validate();
     this.device = device;
+    this.torchThreads = torchThreads;
     this.snapshotEvery = snapshotEvery;
     this.embedIncoming = embedIncoming;
   }
@@ -117,6 +124,7 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
                     Types.STRING,
                     PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO));
     Device dev = DeviceChoice.resolve(device);
+    LOG.info("trainer: libtorch uses {} CPU thread(s)", TorchThreads.useOnThisThread(torchThreads));
     trainer = new MocoTrainer(config, dev);
     if (restoredModel != null) {
       long t0 = System.nanoTime();
@@ -234,7 +242,8 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
     gauges.put("loss", r.loss());
     gauges.put("lambda", r.lambda());
     gauges.put("learningRate", r.lr());
-    gauges.put("batchAssemblySeconds", (assembled - batchStartNanos) / 1e9);
+    double batchSeconds = (assembled - batchStartNanos) / 1e9;
+    gauges.put("batchAssemblySeconds", batchSeconds);
     if (lastStepNanos > 0) {
       gauges.put("imagesPerSecond", batch.size() / ((now - lastStepNanos) / 1e9));
     }
@@ -257,6 +266,7 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
     result.termNames = r.terms().keySet().toArray(String[]::new);
     result.termValues = r.terms().values().stream().mapToDouble(Double::doubleValue).toArray();
     result.stepSeconds = r.stepSeconds();
+    result.batchSeconds = batchSeconds;
     result.wallMillis = System.currentTimeMillis();
     out.collect(result);
   }

@@ -15,6 +15,12 @@ public class StepResult {
   /** Seconds the training step itself took (augmentation to enqueue). */
   public double stepSeconds;
 
+  /**
+   * Seconds from the end of the previous step until this step's batch was complete: the trainer
+   * waiting for input plus assembling the batch in state (high: the input is the bottleneck).
+   */
+  public double batchSeconds;
+
   /** Wall-clock time the step finished, epoch milliseconds. */
   public long wallMillis;
 
@@ -46,6 +52,7 @@ public class StepResult {
       o.addProperty("lambda", lambda);
     }
     o.addProperty("step_seconds", stepSeconds);
+    o.addProperty("batch_seconds", batchSeconds);
     o.addProperty("time", Instant.ofEpochMilli(wallMillis).toString());
     return o.toString();
   }

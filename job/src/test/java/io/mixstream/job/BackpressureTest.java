@@ -52,6 +52,7 @@ class BackpressureTest {
               base.kafkaProperties(),
               base.modelKey(),
               "cpu",
+              0,
               Duration.ofSeconds(1),
               base.checkpointDir(),
               true,

@@ -46,6 +46,7 @@ class DashboardMetricsTest {
                   "dash-embeddings",
                   EmbeddingCodec.Format.JSON,
                   false,
+                  0,
                   tmp.resolve("snapshots")));
       int port;
       try (ServerSocket s = new ServerSocket(0)) {

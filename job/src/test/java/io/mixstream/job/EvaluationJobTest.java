@@ -91,6 +91,7 @@ class EvaluationJobTest {
                 Map.of(),
                 "default",
                 "cpu",
+                0,
                 Duration.ofSeconds(1),
                 base.checkpointDir(),
                 true,
@@ -107,6 +108,7 @@ class EvaluationJobTest {
                     "embeddings",
                     EmbeddingCodec.Format.BINARY,
                     true,
+                    0,
                     snapshots))
             .validate();
     StreamExecutionEnvironment env =

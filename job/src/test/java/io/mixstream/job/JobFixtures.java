@@ -42,6 +42,7 @@ record JobFixtures(LocalKafkaBroker broker, Cifar10Dataset cifar, Path tmp) {
         Map.of(),
         d.modelKey(),
         "cpu",
+        0,
         Duration.ofMillis(200),
         d.checkpointDir(),
         bounded,

@@ -88,6 +88,22 @@ class JobOptionsTest {
             "--embeddings-format: cannot use 'xml' (expected one of [binary, json])");
     assertThatThrownBy(() -> JobOptions.parse(new String[] {"--knn-k", "0"}, CHECKPOINTS))
         .hasMessageContaining("knn-k must be at least 1");
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--torch-threads", "-1"}, CHECKPOINTS))
+        .hasMessageContaining("torch-threads must be 0 (one per core) or more");
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--eval-threads", "-2"}, CHECKPOINTS))
+        .hasMessageContaining("eval-threads must be 0 (one per core) or more");
+  }
+
+  @Test
+  void threadOptionsDefaultToOnePerCore() {
+    JobConfig d = JobOptions.parse(new String[0], CHECKPOINTS);
+    assertThat(d.torchThreads()).isZero();
+    assertThat(d.evaluation().evalThreads()).isZero();
+    JobConfig c =
+        JobOptions.parse(new String[] {"--torch-threads", "7", "--eval-threads", "2"}, CHECKPOINTS);
+    assertThat(c.torchThreads()).isEqualTo(7);
+    assertThat(c.evaluation().evalThreads()).isEqualTo(2);
+    assertThat(c.describe()).containsEntry("torchThreads", 7);
   }
 
   @Test

@@ -6,6 +6,7 @@ import io.mixstream.cifar.Cifar10Reader;
 import io.mixstream.cifar.CifarSplit;
 import io.mixstream.config.Method;
 import io.mixstream.kafka.LocalKafkaBroker;
+import io.mixstream.operators.FailOnceAfterCheckpoint;
 import io.mixstream.operators.StepResult;
 import io.mixstream.testing.SharedData;
 import java.nio.charset.StandardCharsets;
@@ -16,9 +17,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.flink.api.common.functions.RichMapFunction;
-import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -62,7 +60,7 @@ class StreamingJobTest {
     env.setParallelism(1);
     DataStream<StepResult> steps = MixstreamJob.build(env, c);
     if (failOnce) {
-      steps = steps.map(new FailOnceAfterCheckpoint(5)).name("fail once");
+      steps = steps.map(new FailOnceAfterCheckpoint(5, 50)).name("fail once");
     }
     List<StepResult> out = new ArrayList<>();
     try (var it = steps.executeAndCollect("test " + c.groupId())) {
@@ -81,6 +79,8 @@ class StreamingJobTest {
     for (int s = 0; s < steps.size(); s++) {
       assertThat(steps.get(s).step).isEqualTo(s + 1);
       assertThat(steps.get(s).loss).isFinite();
+      assertThat(steps.get(s).stepSeconds).isPositive();
+      assertThat(steps.get(s).batchSeconds).isBetween(0.0, 60.0);
       for (String id : steps.get(s).imageIds) {
         assertThat(trained.add(id)).as("trained twice: %s", id).isTrue();
       }
@@ -115,10 +115,10 @@ class StreamingJobTest {
     String topic = "recovery-" + method.cliName();
     fx.produce(topic, steps * 32, 0);
     List<StepResult> clean = run(fx.job(method, topic, topic + "-clean", 1, true), false);
-    FailOnceAfterCheckpoint.failed.set(false);
+    FailOnceAfterCheckpoint.reset();
     List<StepResult> recovered = run(fx.job(method, topic, topic + "-failed", 1, true), true);
 
-    assertThat(FailOnceAfterCheckpoint.failed).isTrue();
+    assertThat(FailOnceAfterCheckpoint.failed()).isTrue();
     assertThat(clean).hasSize(steps);
     assertThat(recovered).hasSize(steps);
     for (int s = 0; s < steps; s++) {
@@ -127,33 +127,6 @@ class StreamingJobTest {
       assertThat(Double.doubleToRawLongBits(recovered.get(s).loss))
           .as("%s: loss of step %d", method, s + 1)
           .isEqualTo(Double.doubleToRawLongBits(clean.get(s).loss));
-    }
-  }
-
-  /** Throws once, at the first step past {@code afterStep} that follows a completed checkpoint. */
-  static final class FailOnceAfterCheckpoint extends RichMapFunction<StepResult, StepResult>
-      implements CheckpointListener {
-    private static final long serialVersionUID = 1L;
-    static final AtomicBoolean failed = new AtomicBoolean();
-    private final long afterStep;
-    private transient boolean checkpointed;
-
-    FailOnceAfterCheckpoint(long afterStep) {
-      this.afterStep = afterStep;
-    }
-
-    @Override
-    public StepResult map(StepResult r) throws Exception {
-      Thread.sleep(50); // let checkpoints complete between steps
-      if (checkpointed && r.step > afterStep && failed.compareAndSet(false, true)) {
-        throw new IllegalStateException("injected failure after step " + r.step);
-      }
-      return r;
-    }
-
-    @Override
-    public void notifyCheckpointComplete(long checkpointId) {
-      checkpointed = true;
     }
   }
 

@@ -1,6 +1,8 @@
 package io.mixstream.tools.cli;
 
 import ai.djl.Device;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import io.mixstream.cifar.Cifar10Dataset;
 import io.mixstream.cifar.Cifar10Reader;
 import io.mixstream.cifar.CifarSplit;
@@ -10,21 +12,28 @@ import io.mixstream.job.EvaluationConfig;
 import io.mixstream.job.JobConfig;
 import io.mixstream.job.MixstreamJob;
 import io.mixstream.kafka.LocalKafkaBroker;
+import io.mixstream.operators.FailOnceAfterCheckpoint;
 import io.mixstream.operators.StepResult;
 import io.mixstream.records.ImageRecordCodec;
+import io.mixstream.tools.kafka.TopicReader;
 import io.mixstream.tools.replay.Progress;
 import io.mixstream.tools.replay.ReplayPlan;
 import io.mixstream.tools.replay.Replayer;
 import io.mixstream.train.MocoTrainer;
+import io.mixstream.train.TorchThreads;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.IntStream;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.util.CloseableIterator;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -41,6 +50,8 @@ import picocli.CommandLine.Option;
       "loop on the same images and config; prints images/s of each and the ratios."
     })
 final class BenchJobCommand implements Callable<Integer> {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
   @Option(names = "--data", required = true, paramLabel = "PATH", description = "CIFAR-10 data.")
   Path data;
 
@@ -64,9 +75,18 @@ final class BenchJobCommand implements Callable<Integer> {
 
   @Option(
       names = "--images",
-      defaultValue = "12800",
+      defaultValue = "6400",
       description = "Images per run (default: ${DEFAULT-VALUE}).")
   int images;
+
+  @Option(
+      names = "--rounds",
+      defaultValue = "3",
+      description =
+          "Rounds of bare loop, job without and job with checkpoints; the medians of the"
+              + " ratios are the result, the first round carries the JIT warm-up"
+              + " (default: ${DEFAULT-VALUE}).")
+  int rounds;
 
   @Option(
       names = "--checkpoint-interval",
@@ -75,10 +95,22 @@ final class BenchJobCommand implements Callable<Integer> {
       description = "Checkpoint interval of the checkpointed run (default: ${DEFAULT-VALUE}).")
   int checkpointSeconds;
 
+  @Option(
+      names = "--torch-threads",
+      defaultValue = "0",
+      description =
+          "libtorch threads of the trainer, in the bare loop and in the job alike; 0 = one per"
+              + " core (default: ${DEFAULT-VALUE}).")
+  int torchThreads;
+
   @Mixin DeviceOption device;
 
   @Override
   public Integer call() throws Exception {
+    if (rounds < 1 || images < batch) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(), "--rounds must be at least 1 and --images at least --batch");
+    }
     Device dev = device.resolve();
     TrainingConfig.Builder b = TrainingConfig.defaults().toBuilder();
     b.method = Method.parse(method);
@@ -87,114 +119,238 @@ final class BenchJobCommand implements Callable<Integer> {
     TrainingConfig config = b.build().validate();
     Cifar10Dataset train = Cifar10Reader.read(data, CifarSplit.TRAIN);
     int n = Math.min(images, train.size()) / batch * batch;
-
-    double bare = bareLoop(config, dev, train, n);
-    System.out.printf("bare trainer loop (decode + step): %.1f images/s%n", bare);
+    ImageRecordCodec codec = ImageRecordCodec.withDefaults();
+    List<byte[]> encoded = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      encoded.add(codec.encode(train.record(i)));
+    }
 
     Path work = Files.createTempDirectory("mixstream-bench-job");
+    Map<String, List<Double>> ratios = new java.util.LinkedHashMap<>();
     try (LocalKafkaBroker broker = LocalKafkaBroker.start(work.resolve("kafka"), 0)) {
       new Replayer(broker.bootstrapServers(), Map.of())
           .replay(
               train,
               new ReplayPlan("bench", 1, false, false, 0, 0, n, 1, Duration.ofSeconds(30)),
               new Progress(System.out, "images", n, false));
-      double noCheckpoints =
-          jobRun(config, dev, broker, work.resolve("cp-off"), Duration.ofHours(1), "off");
-      double checkpointed =
-          jobRun(
-              config,
-              dev,
-              broker,
-              work.resolve("cp-on"),
-              Duration.ofSeconds(checkpointSeconds),
-              "on");
-      System.out.printf(
-          "job, checkpoints off: %.1f images/s = %.3f of the bare loop%n",
-          noCheckpoints, noCheckpoints / bare);
-      System.out.printf(
-          "job, checkpoint every %d s: %.1f images/s = %.3f of the bare loop; checkpointing costs"
-              + " %.1f%%%n",
-          checkpointSeconds,
-          checkpointed,
-          checkpointed / bare,
-          100 * (1 - checkpointed / noCheckpoints));
+      for (int r = 1; r <= rounds; r++) {
+        // on a thread that ends before the job starts, taking its OpenMP team along: a finished
+        // loop's idle team would throttle the job's (TorchThreads says why)
+        Rates bare =
+            Rates.of(
+                config,
+                TorchThreads.callOnOwnThread(
+                    torchThreads, "bare trainer loop", () -> bareLoop(config, dev, encoded)));
+        JobConfig offConfig = jobConfig(config, dev, broker, work.resolve("off-" + r), 3600);
+        JobConfig onConfig =
+            jobConfig(config, dev, broker, work.resolve("on-" + r), checkpointSeconds);
+        // alternate which job runs first: the later one of a round has found the JIT warmer
+        Rates on = r % 2 == 0 ? Rates.of(config, run(onConfig, broker, null)) : null;
+        Rates off = Rates.of(config, run(offConfig, broker, null));
+        if (on == null) {
+          on = Rates.of(config, run(onConfig, broker, null));
+        }
+        System.out.printf(
+            "round %d, images/s (whole run / second half): bare loop %.1f / %.1f; job, checkpoints"
+                + " off %.1f / %.1f (%.3f / %.3f of the bare loop); job, checkpoint every %d s %.1f"
+                + " / %.1f (%.3f / %.3f)%n",
+            r,
+            bare.whole,
+            bare.secondHalf,
+            off.whole,
+            off.secondHalf,
+            off.whole / bare.whole,
+            off.secondHalf / bare.secondHalf,
+            checkpointSeconds,
+            on.whole,
+            on.secondHalf,
+            on.whole / bare.whole,
+            on.secondHalf / bare.secondHalf);
+        add(ratios, "job, checkpoints off / bare loop, whole run", off.whole / bare.whole);
+        add(
+            ratios,
+            "job, checkpoints off / bare loop, second half",
+            off.secondHalf / bare.secondHalf);
+        add(ratios, "job, checkpoints on / bare loop, whole run", on.whole / bare.whole);
+        add(
+            ratios,
+            "job, checkpoints on / bare loop, second half",
+            on.secondHalf / bare.secondHalf);
+        add(ratios, "checkpoints on / off, whole run", on.whole / off.whole);
+        add(ratios, "checkpoints on / off, second half", on.secondHalf / off.secondHalf);
+      }
+      System.out.printf("medians over %d rounds:%n", rounds);
+      ratios.forEach((name, values) -> System.out.printf("  %s: %.3f%n", name, median(values)));
+      recovery(config, dev, broker, work.resolve("recovery"));
     }
     return 0;
   }
 
+  private static void add(Map<String, List<Double>> ratios, String name, double value) {
+    ratios.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
+  }
+
+  /**
+   * Images/s after the two warm-up steps, and over the second half of the run alone: the JIT
+   * compiler is still busy with Flink's and Kafka's code early in every job run (measured: a tenth
+   * of a core), which a long-running job pays once.
+   */
+  private record Rates(double whole, double secondHalf) {
+    static Rates of(TrainingConfig c, List<Step> steps) {
+      return new Rates(rate(c, steps, 1), rate(c, steps, steps.size() / 2));
+    }
+
+    private static double rate(TrainingConfig c, List<Step> steps, int from) {
+      Step first = steps.get(from);
+      Step last = steps.get(steps.size() - 1);
+      return (last.step() - first.step())
+          * c.batchSize()
+          / ((last.wallMillis() - first.wallMillis()) / 1e3);
+    }
+  }
+
   /** Decode from bytes and step, as the job's operators do, minus Kafka and Flink. */
-  private static double bareLoop(TrainingConfig c, Device dev, Cifar10Dataset train, int n)
+  private static List<Step> bareLoop(TrainingConfig c, Device dev, List<byte[]> encoded)
       throws Exception {
     ImageRecordCodec codec = ImageRecordCodec.withDefaults();
-    List<byte[]> encoded = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      encoded.add(codec.encode(train.record(i)));
-    }
     try (MocoTrainer trainer = new MocoTrainer(c, dev)) {
-      int steps = n / c.batchSize();
-      List<Double> stepTimes = new ArrayList<>();
-      long start = 0;
-      for (int s = 0; s < steps; s++) {
-        if (s == 2) {
-          start = System.nanoTime(); // after two warm-up steps, as the job's figure
-        }
+      List<Step> steps = new ArrayList<>();
+      for (int s = 0; s < encoded.size() / c.batchSize(); s++) {
         byte[][] batch = new byte[c.batchSize()][];
         for (int i = 0; i < batch.length; i++) {
           batch[i] = codec.decode(encoded.get(s * c.batchSize() + i)).pixels();
         }
         double t = trainer.step(batch).stepSeconds();
-        if (s >= 2) {
-          stepTimes.add(t);
-        }
+        steps.add(new Step(s + 1, t, 0, System.currentTimeMillis()));
       }
-      java.util.Collections.sort(stepTimes);
       System.out.printf(
           "bare loop: median time inside a training step %.4f s%n",
-          stepTimes.get(stepTimes.size() / 2));
-      return (steps - 2) * c.batchSize() / ((System.nanoTime() - start) / 1e9);
+          median(steps.subList(2, steps.size()).stream().map(Step::stepSeconds).toList()));
+      return steps;
     }
   }
 
-  /** A bounded job over the topic; images/s between the end of step 2 and the last step. */
-  private static double jobRun(
+  private JobConfig jobConfig(
       TrainingConfig c,
       Device dev,
       LocalKafkaBroker broker,
       Path checkpoints,
-      Duration interval,
-      String name)
-      throws Exception {
-    JobConfig d = JobConfig.defaults(c, checkpoints);
-    JobConfig job =
-        new JobConfig(
-            c,
-            broker.bootstrapServers(),
-            "bench",
-            "bench-dead",
-            "bench-" + name,
-            Map.of(),
-            d.modelKey(),
-            dev.isGpu() ? "gpu" : "cpu",
-            interval,
-            checkpoints,
-            true,
-            1,
-            EvaluationConfig.off(checkpoints.resolve("snapshots")));
+      int intervalSeconds) {
+    return new JobConfig(
+        c,
+        broker.bootstrapServers(),
+        "bench",
+        "bench-dead",
+        "bench-" + checkpoints.getFileName(),
+        Map.of(),
+        checkpoints.getFileName().toString(), // the model key tells the runs apart on "metrics"
+        dev.isGpu() ? "gpu" : "cpu",
+        torchThreads,
+        Duration.ofSeconds(intervalSeconds),
+        checkpoints,
+        true,
+        1,
+        EvaluationConfig.off(checkpoints.resolve("snapshots")));
+  }
+
+  /** One training step: its time inside the step, waiting for its batch, and when it ended. */
+  private record Step(long step, double stepSeconds, double batchSeconds, long wallMillis) {}
+
+  /**
+   * Runs the bounded job (with {@code failure} after the trainer, if given) to its end and reads
+   * its steps back from the metrics topic, as a user would: no collect sink polling beside it.
+   */
+  private static List<Step> run(
+      JobConfig job, LocalKafkaBroker broker, FailOnceAfterCheckpoint failure) throws Exception {
     StreamExecutionEnvironment env =
         StreamExecutionEnvironment.getExecutionEnvironment(MixstreamJob.flinkConfiguration(job));
-    List<StepResult> steps = new ArrayList<>();
-    try (CloseableIterator<StepResult> it =
-        MixstreamJob.build(env, job).executeAndCollect("bench " + name)) {
-      it.forEachRemaining(steps::add);
+    DataStream<StepResult> out = MixstreamJob.build(env, job);
+    if (failure != null) {
+      out = out.map(failure).name("injected failure");
     }
-    double[] stepTimes = steps.stream().skip(2).mapToDouble(r -> r.stepSeconds).sorted().toArray();
+    out.sinkTo(new DiscardingSink<>()).name("discard");
+    env.execute("bench " + job.modelKey());
+    List<Step> steps = new ArrayList<>();
+    try (TopicReader reader =
+        new TopicReader(
+            broker.bootstrapServers(),
+            Map.of(),
+            job.evaluation().metricsTopic(),
+            "the job writes it")) {
+      for (byte[] value : reader.readAll(Duration.ofSeconds(30))) {
+        JsonObject o =
+            JsonParser.parseString(new String(value, StandardCharsets.UTF_8)).getAsJsonObject();
+        if (o.get("type").getAsString().equals("train")
+            && o.get("model").getAsString().equals(job.modelKey())) {
+          steps.add(
+              new Step(
+                  o.get("step").getAsLong(),
+                  o.get("step_seconds").getAsDouble(),
+                  o.get("batch_seconds").getAsDouble(),
+                  Instant.parse(o.get("time").getAsString()).toEpochMilli()));
+        }
+      }
+    }
+    List<Step> timed = steps.subList(2, steps.size());
     System.out.printf(
-        "job (%s): median time inside a training step %.4f s%n",
-        name, stepTimes[stepTimes.length / 2]);
-    StepResult second = steps.get(1);
-    StepResult last = steps.get(steps.size() - 1);
-    return (last.step - second.step)
-        * c.batchSize()
-        / ((last.wallMillis - second.wallMillis) / 1e3);
+        "job (%s): median time inside a training step %.4f s, waiting for and assembling a batch"
+            + " %.4f s, step to step %.4f s%n",
+        job.modelKey(),
+        median(timed.stream().map(Step::stepSeconds).toList()),
+        median(timed.stream().map(Step::batchSeconds).toList()),
+        median(
+            IntStream.range(2, steps.size())
+                .mapToObj(i -> (steps.get(i).wallMillis() - steps.get(i - 1).wallMillis()) / 1e3)
+                .toList()));
+    return steps;
+  }
+
+  /**
+   * Checkpoints every second, a failure after step 20 once one is complete: the time from the
+   * failure to the end of the first step trained again after the restore, less that step's own time
+   * (so: failure detection, restart delay, redeploy, RocksDB and model restore, queue rebuild and
+   * refilling the batch).
+   */
+  private void recovery(TrainingConfig c, Device dev, LocalKafkaBroker broker, Path checkpoints)
+      throws Exception {
+    FailOnceAfterCheckpoint.reset();
+    List<Step> steps =
+        run(jobConfig(c, dev, broker, checkpoints, 1), broker, new FailOnceAfterCheckpoint(20, 0));
+    if (!FailOnceAfterCheckpoint.failed()) {
+      System.out.println("recovery: no checkpoint completed before the end; use more --images");
+      return;
+    }
+    long failedAt = FailOnceAfterCheckpoint.failedAtMillis();
+    // the first step after the restore is the first one that repeats an earlier step number
+    Step first = null;
+    long highest = 0;
+    for (Step r : steps) {
+      if (r.step() <= highest) {
+        first = r;
+        break;
+      }
+      highest = r.step();
+    }
+    if (first == null) {
+      System.out.println("recovery: the failure came after the last checkpoint's steps; rerun");
+      return;
+    }
+    long distinct = steps.stream().mapToLong(Step::step).distinct().count();
+    long last = steps.stream().mapToLong(Step::step).max().orElseThrow();
+    System.out.printf(
+        "recovery: failure after a checkpoint; training again %.2f s later (includes the job's 1 s"
+            + " restart delay), from step %d; steps 1..%d all done (%s), %d trained again%n",
+        (first.wallMillis() - failedAt) / 1e3 - first.stepSeconds(),
+        first.step(),
+        last,
+        distinct == last ? "yes" : "NO: " + distinct + " distinct",
+        steps.size() - distinct);
+  }
+
+  private static double median(List<Double> values) {
+    List<Double> sorted = new ArrayList<>(values);
+    java.util.Collections.sort(sorted);
+    int n = sorted.size();
+    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
   }
 }

@@ -192,6 +192,7 @@ public final class DemoCommand implements Callable<Integer> {
                 d.embeddingsTopic(),
                 d.embeddingsFormat(),
                 false,
+                0,
                 d.snapshotDir());
         publishOnce(broker.bootstrapServers(), train, d.knnBankTopic(), bankSize);
         publishOnce(broker.bootstrapServers(), test, d.knnTestTopic(), testSize);
@@ -226,6 +227,7 @@ public final class DemoCommand implements Callable<Integer> {
               Map.of(),
               defaults.modelKey(),
               dev.isGpu() ? "gpu" : "cpu",
+              0,
               defaults.checkpointInterval(),
               defaults.checkpointDir(),
               false,
