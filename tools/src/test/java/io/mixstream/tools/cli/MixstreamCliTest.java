@@ -2,10 +2,13 @@ package io.mixstream.tools.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mixstream.testing.SharedData;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -56,6 +59,49 @@ class MixstreamCliTest {
         .contains("Usage: mixstream replay")
         .contains("--loop")
         .contains("--kafka-property");
+  }
+
+  /**
+   * The job benchmark at a tiny width: every part runs (bare loop, both jobs, the injected failure)
+   * and the recovery run ends with every step done. The rates themselves are not checked: a
+   * benchmark's numbers belong in BENCHMARKS.md, not in a test.
+   */
+  @Test
+  void benchJobRunsEveryPartAndRecoversFromTheInjectedFailure() {
+    int rc =
+        Mixstream.run(
+            "bench",
+            "job",
+            "--data",
+            SharedData.cifar10().toString(),
+            "--width",
+            "4",
+            "--batch",
+            "32",
+            "--images",
+            "3200",
+            "--rounds",
+            "1",
+            "--device",
+            "cpu");
+
+    assertThat(rc).as(stderr()).isZero();
+    Matcher round =
+        Pattern.compile("round 1, images/s \\(whole run / second half\\): bare loop ([\\d.]+)")
+            .matcher(stdout());
+    assertThat(round.find()).as(stdout()).isTrue();
+    assertThat(Double.parseDouble(round.group(1))).isPositive();
+    Matcher median =
+        Pattern.compile("job, checkpoints off / bare loop, whole run: ([\\d.]+)").matcher(stdout());
+    assertThat(median.find()).as(stdout()).isTrue();
+    assertThat(Double.parseDouble(median.group(1))).isBetween(0.05, 20.0);
+    Matcher recovery =
+        Pattern.compile(
+                "recovery: failure after a checkpoint; training again (-?[\\d.]+) s later .*"
+                    + "steps 1\\.\\.100 all done \\(yes\\)")
+            .matcher(stdout());
+    assertThat(recovery.find()).as(stdout()).isTrue();
+    assertThat(Double.parseDouble(recovery.group(1))).isPositive();
   }
 
   @Test
