@@ -34,6 +34,7 @@ import java.util.stream.IntStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
+import org.apache.flink.util.FileUtils;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -107,9 +108,10 @@ final class BenchJobCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (rounds < 1 || images < batch) {
+    if (rounds < 1 || images < 4 * batch) {
       throw new picocli.CommandLine.ParameterException(
-          spec.commandLine(), "--rounds must be at least 1 and --images at least --batch");
+          spec.commandLine(),
+          "--rounds must be at least 1 and --images at least 4 x --batch (a rate needs steps)");
     }
     Device dev = device.resolve();
     TrainingConfig.Builder b = TrainingConfig.defaults().toBuilder();
@@ -126,64 +128,75 @@ final class BenchJobCommand implements Callable<Integer> {
     }
 
     Path work = Files.createTempDirectory("mixstream-bench-job");
-    Map<String, List<Double>> ratios = new java.util.LinkedHashMap<>();
     try (LocalKafkaBroker broker = LocalKafkaBroker.start(work.resolve("kafka"), 0)) {
-      new Replayer(broker.bootstrapServers(), Map.of())
-          .replay(
-              train,
-              new ReplayPlan("bench", 1, false, false, 0, 0, n, 1, Duration.ofSeconds(30)),
-              new Progress(System.out, "images", n, false));
-      for (int r = 1; r <= rounds; r++) {
-        // on a thread that ends before the job starts, taking its OpenMP team along: a finished
-        // loop's idle team would throttle the job's (TorchThreads says why)
-        Rates bare =
-            Rates.of(
-                config,
-                TorchThreads.callOnOwnThread(
-                    torchThreads, "bare trainer loop", () -> bareLoop(config, dev, encoded)));
-        JobConfig offConfig = jobConfig(config, dev, broker, work.resolve("off-" + r), 3600);
-        JobConfig onConfig =
-            jobConfig(config, dev, broker, work.resolve("on-" + r), checkpointSeconds);
-        // alternate which job runs first: the later one of a round has found the JIT warmer
-        Rates on = r % 2 == 0 ? Rates.of(config, run(onConfig, broker, null)) : null;
-        Rates off = Rates.of(config, run(offConfig, broker, null));
-        if (on == null) {
-          on = Rates.of(config, run(onConfig, broker, null));
-        }
-        System.out.printf(
-            "round %d, images/s (whole run / second half): bare loop %.1f / %.1f; job, checkpoints"
-                + " off %.1f / %.1f (%.3f / %.3f of the bare loop); job, checkpoint every %d s %.1f"
-                + " / %.1f (%.3f / %.3f)%n",
-            r,
-            bare.whole,
-            bare.secondHalf,
-            off.whole,
-            off.secondHalf,
-            off.whole / bare.whole,
-            off.secondHalf / bare.secondHalf,
-            checkpointSeconds,
-            on.whole,
-            on.secondHalf,
-            on.whole / bare.whole,
-            on.secondHalf / bare.secondHalf);
-        add(ratios, "job, checkpoints off / bare loop, whole run", off.whole / bare.whole);
-        add(
-            ratios,
-            "job, checkpoints off / bare loop, second half",
-            off.secondHalf / bare.secondHalf);
-        add(ratios, "job, checkpoints on / bare loop, whole run", on.whole / bare.whole);
-        add(
-            ratios,
-            "job, checkpoints on / bare loop, second half",
-            on.secondHalf / bare.secondHalf);
-        add(ratios, "checkpoints on / off, whole run", on.whole / off.whole);
-        add(ratios, "checkpoints on / off, second half", on.secondHalf / off.secondHalf);
-      }
-      System.out.printf("medians over %d rounds:%n", rounds);
-      ratios.forEach((name, values) -> System.out.printf("  %s: %.3f%n", name, median(values)));
-      recovery(config, dev, broker, work.resolve("recovery"));
+      benchmark(config, dev, train, n, encoded, broker, work);
+    } finally {
+      FileUtils.deleteDirectory(work.toFile()); // the topic and checkpoints: tens of MB a run
     }
     return 0;
+  }
+
+  private void benchmark(
+      TrainingConfig config,
+      Device dev,
+      Cifar10Dataset train,
+      int n,
+      List<byte[]> encoded,
+      LocalKafkaBroker broker,
+      Path work)
+      throws Exception {
+    Map<String, List<Double>> ratios = new java.util.LinkedHashMap<>();
+    new Replayer(broker.bootstrapServers(), Map.of())
+        .replay(
+            train,
+            new ReplayPlan("bench", 1, false, false, 0, 0, n, 1, Duration.ofSeconds(30)),
+            new Progress(System.out, "images", n, false));
+    for (int r = 1; r <= rounds; r++) {
+      // on a thread that ends before the job starts, taking its OpenMP team along: a finished
+      // loop's idle team would throttle the job's (TorchThreads says why)
+      Rates bare =
+          Rates.of(
+              config,
+              TorchThreads.callOnOwnThread(
+                  torchThreads, "bare trainer loop", () -> bareLoop(config, dev, encoded)));
+      JobConfig offConfig = jobConfig(config, dev, broker, work.resolve("off-" + r), 3600);
+      JobConfig onConfig =
+          jobConfig(config, dev, broker, work.resolve("on-" + r), checkpointSeconds);
+      // alternate which job runs first: the later one of a round has found the JIT warmer
+      Rates on = r % 2 == 0 ? Rates.of(config, run(onConfig, broker, null)) : null;
+      Rates off = Rates.of(config, run(offConfig, broker, null));
+      if (on == null) {
+        on = Rates.of(config, run(onConfig, broker, null));
+      }
+      System.out.printf(
+          "round %d, images/s (whole run / second half): bare loop %.1f / %.1f; job, checkpoints"
+              + " off %.1f / %.1f (%.3f / %.3f of the bare loop); job, checkpoint every %d s %.1f"
+              + " / %.1f (%.3f / %.3f)%n",
+          r,
+          bare.whole,
+          bare.secondHalf,
+          off.whole,
+          off.secondHalf,
+          off.whole / bare.whole,
+          off.secondHalf / bare.secondHalf,
+          checkpointSeconds,
+          on.whole,
+          on.secondHalf,
+          on.whole / bare.whole,
+          on.secondHalf / bare.secondHalf);
+      add(ratios, "job, checkpoints off / bare loop, whole run", off.whole / bare.whole);
+      add(
+          ratios,
+          "job, checkpoints off / bare loop, second half",
+          off.secondHalf / bare.secondHalf);
+      add(ratios, "job, checkpoints on / bare loop, whole run", on.whole / bare.whole);
+      add(ratios, "job, checkpoints on / bare loop, second half", on.secondHalf / bare.secondHalf);
+      add(ratios, "checkpoints on / off, whole run", on.whole / off.whole);
+      add(ratios, "checkpoints on / off, second half", on.secondHalf / off.secondHalf);
+    }
+    System.out.printf("medians over %d rounds:%n", rounds);
+    ratios.forEach((name, values) -> System.out.printf("  %s: %.3f%n", name, median(values)));
+    recovery(config, dev, broker, work.resolve("recovery"));
   }
 
   private static void add(Map<String, List<Double>> ratios, String name, double value) {
@@ -191,9 +204,9 @@ final class BenchJobCommand implements Callable<Integer> {
   }
 
   /**
-   * Images/s after the two warm-up steps, and over the second half of the run alone: the JIT
-   * compiler is still busy with Flink's and Kafka's code early in every job run (measured: a tenth
-   * of a core), which a long-running job pays once.
+   * Images/s after the two warm-up steps, and over the second half of the run alone, to tell
+   * warm-up effects (the JIT compiler is busy with Flink's and Kafka's code early in every job run)
+   * from a steady cost.
    */
   private record Rates(double whole, double secondHalf) {
     static Rates of(TrainingConfig c, List<Step> steps) {
