@@ -24,6 +24,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.kafka.clients.admin.Admin;
@@ -82,7 +83,9 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(
       names = "--work-dir",
       defaultValue = "${sys:java.io.tmpdir}/mixstream-demo",
-      description = "Where the broker keeps its data (default: ${DEFAULT-VALUE}).")
+      description =
+          "Where the broker's data, the checkpoints, the savepoint of the last stop and the"
+              + " snapshots go (default: ${DEFAULT-VALUE}).")
   Path workDir;
 
   @Option(
@@ -107,8 +110,17 @@ public final class DemoCommand implements Callable<Integer> {
       names = "--steps",
       defaultValue = "0",
       description =
-          "Stop once this many steps are done (a step may still finish while the job is cancelled); 0 = until Ctrl-C (default: ${DEFAULT-VALUE}).")
+          "Stop once the model has done this many steps, counting the runs it resumed (a step"
+              + " may still finish while the job stops); 0 = until Ctrl-C (default:"
+              + " ${DEFAULT-VALUE}).")
   long steps;
+
+  @Option(
+      names = "--fresh",
+      description =
+          "Start a new model: forget the checkpoints and savepoints of earlier runs in the work"
+              + " dir (its topics stay). Without it, a run resumes where the last one stopped.")
+  boolean fresh;
 
   @Mixin DeviceOption device;
 
@@ -174,6 +186,12 @@ public final class DemoCommand implements Callable<Integer> {
       int testSize,
       AtomicBoolean stop)
       throws Exception {
+    DemoState state = new DemoState(workDir);
+    if (fresh) {
+      state.forget();
+    }
+    state.claim(config);
+    java.util.Optional<Path> resumeFrom = state.latest();
     try (LocalKafkaBroker broker = LocalKafkaBroker.start(workDir.resolve("kafka"), 0)) {
       createTopics(broker.bootstrapServers(), EvaluationConfig.defaults(workDir));
       EvaluationConfig evaluation = EvaluationConfig.off(workDir.resolve("snapshots"));
@@ -216,7 +234,7 @@ public final class DemoCommand implements Callable<Integer> {
       replay.setDaemon(true);
       replay.start();
 
-      JobConfig defaults = JobConfig.defaults(config, workDir.resolve("checkpoints"));
+      JobConfig defaults = JobConfig.defaults(config, state.checkpoints());
       JobConfig job =
           new JobConfig(
               config,
@@ -236,7 +254,22 @@ public final class DemoCommand implements Callable<Integer> {
       Configuration conf = MixstreamJob.flinkConfiguration(job);
       conf.addAll(
           Configuration.fromMap(
-              Map.of("rest.port", String.valueOf(restPort), "rest.bind-address", "127.0.0.1")));
+              Map.of(
+                  "rest.port",
+                  String.valueOf(restPort),
+                  "rest.bind-address",
+                  "127.0.0.1",
+                  // a crash leaves the last checkpoint for the next run to resume
+                  "execution.checkpointing.externalized-checkpoint-retention",
+                  "RETAIN_ON_CANCELLATION",
+                  // a run with --eval-every 0 may resume one that had an evaluator
+                  "execution.state-recovery.ignore-unclaimed-state",
+                  "true")));
+      if (resumeFrom.isPresent()) {
+        conf.setString("execution.state-recovery.path", resumeFrom.get().toUri().toString());
+        System.out.printf(
+            "resuming the model from %s (--fresh starts a new one)%n", resumeFrom.get());
+      }
       StreamExecutionEnvironment env =
           StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
       System.out.printf(
@@ -268,15 +301,36 @@ public final class DemoCommand implements Callable<Integer> {
       while (!stop.get() && (steps == 0 || StepCounter.steps() < steps)) {
         Thread.sleep(100);
       }
-      client.cancel().get();
+      String savepoint = stopWithSavepoint(client, state.savepoints());
       long done = StepCounter.steps();
       replay.interrupt();
       knn.close();
       System.out.printf(
-          "stopped after %d steps; checkpoints in %s, snapshots in %s, broker data in %s%n",
-          done, job.checkpointDir(), evaluation.snapshotDir(), broker.dataDir());
+          "stopped after %d steps; %s; checkpoints in %s, snapshots in %s, broker data in %s%n",
+          done, savepoint, job.checkpointDir(), evaluation.snapshotDir(), broker.dataDir());
     }
     return 0;
+  }
+
+  /**
+   * Stops the job with a savepoint for the next run to resume from; cancels it if that fails (the
+   * last checkpoint, kept on cancel, is then the resume point).
+   */
+  private static String stopWithSavepoint(JobClient client, Path dir) throws Exception {
+    try {
+      String path =
+          client
+              .stopWithSavepoint(false, dir.toUri().toString(), SavepointFormatType.CANONICAL)
+              .get(2, java.util.concurrent.TimeUnit.MINUTES);
+      return "savepoint " + path + " (the next run resumes from it)";
+    } catch (Exception e) {
+      System.err.println(
+          "demo: no savepoint ("
+              + e.getMessage()
+              + "); cancelling, the next run resumes from the last checkpoint");
+      client.cancel().get();
+      return "no savepoint";
+    }
   }
 
   private Path dataPath() throws java.io.IOException {
