@@ -8,6 +8,7 @@ import io.mixstream.config.Method;
 import io.mixstream.kafka.LocalKafkaBroker;
 import io.mixstream.operators.FailOnceAfterCheckpoint;
 import io.mixstream.operators.StepResult;
+import io.mixstream.records.EmbeddingCodec;
 import io.mixstream.testing.SharedData;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -17,8 +18,12 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -128,6 +133,50 @@ class StreamingJobTest {
           .as("%s: loss of step %d", method, s + 1)
           .isEqualTo(Double.doubleToRawLongBits(clean.get(s).loss));
     }
+  }
+
+  /**
+   * `flink stop --drain` on an unbounded run: the end-of-input watermark fires the trainer's
+   * final-snapshot timer, so the model as it stopped is on disk (the periodic snapshots, every
+   * 1,000 steps here, never came).
+   */
+  @Test
+  void stopWithDrainWritesTheFinalSnapshot() throws Exception {
+    fx.produce("drain", 320, 0); // 10 steps of 32
+    Path snapshots = tmp.resolve("drain-snapshots");
+    JobConfig c =
+        fx.job(Method.MOCO, "drain", "drain", 1, false)
+            .withEvaluation(
+                new EvaluationConfig(
+                    1000,
+                    "drain-bank",
+                    "drain-test",
+                    0,
+                    0,
+                    200,
+                    0.1,
+                    "drain-metrics",
+                    "drain-embeddings",
+                    EmbeddingCodec.Format.BINARY,
+                    false,
+                    0,
+                    snapshots));
+    StreamExecutionEnvironment env =
+        StreamExecutionEnvironment.getExecutionEnvironment(MixstreamJob.flinkConfiguration(c));
+    MixstreamJob.build(env, c).sinkTo(new DiscardingSink<>());
+    JobClient client = env.executeAsync("drain test");
+    assertThat(consume("drain-metrics", 10)).as("every step's metrics record").hasSize(10);
+    Path last = snapshots.resolve("default/step-00000010.safetensors");
+    assertThat(snapshots.resolve("default/step-00000000.safetensors")).exists();
+    assertThat(last).doesNotExist();
+
+    client
+        .stopWithSavepoint(
+            true, tmp.resolve("drain-savepoints").toUri().toString(), SavepointFormatType.CANONICAL)
+        .get(60, TimeUnit.SECONDS);
+
+    assertThat(last).exists();
+    assertThat(snapshots.resolve("default/step-00000010.json")).exists();
   }
 
   static List<ConsumerRecord<byte[], byte[]>> consume(String topic, int expected) {
