@@ -118,8 +118,9 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(
       names = "--fresh",
       description =
-          "Start a new model: forget the checkpoints and savepoints of earlier runs in the work"
-              + " dir (its topics stay). Without it, a run resumes where the last one stopped.")
+          "Start a new model: forget the checkpoints, savepoints and snapshots of earlier runs in"
+              + " the work dir (its topics stay). Without it, a run resumes where the last one"
+              + " stopped.")
   boolean fresh;
 
   @Mixin DeviceOption device;
@@ -194,9 +195,9 @@ public final class DemoCommand implements Callable<Integer> {
     java.util.Optional<Path> resumeFrom = state.latest();
     try (LocalKafkaBroker broker = LocalKafkaBroker.start(workDir.resolve("kafka"), 0)) {
       createTopics(broker.bootstrapServers(), EvaluationConfig.defaults(workDir));
-      EvaluationConfig evaluation = EvaluationConfig.off(workDir.resolve("snapshots"));
+      EvaluationConfig evaluation = EvaluationConfig.off(state.snapshots());
       if (evalEvery > 0) {
-        EvaluationConfig d = EvaluationConfig.defaults(workDir.resolve("snapshots"));
+        EvaluationConfig d = EvaluationConfig.defaults(state.snapshots());
         evaluation =
             new EvaluationConfig(
                 evalEvery,
@@ -301,7 +302,7 @@ public final class DemoCommand implements Callable<Integer> {
       while (!stop.get() && (steps == 0 || StepCounter.steps() < steps)) {
         Thread.sleep(100);
       }
-      String savepoint = stopWithSavepoint(client, state.savepoints());
+      String savepoint = stopWithSavepoint(client, state);
       long done = StepCounter.steps();
       replay.interrupt();
       knn.close();
@@ -316,13 +317,14 @@ public final class DemoCommand implements Callable<Integer> {
    * Stops the job with a savepoint for the next run to resume from; cancels it if that fails (the
    * last checkpoint, kept on cancel, is then the resume point).
    */
-  private static String stopWithSavepoint(JobClient client, Path dir) throws Exception {
+  private static String stopWithSavepoint(JobClient client, DemoState state) throws Exception {
+    String path;
     try {
-      String path =
+      path =
           client
-              .stopWithSavepoint(false, dir.toUri().toString(), SavepointFormatType.CANONICAL)
+              .stopWithSavepoint(
+                  false, state.savepoints().toUri().toString(), SavepointFormatType.CANONICAL)
               .get(2, java.util.concurrent.TimeUnit.MINUTES);
-      return "savepoint " + path + " (the next run resumes from it)";
     } catch (Exception e) {
       System.err.println(
           "demo: no savepoint ("
@@ -331,6 +333,9 @@ public final class DemoCommand implements Callable<Integer> {
       client.cancel().get();
       return "no savepoint";
     }
+    Path savepoint = Path.of(java.net.URI.create(path));
+    state.keepOnly(savepoint);
+    return "savepoint " + savepoint + " (the next run resumes from it)";
   }
 
   private Path dataPath() throws java.io.IOException {

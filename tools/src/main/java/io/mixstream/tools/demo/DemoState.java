@@ -39,6 +39,10 @@ final class DemoState {
     return workDir.resolve("savepoints");
   }
 
+  Path snapshots() {
+    return workDir.resolve("snapshots");
+  }
+
   private Path configFile() {
     return workDir.resolve("model-config.properties");
   }
@@ -47,8 +51,28 @@ final class DemoState {
   void forget() throws IOException {
     FileUtils.deleteDirectory(checkpoints().toFile());
     FileUtils.deleteDirectory(savepoints().toFile());
-    FileUtils.deleteDirectory(workDir.resolve("snapshots").toFile());
+    FileUtils.deleteDirectory(snapshots().toFile());
     Files.deleteIfExists(configFile());
+  }
+
+  /**
+   * After a stop with {@code savepoint}: deletes the older savepoints and the checkpoint folders,
+   * which it supersedes (a canonical savepoint holds all it needs). At width 64 each one is over
+   * 100 MB, and every stop would add one.
+   */
+  void keepOnly(Path savepoint) throws IOException {
+    for (Path dir : List.of(savepoints(), checkpoints())) {
+      if (!Files.isDirectory(dir)) {
+        continue;
+      }
+      try (Stream<Path> children = Files.list(dir)) {
+        for (Path child : children.toList()) {
+          if (!child.equals(savepoint)) {
+            FileUtils.deleteDirectory(child.toFile());
+          }
+        }
+      }
+    }
   }
 
   /**

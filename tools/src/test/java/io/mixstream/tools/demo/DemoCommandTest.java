@@ -54,6 +54,12 @@ class DemoCommandTest {
         .doesNotContain("default step 1 (epoch 1)")
         .doesNotContain("default step 10 (epoch 1)")
         .containsPattern("stopped after 3\\d steps");
+    try (var files = Files.list(work.resolve("savepoints"))) {
+      assertThat(files.count()).as("only the newest savepoint is kept").isEqualTo(1);
+    }
+    try (var files = Files.list(work.resolve("checkpoints"))) {
+      assertThat(files.count()).as("checkpoints superseded by the savepoint").isZero();
+    }
 
     Run otherWidth = demo(work, port, "--width", "8", "--steps", "10");
     assertThat(otherWidth.rc).isEqualTo(1);
