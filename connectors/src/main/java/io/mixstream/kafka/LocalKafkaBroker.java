@@ -4,12 +4,20 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.net.BindException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import kafka.tools.StorageTool;
@@ -28,11 +36,16 @@ public final class LocalKafkaBroker implements AutoCloseable {
   private final KafkaRaftServer server;
   private final int port;
   private final Path dataDir;
+  private final Path claimed;
 
-  private LocalKafkaBroker(KafkaRaftServer server, int port, Path dataDir) {
+  /** The real paths of the data dirs that brokers of this JVM run on. */
+  private static final Set<Path> IN_USE = ConcurrentHashMap.newKeySet();
+
+  private LocalKafkaBroker(KafkaRaftServer server, int port, Path dataDir, Path claimed) {
     this.server = server;
     this.port = port;
     this.dataDir = dataDir;
+    this.claimed = claimed;
   }
 
   /**
@@ -41,7 +54,29 @@ public final class LocalKafkaBroker implements AutoCloseable {
    * @param port the client port on 127.0.0.1, or 0 for any free port
    */
   public static LocalKafkaBroker start(Path dataDir, int port) throws IOException {
-    Files.createDirectories(dataDir);
+    Files.createDirectories(dataDir.resolve("logs"));
+    Path claimed = dataDir.toRealPath();
+    // Checked before Kafka opens a file: a second broker on a folder in use resizes the first
+    // one's memory-mapped indexes (SIGBUS in its raft thread) before Kafka's own lock refuses it.
+    if (!IN_USE.add(claimed)) {
+      throw new BrokerNotStartedException(
+          "Kafka data dir %s is in use by a broker in this process: stop it first, or use another"
+                  .formatted(dataDir)
+              + " --data-dir");
+    }
+    try {
+      return startOn(dataDir, claimed, port);
+    } catch (IOException | RuntimeException e) {
+      IN_USE.remove(claimed);
+      throw e;
+    }
+  }
+
+  private static LocalKafkaBroker startOn(Path dataDir, Path claimed, int port) throws IOException {
+    refuseIfLocked(dataDir);
+    if (port != 0) {
+      refuseIfTaken(port);
+    }
     int clientPort = port == 0 ? freePort() : port;
     int controllerPort = freePort();
     Properties props = serverProperties(dataDir, clientPort, controllerPort);
@@ -56,7 +91,49 @@ public final class LocalKafkaBroker implements AutoCloseable {
               .formatted(clientPort, dataDir, e.getMessage()),
           e);
     }
-    return new LocalKafkaBroker(server, clientPort, dataDir);
+    return new LocalKafkaBroker(server, clientPort, dataDir, claimed);
+  }
+
+  /** Kafka's own lock on its log dir ({@code logs/.lock}), held by a running broker's process. */
+  private static void refuseIfLocked(Path dataDir) throws IOException {
+    Path lock = dataDir.resolve("logs").resolve(".lock");
+    try (FileChannel ch =
+        FileChannel.open(lock, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+      FileLock held = ch.tryLock();
+      if (held == null) {
+        throw new BrokerNotStartedException(
+            ("Kafka data dir %s is in use by another running broker (it holds %s): stop that one"
+                    + " first, or use another --data-dir")
+                .formatted(dataDir, lock));
+      }
+      held.release();
+    } catch (OverlappingFileLockException e) {
+      throw new BrokerNotStartedException(
+          "Kafka data dir %s is in use by a broker in this process: stop it first, or use another"
+                  .formatted(dataDir)
+              + " --data-dir");
+    }
+  }
+
+  private static void refuseIfTaken(int port) throws IOException {
+    try (ServerSocket s = new ServerSocket()) {
+      s.setReuseAddress(true);
+      s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+    } catch (BindException e) {
+      throw new BrokerNotStartedException(
+          ("port %d on 127.0.0.1 is in use (another broker?): pick another with --port, or"
+                  + " --port 0 for any free one")
+              .formatted(port));
+    }
+  }
+
+  /** Why a broker was not started, in one line that names the fix; nothing was touched. */
+  public static final class BrokerNotStartedException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    BrokerNotStartedException(String message) {
+      super(message);
+    }
   }
 
   /** {@code 127.0.0.1:port}, for {@code bootstrap.servers}. */
@@ -75,8 +152,12 @@ public final class LocalKafkaBroker implements AutoCloseable {
   /** Stops the broker and waits until it has; the data stays in {@link #dataDir()}. */
   @Override
   public void close() {
-    server.shutdown();
-    server.awaitShutdown();
+    try {
+      server.shutdown();
+      server.awaitShutdown();
+    } finally {
+      IN_USE.remove(claimed);
+    }
   }
 
   private static Properties serverProperties(Path dataDir, int clientPort, int controllerPort) {

@@ -2,6 +2,7 @@ package io.mixstream.tools.cli;
 
 import io.mixstream.kafka.LocalKafkaBroker;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -16,6 +17,8 @@ import picocli.CommandLine.Option;
       "Its data stays in --data-dir: starting again on the same folder keeps topics and records."
     })
 final class KafkaCommand implements Callable<Integer> {
+  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+
   @Option(
       names = "--data-dir",
       required = true,
@@ -35,23 +38,29 @@ final class KafkaCommand implements Callable<Integer> {
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("--port must be 0 to 65535, got " + port);
     }
-    System.out.println("starting Kafka (KRaft, one node) with data in " + dataDir.toAbsolutePath());
-    LocalKafkaBroker broker;
-    try {
-      broker = LocalKafkaBroker.start(dataDir, port);
-    } catch (java.io.IOException e) {
-      throw new IllegalStateException(
-          e.getMessage()
-              + (port != 0 ? " (is port %d already in use? try --port 0)".formatted(port) : ""),
-          e);
-    }
+    // refuses, before anything starts, a folder or port that a running broker holds
+    LocalKafkaBroker broker = LocalKafkaBroker.start(dataDir, port);
+    System.out.println("started Kafka (KRaft, one node) with data in " + dataDir.toAbsolutePath());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
                   System.out.println("stopping Kafka; data kept in " + dataDir.toAbsolutePath());
-                  broker.close();
+                  Thread closer = new Thread(broker::close, "mixstream-kafka-close");
+                  closer.setDaemon(true);
+                  closer.start();
+                  try {
+                    closer.join(STOP_TIMEOUT.toMillis());
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                  if (closer.isAlive()) {
+                    // Ctrl-C must end the process: its data is on disk, Kafka recovers the log
+                    System.out.printf(
+                        "Kafka did not stop within %ds; exiting anyway%n",
+                        STOP_TIMEOUT.toSeconds());
+                  }
                   stopped.countDown();
                 },
                 "mixstream-kafka-shutdown"));

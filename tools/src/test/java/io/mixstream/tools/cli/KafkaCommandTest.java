@@ -1,0 +1,87 @@
+package io.mixstream.tools.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * `mixstream kafka` as a user runs it: separate processes. A second broker on a folder in use used
+ * to damage the first (its memory-mapped indexes were resized under it) before being refused.
+ */
+class KafkaCommandTest {
+  private static final Duration MINUTE = Duration.ofMinutes(1);
+
+  @Test
+  void aSecondBrokerOnTheSameFolderIsRefusedAndTheFirstKeepsWorking(@TempDir Path dir)
+      throws Exception {
+    int port = freePort();
+    String dataDir = dir.toString();
+    try (MixstreamProcess first =
+        MixstreamProcess.start("kafka", "--data-dir", dataDir, "--port", String.valueOf(port))) {
+      first.awaitOutput("Kafka broker ready", Duration.ofSeconds(90));
+
+      try (MixstreamProcess second =
+          MixstreamProcess.start(
+              "kafka", "--data-dir", dataDir, "--port", String.valueOf(freePort()))) {
+        assertThat(second.awaitExit(MINUTE)).as(second.output()).isEqualTo(1);
+        String said = second.output();
+        assertThat(said).contains("is in use by another running broker").contains("--data-dir");
+        assertThat(said.lines().filter(l -> l.startsWith("\tat "))).as("no stack trace").isEmpty();
+        assertThat(said.lines().count()).as(said).isLessThanOrEqualTo(2);
+      }
+
+      // the first one still creates topics and takes records
+      String bootstrap = "127.0.0.1:" + port;
+      try (Admin admin =
+          Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+        admin.createTopics(List.of(new NewTopic("after-refusal", 1, (short) 1))).all().get();
+      }
+      try (KafkaProducer<String, String> p =
+          new KafkaProducer<>(
+              Map.of(
+                  ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                  bootstrap,
+                  ProducerConfig.MAX_BLOCK_MS_CONFIG,
+                  "20000"),
+              new StringSerializer(),
+              new StringSerializer())) {
+        p.send(new ProducerRecord<>("after-refusal", "k", "v")).get(20, TimeUnit.SECONDS);
+        p.send(new ProducerRecord<>("auto-created", "k", "v")).get(20, TimeUnit.SECONDS);
+      }
+
+      // the same port with another folder is refused too, in one line
+      try (MixstreamProcess samePort =
+          MixstreamProcess.start(
+              "kafka", "--data-dir", dataDir + "-other", "--port", String.valueOf(port))) {
+        assertThat(samePort.awaitExit(MINUTE)).isEqualTo(1);
+        assertThat(samePort.output()).contains("port " + port).contains("--port 0");
+      }
+
+      first.terminate();
+      assertThat(first.awaitExit(MINUTE)).as("the first broker stops on SIGTERM").isNotNegative();
+      assertThat(first.output()).contains("stopping Kafka");
+    }
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+}
