@@ -13,6 +13,11 @@ public record RecordLimits(int classes, int maxSide, int maxPixelBytes) implemen
   /** CIFAR-10's ten classes; images up to 4096 pixels a side and 16 MiB of pixels. */
   public static final RecordLimits DEFAULT = new RecordLimits(10, 4096, 16 << 20);
 
+  /** The largest value of a record these limits accept: the header, the longest id, the pixels. */
+  public int maxRecordBytes() {
+    return ImageRecordCodec.HEADER_BYTES + ImageRecordCodec.MAX_ID_BYTES + maxPixelBytes;
+  }
+
   public RecordLimits {
     if (classes < 1 || classes > Short.MAX_VALUE) {
       throw new IllegalArgumentException("classes must be 1 to 32767, got " + classes);

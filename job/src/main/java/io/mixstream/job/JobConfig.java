@@ -109,6 +109,9 @@ public record JobConfig(
     if (checkpointInterval.isNegative() || checkpointInterval.isZero()) {
       p.add("checkpoint-interval must be positive");
     }
+    if (device == null || !List.of("auto", "cpu", "gpu").contains(device)) {
+      p.add("device must be auto, cpu or gpu, got '" + device + "'");
+    }
     if (torchThreads < 0) {
       p.add("torch-threads must be 0 (one per core) or more");
     }

@@ -1,5 +1,7 @@
 package io.mixstream.job;
 
+import io.mixstream.kafka.KafkaPreflight;
+import io.mixstream.kafka.KafkaRecordSizes;
 import io.mixstream.operators.DeadLetter;
 import io.mixstream.operators.DeadLetterSerializer;
 import io.mixstream.operators.DecodeImages;
@@ -18,8 +20,11 @@ import io.mixstream.operators.TrainingImage;
 import io.mixstream.records.EmbeddingRecord;
 import io.mixstream.records.RecordLimits;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -42,6 +47,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 public final class MixstreamJob {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MixstreamJob.class);
 
+  /** How long the preflight waits for the broker, as the replay and the readers do. */
+  public static final Duration PREFLIGHT_TIMEOUT = Duration.ofSeconds(30);
+
   private MixstreamJob() {}
 
   /**
@@ -56,21 +64,65 @@ public final class MixstreamJob {
       return;
     }
     JobConfig c = JobOptions.parse(args, checkpoints);
+    KafkaPreflight.Findings kafka = preflight(c, PREFLIGHT_TIMEOUT);
     StreamExecutionEnvironment env =
         StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(c));
-    execute(env, c);
+    execute(env, c, kafka);
+  }
+
+  /**
+   * Asks the broker, before the job is submitted, what would otherwise fail inside it: that it
+   * answers, that the topics the job reads exist, and how large a dead letter its topic takes.
+   *
+   * @throws KafkaPreflight.PreflightException naming the problem and the fix
+   */
+  public static KafkaPreflight.Findings preflight(JobConfig c, Duration timeout) {
+    List<KafkaPreflight.InputTopic> inputs = new ArrayList<>();
+    inputs.add(
+        new KafkaPreflight.InputTopic(
+            c.imagesTopic(),
+            "--images-topic",
+            "publish images with `mixstream replay --data PATH --topic %s --bootstrap %s`"
+                .formatted(c.imagesTopic(), c.bootstrapServers())));
+    EvaluationConfig ev = c.evaluation();
+    if (ev.evalEvery() > 0 && ev.evaluates()) {
+      inputs.add(
+          new KafkaPreflight.InputTopic(
+              ev.knnBankTopic(),
+              "--knn-bank-topic",
+              ("publish the kNN bank with `mixstream replay --data PATH --split train --limit %d"
+                      + " --topic %s --bootstrap %s`, or train without the evaluator"
+                      + " (--knn-bank-size 0)")
+                  .formatted(ev.knnBankSize(), ev.knnBankTopic(), c.bootstrapServers())));
+      inputs.add(
+          new KafkaPreflight.InputTopic(
+              ev.knnTestTopic(),
+              "--knn-test-topic",
+              ("publish the kNN test set with `mixstream replay --data PATH --split test --limit"
+                      + " %d --topic %s --bootstrap %s`, or train without the evaluator"
+                      + " (--knn-bank-size 0)")
+                  .formatted(ev.knnTestSize(), ev.knnTestTopic(), c.bootstrapServers())));
+    }
+    return KafkaPreflight.check(
+        c.bootstrapServers(), c.kafkaProperties(), inputs, c.deadLetterTopic(), timeout);
   }
 
   /** Logs the effective config once, builds the pipeline with a log of each step, and runs it. */
-  public static void execute(StreamExecutionEnvironment env, JobConfig c) throws Exception {
+  public static void execute(
+      StreamExecutionEnvironment env, JobConfig c, KafkaPreflight.Findings kafka) throws Exception {
     LOG.info("mixstream job config: {}", c.describe());
-    build(env, c)
+    build(env, c, kafka)
         .map(StepResult::toString)
         .name("step log")
         .setParallelism(1)
         .print()
         .setParallelism(1);
-    env.execute("mixstream " + c.training().method() + " (" + c.modelKey() + ")");
+    env.execute(jobName(c));
+  }
+
+  /** The job's name in the dashboard. */
+  public static String jobName(JobConfig c) {
+    return "mixstream " + c.training().method() + " (" + c.modelKey() + ")";
   }
 
   /** Flink settings the job relies on: RocksDB state, file checkpoints, restarts on failure. */
@@ -89,13 +141,36 @@ public final class MixstreamJob {
     return Configuration.fromMap(m);
   }
 
-  /** Adds the pipeline to {@code env}; returns the trainer's per-step results. */
+  /**
+   * Adds the pipeline to {@code env} without asking the broker first: dead letters then keep their
+   * value only up to Kafka's default message size. Returns the trainer's per-step results.
+   */
   public static DataStream<StepResult> build(StreamExecutionEnvironment env, JobConfig c) {
+    return build(
+        env, c, new KafkaPreflight.Findings(KafkaRecordSizes.KAFKA_DEFAULT_MAX_MESSAGE_BYTES));
+  }
+
+  /** Adds the pipeline to {@code env}; returns the trainer's per-step results. */
+  public static DataStream<StepResult> build(
+      StreamExecutionEnvironment env, JobConfig c, KafkaPreflight.Findings broker) {
     c.validate();
     Properties kafka = new Properties();
+    // every sink may carry an image-sized record (a dead letter); the user's settings win
+    kafka.putAll(KafkaRecordSizes.producerSettings(RecordLimits.DEFAULT));
     kafka.putAll(c.kafkaProperties());
+    int deadLetterMaxBytes =
+        KafkaRecordSizes.deadLetterMaxBytes(
+            RecordLimits.DEFAULT, broker.deadLetterMaxMessageBytes());
     SingleOutputStreamOperator<TrainingImage> images =
-        decoded(env, c, kafka, c.imagesTopic(), "images", "", c.decodeParallelism());
+        decoded(
+            env,
+            c,
+            kafka,
+            deadLetterMaxBytes,
+            c.imagesTopic(),
+            "images",
+            "",
+            c.decodeParallelism());
     DataStream<DeadLetter> deadLetters = images.getSideOutput(DecodeImages.DEAD_LETTERS);
     EvaluationConfig ev = c.evaluation();
     SingleOutputStreamOperator<StepResult> steps =
@@ -124,7 +199,7 @@ public final class MixstreamJob {
       DataStream<EmbeddingRecord> embeddings =
           ev.embedIncoming() ? steps.getSideOutput(KnnEvaluator.EMBEDDINGS) : null;
       if (ev.evaluates()) {
-        Evaluation e = evaluate(env, c, kafka, snapshots);
+        Evaluation e = evaluate(env, c, kafka, deadLetterMaxBytes, snapshots);
         deadLetters = deadLetters.union(e.deadLetters());
         embeddings = embeddings == null ? e.embeddings() : embeddings.union(e.embeddings());
       }
@@ -157,12 +232,13 @@ public final class MixstreamJob {
       StreamExecutionEnvironment env,
       JobConfig c,
       Properties kafka,
+      int deadLetterMaxBytes,
       DataStream<ModelSnapshot> snapshots) {
     EvaluationConfig ev = c.evaluation();
     SingleOutputStreamOperator<TrainingImage> bank =
-        decoded(env, c, kafka, ev.knnBankTopic(), "kNN bank", "knn-bank-", 1);
+        decoded(env, c, kafka, deadLetterMaxBytes, ev.knnBankTopic(), "kNN bank", "knn-bank-", 1);
     SingleOutputStreamOperator<TrainingImage> test =
-        decoded(env, c, kafka, ev.knnTestTopic(), "kNN test", "knn-test-", 1);
+        decoded(env, c, kafka, deadLetterMaxBytes, ev.knnTestTopic(), "kNN test", "knn-test-", 1);
     DataStream<EvalImage> evalImages =
         bank.map(i -> EvalImage.of(i, true))
             .name("bank role")
@@ -198,6 +274,7 @@ public final class MixstreamJob {
       StreamExecutionEnvironment env,
       JobConfig c,
       Properties kafka,
+      int deadLetterMaxBytes,
       String topic,
       String name,
       String uidPrefix,
@@ -217,7 +294,7 @@ public final class MixstreamJob {
         .uid(uidPrefix + "kafka-source")
         // as many readers as decoders: each decoder chains onto its reader, no shuffle
         .setParallelism(parallelism)
-        .process(new DecodeImages(c.modelKey(), RecordLimits.DEFAULT))
+        .process(new DecodeImages(c.modelKey(), RecordLimits.DEFAULT, deadLetterMaxBytes))
         .name("decode and validate " + name)
         .uid(uidPrefix + "decode")
         .setParallelism(parallelism);

@@ -7,7 +7,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 /**
  * A dead letter as a Kafka record on the dead-letter topic: the original key and value bytes, and
  * headers {@code mixstream.reason}, {@code mixstream.error}, {@code mixstream.source.topic}, {@code
- * mixstream.source.partition} and {@code mixstream.source.offset} (UTF-8 strings).
+ * mixstream.source.partition} and {@code mixstream.source.offset} (UTF-8 strings); a letter whose
+ * value was too large for the topic has no value and the header {@code mixstream.value.omitted}
+ * with the original value's size in bytes.
  */
 public final class DeadLetterSerializer implements KafkaRecordSerializationSchema<DeadLetter> {
   private static final long serialVersionUID = 1L;
@@ -28,6 +30,9 @@ public final class DeadLetterSerializer implements KafkaRecordSerializationSchem
     header(r, "mixstream.source.topic", letter.record.topic);
     header(r, "mixstream.source.partition", String.valueOf(letter.record.partition));
     header(r, "mixstream.source.offset", String.valueOf(letter.record.offset));
+    if (letter.omittedValueBytes >= 0) {
+      header(r, "mixstream.value.omitted", String.valueOf(letter.omittedValueBytes));
+    }
     return r;
   }
 

@@ -16,7 +16,9 @@ import org.apache.flink.util.OutputTag;
 /**
  * Decodes and validates image records. A good record becomes a {@link TrainingImage}; a bad one
  * goes to the {@link #DEAD_LETTERS} side output with its reason, and the counter {@code
- * deadLetters} counts it. Nothing here throws on bad input, so bad input never restarts the job.
+ * deadLetters} counts it. A dead letter larger than the dead-letter topic takes goes without its
+ * value (counted by {@code deadLettersWithoutValue}): the sink would otherwise fail on it and
+ * restart the job. Nothing here throws on bad input, so bad input never restarts the job.
  */
 public final class DecodeImages extends ProcessFunction<RawRecord, TrainingImage> {
   private static final long serialVersionUID = 1L;
@@ -26,18 +28,26 @@ public final class DecodeImages extends ProcessFunction<RawRecord, TrainingImage
 
   private final String modelKey;
   private final RecordLimits limits;
+  private final int deadLetterMaxBytes;
   private transient ImageRecordCodec codec;
   private transient Counter deadLetters;
+  private transient Counter withoutValue;
 
-  public DecodeImages(String modelKey, RecordLimits limits) {
+  /**
+   * @param deadLetterMaxBytes the largest key plus value a dead letter keeps ({@link
+   *     io.mixstream.kafka.KafkaRecordSizes#deadLetterMaxBytes})
+   */
+  public DecodeImages(String modelKey, RecordLimits limits, int deadLetterMaxBytes) {
     this.modelKey = modelKey;
     this.limits = limits;
+    this.deadLetterMaxBytes = deadLetterMaxBytes;
   }
 
   @Override
   public void open(OpenContext openContext) {
     codec = new ImageRecordCodec(limits);
     deadLetters = getRuntimeContext().getMetricGroup().counter("deadLetters");
+    withoutValue = getRuntimeContext().getMetricGroup().counter("deadLettersWithoutValue");
   }
 
   @Override
@@ -55,7 +65,12 @@ public final class DecodeImages extends ProcessFunction<RawRecord, TrainingImage
       out.collect(new TrainingImage(modelKey, r.id(), r.label(), img.planar()));
     } catch (MalformedRecordException e) {
       deadLetters.inc();
-      ctx.output(DEAD_LETTERS, new DeadLetter(raw, e.reason().name(), e.getMessage()));
+      DeadLetter letter =
+          new DeadLetter(raw, e.reason().name(), e.getMessage()).fitting(deadLetterMaxBytes);
+      if (letter.omittedValueBytes >= 0) {
+        withoutValue.inc();
+      }
+      ctx.output(DEAD_LETTERS, letter);
     }
   }
 }

@@ -3,13 +3,26 @@ package io.mixstream.tools.cli;
 import io.mixstream.job.JobConfig;
 import io.mixstream.job.JobOptions;
 import io.mixstream.job.MixstreamJob;
+import io.mixstream.kafka.KafkaPreflight;
+import io.mixstream.tools.run.ModelHome;
+import io.mixstream.tools.run.SavepointStop;
+import io.mixstream.tools.run.StepCounter;
+import io.mixstream.tools.run.StopRequest;
+import io.mixstream.train.DeviceChoice;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Unmatched;
@@ -20,7 +33,10 @@ import picocli.CommandLine.Unmatched;
     description = {
       "Runs the training job in a local Flink with its dashboard.",
       "RocksDB state, checkpoints, the dashboard on 127.0.0.1. Options: --config FILE and/or"
-          + " --option value; --options lists them all."
+          + " --option value; --options lists them all.",
+      "Ctrl-C stops the job with a savepoint in CHECKPOINT-DIR/savepoints; the next run with the"
+          + " same options resumes from the newest savepoint or checkpoint there (--fresh starts"
+          + " a new model)."
     })
 final class TrainCommand implements Callable<Integer> {
   @Option(
@@ -40,6 +56,21 @@ final class TrainCommand implements Callable<Integer> {
   boolean listOptions;
 
   @Option(
+      names = "--timeout",
+      defaultValue = "30",
+      paramLabel = "SECONDS",
+      description =
+          "How long to wait for the Kafka broker before the job starts (default: ${DEFAULT-VALUE}).")
+  int timeoutSeconds;
+
+  @Option(
+      names = "--fresh",
+      description =
+          "Start a new model: delete the checkpoints and savepoints in --checkpoint-dir and this"
+              + " model's snapshots. Without it, a run resumes where the last one stopped.")
+  boolean fresh;
+
+  @Option(
       names = {"-h", "--help"},
       usageHelp = true,
       description = "Show this help.")
@@ -56,16 +87,78 @@ final class TrainCommand implements Callable<Integer> {
       return 0;
     }
     JobConfig c = JobOptions.parse(jobArgs.toArray(new String[0]), checkpoints);
+    ModelHome home =
+        ModelHome.inCheckpointDir(
+            c.checkpointDir(), c.evaluation().snapshotDir().resolve(c.modelKey()));
+    if (fresh) {
+      home.forget();
+    }
+    Map<String, Object> modelOptions = new TreeMap<>(c.training().asMap());
+    modelOptions.put("model-key", c.modelKey());
+    home.claim(modelOptions, "--fresh to start a new model there (or another --checkpoint-dir)");
+    Optional<Path> resumeFrom = home.latest();
+    // this JVM runs the job: --device gpu without a GPU is refused here, not in 10 restarts
+    DeviceChoice.resolve(c.device());
+    if (timeoutSeconds < 1) {
+      throw new IllegalArgumentException(
+          "--timeout must be at least 1 second, got " + timeoutSeconds);
+    }
+    KafkaPreflight.Findings kafka = MixstreamJob.preflight(c, Duration.ofSeconds(timeoutSeconds));
+
     Configuration conf = MixstreamJob.flinkConfiguration(c);
     conf.addAll(
         Configuration.fromMap(
-            Map.of("rest.port", String.valueOf(restPort), "rest.bind-address", restAddress)));
+            Map.of(
+                "rest.port",
+                String.valueOf(restPort),
+                "rest.bind-address",
+                restAddress,
+                // a crash leaves the last checkpoint for the next run to resume
+                "execution.checkpointing.externalized-checkpoint-retention",
+                "RETAIN_ON_CANCELLATION",
+                // a run without the evaluator may resume one that had it
+                "execution.state-recovery.ignore-unclaimed-state",
+                "true")));
+    if (resumeFrom.isPresent()) {
+      conf.setString("execution.state-recovery.path", resumeFrom.get().toUri().toString());
+      System.out.printf(
+          "resuming the model from %s (--fresh starts a new one)%n", resumeFrom.get());
+    }
     System.out.printf(
         "Flink dashboard: http://%s:%d  (checkpoints in %s)%n",
         restAddress, restPort, c.checkpointDir().toAbsolutePath());
     StreamExecutionEnvironment env =
         StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
-    MixstreamJob.execute(env, c);
-    return 0;
+    try (StopRequest stop = new StopRequest(Duration.ofMinutes(3))) {
+      StepCounter.reset();
+      MixstreamJob.build(env, c, kafka)
+          .filter(new StepCounter())
+          .name("progress")
+          .setParallelism(1)
+          .sinkTo(new DiscardingSink<>());
+      JobClient client = env.executeAsync(MixstreamJob.jobName(c));
+      CompletableFuture<JobExecutionResult> result = client.getJobExecutionResult();
+      while (!stop.requested() && !result.isDone()) {
+        Thread.sleep(100);
+      }
+      if (result.isDone()) {
+        result.get(); // a failed job ends the command with its cause
+        System.out.printf(
+            "the job finished after %d steps; checkpoints in %s%n",
+            StepCounter.steps(), c.checkpointDir());
+        return 0;
+      }
+      Optional<Path> savepoint = SavepointStop.stop(client, home, "train");
+      System.out.printf(
+          "stopped after %d steps; %s%n",
+          StepCounter.steps(),
+          savepoint
+              .map(
+                  p ->
+                      "savepoint %s: the same command resumes from it (--fresh starts over)"
+                          .formatted(p))
+              .orElse("the next run resumes from the last checkpoint in " + c.checkpointDir()));
+      return 0;
+    }
   }
 }

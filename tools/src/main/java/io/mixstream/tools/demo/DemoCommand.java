@@ -14,6 +14,10 @@ import io.mixstream.tools.cli.DeviceOption;
 import io.mixstream.tools.replay.Progress;
 import io.mixstream.tools.replay.ReplayPlan;
 import io.mixstream.tools.replay.Replayer;
+import io.mixstream.tools.run.ModelHome;
+import io.mixstream.tools.run.SavepointStop;
+import io.mixstream.tools.run.StepCounter;
+import io.mixstream.tools.run.StopRequest;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,10 +25,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.kafka.clients.admin.Admin;
@@ -153,28 +155,8 @@ public final class DemoCommand implements Callable<Integer> {
     Cifar10Dataset test = Cifar10Reader.read(dataPath, CifarSplit.TEST);
     int bankSize = Math.min(train.size(), knnBank > 0 ? knnBank : (dev.isGpu() ? 50_000 : 5_000));
     int testSize = Math.min(test.size(), knnTest > 0 ? knnTest : (dev.isGpu() ? 10_000 : 1_000));
-    AtomicBoolean stop = new AtomicBoolean();
-    Thread main = Thread.currentThread();
-    // Ctrl-C: ask the loop below to stop and wait for it to cancel the job and close the broker
-    Thread onCtrlC =
-        new Thread(
-            () -> {
-              stop.set(true);
-              try {
-                main.join(30_000);
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-            });
-    Runtime.getRuntime().addShutdownHook(onCtrlC);
-    try {
+    try (StopRequest stop = new StopRequest(Duration.ofMinutes(3))) {
       return run(dev, config, train, test, bankSize, testSize, stop);
-    } finally {
-      try {
-        Runtime.getRuntime().removeShutdownHook(onCtrlC); // finished by itself: nothing to wait for
-      } catch (IllegalStateException shuttingDown) {
-        // Ctrl-C: the hook is running and waits for this thread, which is done now
-      }
     }
   }
 
@@ -185,19 +167,19 @@ public final class DemoCommand implements Callable<Integer> {
       Cifar10Dataset test,
       int bankSize,
       int testSize,
-      AtomicBoolean stop)
+      StopRequest stop)
       throws Exception {
-    DemoState state = new DemoState(workDir);
+    ModelHome state = ModelHome.inWorkDir(workDir);
     if (fresh) {
       state.forget();
     }
-    state.claim(config);
+    state.claim(config.asMap(), "--fresh to start a new model there (or another --work-dir)");
     java.util.Optional<Path> resumeFrom = state.latest();
     try (LocalKafkaBroker broker = LocalKafkaBroker.start(workDir.resolve("kafka"), 0)) {
       createTopics(broker.bootstrapServers(), EvaluationConfig.defaults(workDir));
-      EvaluationConfig evaluation = EvaluationConfig.off(state.snapshots());
+      EvaluationConfig evaluation = EvaluationConfig.off(workDir.resolve("snapshots"));
       if (evalEvery > 0) {
-        EvaluationConfig d = EvaluationConfig.defaults(state.snapshots());
+        EvaluationConfig d = EvaluationConfig.defaults(workDir.resolve("snapshots"));
         evaluation =
             new EvaluationConfig(
                 evalEvery,
@@ -228,7 +210,7 @@ public final class DemoCommand implements Callable<Integer> {
                           new Progress(System.out, "images replayed", -1, false));
                 } catch (Exception e) {
                   System.err.println("demo: the replay failed, stopping: " + e.getMessage());
-                  stop.set(true);
+                  stop.request();
                 }
               },
               "mixstream-demo-replay");
@@ -299,10 +281,13 @@ public final class DemoCommand implements Callable<Integer> {
           .setParallelism(1)
           .sinkTo(new DiscardingSink<>());
       JobClient client = env.executeAsync("mixstream demo");
-      while (!stop.get() && (steps == 0 || StepCounter.steps() < steps)) {
+      while (!stop.requested() && (steps == 0 || StepCounter.steps() < steps)) {
         Thread.sleep(100);
       }
-      String savepoint = stopWithSavepoint(client, state);
+      String savepoint =
+          SavepointStop.stop(client, state, "demo")
+              .map(p -> "savepoint " + p + " (the next run resumes from it)")
+              .orElse("no savepoint");
       long done = StepCounter.steps();
       replay.interrupt();
       knn.close();
@@ -311,31 +296,6 @@ public final class DemoCommand implements Callable<Integer> {
           done, savepoint, job.checkpointDir(), evaluation.snapshotDir(), broker.dataDir());
     }
     return 0;
-  }
-
-  /**
-   * Stops the job with a savepoint for the next run to resume from; cancels it if that fails (the
-   * last checkpoint, kept on cancel, is then the resume point).
-   */
-  private static String stopWithSavepoint(JobClient client, DemoState state) throws Exception {
-    String path;
-    try {
-      path =
-          client
-              .stopWithSavepoint(
-                  false, state.savepoints().toUri().toString(), SavepointFormatType.CANONICAL)
-              .get(2, java.util.concurrent.TimeUnit.MINUTES);
-    } catch (Exception e) {
-      System.err.println(
-          "demo: no savepoint ("
-              + e.getMessage()
-              + "); cancelling, the next run resumes from the last checkpoint");
-      client.cancel().get();
-      return "no savepoint";
-    }
-    Path savepoint = Path.of(java.net.URI.create(path));
-    state.keepOnly(savepoint);
-    return "savepoint " + savepoint + " (the next run resumes from it)";
   }
 
   private Path dataPath() throws java.io.IOException {

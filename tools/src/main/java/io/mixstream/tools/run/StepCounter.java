@@ -1,23 +1,23 @@
-package io.mixstream.tools.demo;
+package io.mixstream.tools.run;
 
 import io.mixstream.operators.StepResult;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.api.common.functions.FilterFunction;
 
 /**
- * Prints every tenth step and counts the job's steps for the demo's --steps, in that order, so a
- * counted step has been printed. The demo's Flink runs in this JVM, so the static counter and
- * standard output are the command's own. Lets nothing through.
+ * Prints every tenth step and counts the job's steps for --steps and the stop message, in that
+ * order, so a counted step has been printed. The local Flink of demo and train runs in this JVM, so
+ * the static counter and standard output are the command's own. Lets nothing through.
  */
-final class StepCounter implements FilterFunction<StepResult> {
+public final class StepCounter implements FilterFunction<StepResult> {
   private static final long serialVersionUID = 1L;
   private static final AtomicLong STEPS = new AtomicLong();
 
-  static void reset() {
+  public static void reset() {
     STEPS.set(0);
   }
 
-  static long steps() {
+  public static long steps() {
     return STEPS.get();
   }
 

@@ -1,0 +1,174 @@
+package io.mixstream.tools.run;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+import org.apache.flink.util.FileUtils;
+
+/**
+ * Where a model lives between runs of {@code mixstream demo} or {@code train}, so that a second run
+ * resumes the model the first one trained: the savepoint taken at each stop, the checkpoints (kept
+ * after a crash), the snapshots, and the options the model was trained with.
+ *
+ * @param checkpoints Flink's checkpoint folder (job id / chk-N inside)
+ * @param savepoints where each stop's savepoint goes
+ * @param snapshots the folder of the model's snapshot files
+ * @param configFile the options the model was trained with
+ */
+public record ModelHome(Path checkpoints, Path savepoints, Path snapshots, Path configFile) {
+  /** The demo's layout: everything in one work dir, the model's key "default". */
+  public static ModelHome inWorkDir(Path workDir) {
+    return new ModelHome(
+        workDir.resolve("checkpoints"),
+        workDir.resolve("savepoints"),
+        workDir.resolve("snapshots").resolve("default"),
+        workDir.resolve("model-config.properties"));
+  }
+
+  /**
+   * {@code mixstream train}'s layout: savepoints and the recorded options inside the checkpoint
+   * folder, snapshots where the job writes them.
+   */
+  public static ModelHome inCheckpointDir(Path checkpointDir, Path modelSnapshots) {
+    return new ModelHome(
+        checkpointDir,
+        checkpointDir.resolve("savepoints"),
+        modelSnapshots,
+        checkpointDir.resolve("model-config.properties"));
+  }
+
+  /**
+   * Forgets the model: its checkpoints, savepoints, snapshots and recorded options (the topics
+   * stay). Deletes only what Flink and the job wrote there (job-id folders, savepoint folders,
+   * snapshot files): a checkpoint dir may be a folder the user keeps other things in.
+   */
+  public void forget() throws IOException {
+    deleteChildren(checkpoints(), ModelHome::isJobFolder, null);
+    deleteChildren(savepoints(), ModelHome::isSavepoint, null);
+    deleteChildren(snapshots(), p -> p.getFileName().toString().startsWith("step-"), null);
+    Files.deleteIfExists(configFile());
+  }
+
+  /**
+   * After a stop with {@code savepoint}: deletes the older savepoints and the checkpoints, which it
+   * supersedes (a canonical savepoint holds all it needs). At width 64 each one is over 100 MB, and
+   * every stop would add one.
+   */
+  public void keepOnly(Path savepoint) throws IOException {
+    deleteChildren(savepoints(), ModelHome::isSavepoint, savepoint);
+    deleteChildren(checkpoints(), ModelHome::isJobFolder, savepoint);
+  }
+
+  /** Flink names a job's checkpoint folder by the job id: 32 hex digits. */
+  private static boolean isJobFolder(Path p) {
+    return Files.isDirectory(p) && p.getFileName().toString().matches("[0-9a-f]{32}");
+  }
+
+  private static boolean isSavepoint(Path p) {
+    return Files.isDirectory(p) && p.getFileName().toString().startsWith("savepoint-");
+  }
+
+  private static void deleteChildren(Path dir, Predicate<Path> which, Path keep)
+      throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return;
+    }
+    try (Stream<Path> children = Files.list(dir)) {
+      for (Path child : children.toList()) {
+        if (which.test(child) && !child.equals(keep)) {
+          if (Files.isDirectory(child)) {
+            FileUtils.deleteDirectory(child.toFile());
+          } else {
+            Files.delete(child);
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * The newest complete savepoint or checkpoint (a folder with Flink's {@code _metadata}), if there
+   * is one.
+   */
+  public Optional<Path> latest() throws IOException {
+    List<Path> metadata = new ArrayList<>(find(savepoints(), 2));
+    for (Path m : find(checkpoints(), 3)) {
+      if (!m.startsWith(savepoints())) {
+        metadata.add(m);
+      }
+    }
+    return metadata.stream().max(Comparator.comparing(ModelHome::modified)).map(Path::getParent);
+  }
+
+  /**
+   * Records {@code options} as the model's, or checks them against the ones recorded.
+   *
+   * @param options what the model's state depends on, by option name
+   * @param fresh how the user starts a new model instead ("--fresh")
+   * @throws IllegalArgumentException naming each option that differs from the recorded model's:
+   *     restoring it would fail deep inside the job
+   */
+  public void claim(Map<String, ?> options, String fresh) throws IOException {
+    Map<String, String> wanted = new TreeMap<>();
+    options.forEach((k, v) -> wanted.put(k, String.valueOf(v)));
+    if (Files.isRegularFile(configFile()) && latest().isPresent()) {
+      Properties recorded = new Properties();
+      try (Reader r = Files.newBufferedReader(configFile(), StandardCharsets.UTF_8)) {
+        recorded.load(r);
+      }
+      List<String> differences = new ArrayList<>();
+      wanted.forEach(
+          (k, v) -> {
+            if (!v.equals(recorded.getProperty(k))) {
+              differences.add("%s %s (asked: %s)".formatted(k, recorded.getProperty(k), v));
+            }
+          });
+      if (!differences.isEmpty()) {
+        throw new IllegalArgumentException(
+            "the model in %s was trained with %s: give the same options to resume it, or %s"
+                .formatted(checkpoints(), String.join(", ", differences), fresh));
+      }
+    }
+    Files.createDirectories(configFile().getParent());
+    Properties p = new Properties();
+    p.putAll(wanted);
+    try (Writer w = Files.newBufferedWriter(configFile(), StandardCharsets.UTF_8)) {
+      p.store(w, "the options of the model whose checkpoints are here (mixstream)");
+    }
+  }
+
+  private static List<Path> find(Path dir, int depth) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> found =
+        Files.find(
+            dir,
+            depth,
+            (p, a) -> a.isRegularFile() && p.getFileName().toString().equals("_metadata"))) {
+      return found.toList();
+    }
+  }
+
+  private static FileTime modified(Path p) {
+    try {
+      return Files.getLastModifiedTime(p);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,205 @@
+package io.mixstream.tools.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mixstream.cifar.Cifar10Dataset;
+import io.mixstream.cifar.Cifar10Reader;
+import io.mixstream.cifar.CifarSplit;
+import io.mixstream.kafka.LocalKafkaBroker;
+import io.mixstream.records.ImageRecordCodec;
+import io.mixstream.testing.SharedData;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * `mixstream train` as a new user met it: Ctrl-C used to lose the training, and a missing topic, a
+ * closed port or a bad --device came out as hundreds of lines from inside a restarting job.
+ */
+class TrainCommandTest {
+  @TempDir static Path tmp;
+  static LocalKafkaBroker broker;
+  static Cifar10Dataset cifar;
+
+  @BeforeAll
+  static void start() throws Exception {
+    broker = LocalKafkaBroker.start(tmp.resolve("kafka"), 0);
+    cifar = Cifar10Reader.read(SharedData.cifar10(), CifarSplit.TEST);
+  }
+
+  @AfterAll
+  static void stop() {
+    broker.close();
+  }
+
+  private static void produce(String topic, int from, int n) throws Exception {
+    ImageRecordCodec codec = ImageRecordCodec.withDefaults();
+    try (KafkaProducer<byte[], byte[]> p =
+        new KafkaProducer<>(
+            Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+            new ByteArraySerializer(),
+            new ByteArraySerializer())) {
+      for (int i = from; i < from + n; i++) {
+        p.send(
+                new ProducerRecord<>(
+                    topic,
+                    cifar.id(i).getBytes(StandardCharsets.UTF_8),
+                    codec.encode(cifar.record(i))))
+            .get();
+      }
+    }
+  }
+
+  private static List<String> trainArgs(Path checkpoints, String... more) throws Exception {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "train",
+                "--bootstrap-servers",
+                broker.bootstrapServers(),
+                "--images-topic",
+                "ctrl-c",
+                "--width",
+                "4",
+                "--batch-size",
+                "32",
+                "--queue-size",
+                "128",
+                "--eval-every",
+                "0",
+                "--device",
+                "cpu",
+                "--checkpoint-interval",
+                "1s",
+                "--checkpoint-dir",
+                checkpoints.toString(),
+                "--snapshot-dir",
+                tmp.resolve("ctrl-c-snapshots").toString(),
+                "--rest-port",
+                String.valueOf(KafkaCommandTest.freePort())));
+    args.addAll(List.of(more));
+    return args;
+  }
+
+  @Test
+  void ctrlCStopsWithASavepointAndTheSameCommandResumesFromIt() throws Exception {
+    Path checkpoints = tmp.resolve("ctrl-c-checkpoints");
+    Files.createDirectories(checkpoints.resolve("mine"));
+    Files.writeString(checkpoints.resolve("mine/notes.txt"), "a user's file");
+    produce("ctrl-c", 0, 20 * 32);
+    try (MixstreamProcess first =
+        MixstreamProcess.start(trainArgs(checkpoints).toArray(String[]::new))) {
+      first.awaitOutput("default step 20 (epoch 1)", Duration.ofMinutes(3));
+      first.terminate(); // Ctrl-C
+      assertThat(first.awaitExit(Duration.ofMinutes(3))).as(first.output()).isNotNegative();
+      assertThat(first.output())
+          .contains("stopped after 20 steps; savepoint " + checkpoints.resolve("savepoints"))
+          .contains("the same command resumes from it");
+    }
+    assertThat(savepoints(checkpoints)).hasSize(1);
+
+    produce("ctrl-c", 20 * 32, 10 * 32);
+    try (MixstreamProcess second =
+        MixstreamProcess.start(trainArgs(checkpoints).toArray(String[]::new))) {
+      second.awaitOutput("default step 30 (epoch 1)", Duration.ofMinutes(3));
+      second.terminate();
+      assertThat(second.awaitExit(Duration.ofMinutes(3))).isNotNegative();
+      assertThat(second.output())
+          .contains("resuming the model from " + checkpoints.resolve("savepoints"))
+          .doesNotContain("default step 1 (epoch 1)")
+          .doesNotContain("default step 10 (epoch 1)")
+          .contains("stopped after 30 steps");
+    }
+    assertThat(savepoints(checkpoints)).as("the newest savepoint only").hasSize(1);
+    try (Stream<Path> left = Files.list(checkpoints)) {
+      assertThat(left.map(p -> p.getFileName().toString()))
+          .as("superseded checkpoints deleted, the user's folder kept")
+          .containsExactlyInAnyOrder("savepoints", "mine", "model-config.properties");
+    }
+
+    Result otherWidth = run(trainArgs(checkpoints, "--width", "8"));
+    assertThat(otherWidth.rc).isEqualTo(1);
+    assertThat(otherWidth.err).contains("width 4 (asked: 8)").contains("--fresh");
+
+    Result fresh = run(trainArgs(checkpoints, "--width", "8", "--fresh", "--bounded", "true"));
+    assertThat(fresh.rc).as(fresh.err).isZero();
+    assertThat(fresh.out)
+        .doesNotContain("resuming the model")
+        .contains("default step 1 (epoch 1)")
+        .contains("the job finished after 30 steps");
+    assertThat(checkpoints.resolve("mine/notes.txt")).exists();
+  }
+
+  @Test
+  void aMissingTopicIsNamedWithHowToPublishItBeforeTheJobStarts() throws Exception {
+    Result r = run(trainArgs(tmp.resolve("missing"), "--images-topic", "no-such-topic"));
+    assertThat(r.rc).isEqualTo(1);
+    assertThat(r.err)
+        .contains(
+            "topic no-such-topic (--images-topic) does not exist at " + broker.bootstrapServers())
+        .contains("mixstream replay");
+    assertThat(r.err.lines().count()).as(r.err).isLessThanOrEqualTo(2);
+    assertThat(r.out).doesNotContain("Flink dashboard");
+  }
+
+  @Test
+  void aClosedPortIsReportedWithinTheTimeout() throws Exception {
+    String closed = "127.0.0.1:" + KafkaCommandTest.freePort();
+    List<String> args = trainArgs(tmp.resolve("closed"), "--timeout", "3");
+    args.set(args.indexOf(broker.bootstrapServers()), closed);
+    long start = System.nanoTime();
+    Result r = run(args);
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
+    assertThat(r.rc).isEqualTo(1);
+    assertThat(r.err).contains("no Kafka broker answered at " + closed + " within 3s");
+    assertThat(r.err.lines().count()).as(r.err).isLessThanOrEqualTo(2);
+  }
+
+  @Test
+  void anUnknownDeviceIsRefusedAtStart() throws Exception {
+    Result r = run(trainArgs(tmp.resolve("device"), "--device", "tpu"));
+    assertThat(r.rc).isEqualTo(1);
+    assertThat(r.err).contains("device must be auto, cpu or gpu, got 'tpu'");
+    assertThat(r.err.lines().count()).as(r.err).isLessThanOrEqualTo(2);
+  }
+
+  private static List<Path> savepoints(Path checkpoints) throws Exception {
+    try (Stream<Path> s = Files.list(checkpoints.resolve("savepoints"))) {
+      return s.toList();
+    }
+  }
+
+  private record Result(int rc, String out, String err) {}
+
+  private static Result run(List<String> args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    try {
+      int rc = Mixstream.run(args.toArray(String[]::new));
+      return new Result(
+          rc, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+  }
+}
