@@ -183,23 +183,34 @@ public final class JobOptions {
     }
   }
 
-  /** "10s", "500ms", "2m" or an ISO-8601 duration ("PT10S"). */
+  /**
+   * "10s", "500ms", "2m", "1h" or an ISO-8601 duration ("PT10S").
+   *
+   * @throws IllegalArgumentException saying what a duration looks like
+   */
   public static Duration parseDuration(String raw) {
     String s = raw.toLowerCase(Locale.ROOT).replace(" ", "");
-    if (s.startsWith("pt")) {
-      return Duration.parse(raw);
+    try {
+      if (s.startsWith("pt")) {
+        return Duration.parse(raw);
+      }
+      if (s.endsWith("ms")) {
+        return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
+      }
+      for (var unit :
+          List.of(Map.entry("s", 1_000L), Map.entry("m", 60_000L), Map.entry("h", 3_600_000L))) {
+        if (s.endsWith(unit.getKey())) {
+          double n = Double.parseDouble(s.substring(0, s.length() - 1));
+          if (Double.isFinite(n)) {
+            return Duration.ofMillis(Math.round(n * unit.getValue()));
+          }
+        }
+      }
+    } catch (NumberFormatException | java.time.format.DateTimeParseException e) {
+      // said below, with the value the user typed
     }
-    if (s.endsWith("ms")) {
-      return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
-    }
-    if (s.endsWith("s")) {
-      return Duration.ofMillis(
-          Math.round(Double.parseDouble(s.substring(0, s.length() - 1)) * 1000));
-    }
-    if (s.endsWith("m")) {
-      return Duration.ofMinutes(Long.parseLong(s.substring(0, s.length() - 1)));
-    }
-    throw new IllegalArgumentException("expected a duration such as 10s, 500ms or 2m");
+    throw new IllegalArgumentException(
+        "expected a duration such as 10s, 500ms, 2m or 1h, got '" + raw + "'");
   }
 
   static String kebab(String camel) {

@@ -88,6 +88,13 @@ final class EmbeddingsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
+    OptionChecks checks = new OptionChecks();
+    checks.atLeast("--top", top, 1, null);
+    checks.atLeast("--timeout", timeoutSeconds, 1, "seconds");
+    if (step != null) {
+      checks.atLeast("--step", step, 0, null);
+    }
+    checks.throwIfAny();
     Duration timeout = Duration.ofSeconds(timeoutSeconds);
     try (TopicReader reader =
         new TopicReader(
@@ -118,6 +125,9 @@ final class EmbeddingsCommand implements Callable<Integer> {
       }
       if (malformed > 0) {
         System.err.printf("skipped %,d records that are not embeddings%n", malformed);
+      }
+      if (reader.tombstones() > 0) {
+        System.err.printf("skipped %,d records without a value%n", reader.tombstones());
       }
       EmbeddingSet set =
           EmbeddingSet.select(

@@ -1,5 +1,11 @@
 package io.mixstream.tools.cli;
 
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -32,6 +38,16 @@ public final class Mixstream implements Runnable {
   /** Runs the command line and returns its exit code (0 ok, 1 failure, 2 bad usage). */
   public static int run(String... args) {
     CommandLine cli = new CommandLine(new Mixstream());
+    // a mistyped option: one line and where to look, not the whole help page
+    cli.setParameterExceptionHandler(
+        (e, args2) -> {
+          CommandLine c = e.getCommandLine();
+          c.getErr()
+              .printf(
+                  "%s: %s (see `%s --help`)%n",
+                  c.getCommandName(), e.getMessage(), c.getCommandSpec().qualifiedName());
+          return 2;
+        });
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           commandLine.getErr().println(commandLine.getCommandName() + ": " + messageOf(e));
@@ -45,9 +61,36 @@ public final class Mixstream implements Runnable {
     return cli.execute(args);
   }
 
-  private static String messageOf(Throwable e) {
+  /**
+   * What went wrong in words: file errors carry only the path as their message, and a few library
+   * errors only a number.
+   */
+  static String messageOf(Throwable e) {
+    if (e instanceof FileSystemException f) {
+      String what;
+      if (f instanceof NoSuchFileException) {
+        what = "no such file or folder";
+      } else if (f instanceof AccessDeniedException) {
+        what = "permission denied";
+      } else if (f instanceof FileAlreadyExistsException) {
+        what = "already exists";
+      } else if (f instanceof NotDirectoryException) {
+        what = "not a folder";
+      } else if (f instanceof DirectoryNotEmptyException) {
+        what = "folder not empty";
+      } else {
+        what = f.getReason() == null ? "cannot use it" : f.getReason();
+      }
+      return "%s: %s%s"
+          .formatted(
+              f.getFile(), what, f.getOtherFile() == null ? "" : " (and " + f.getOtherFile() + ")");
+    }
     String m = e.getMessage();
-    return m == null || m.isBlank() ? e.toString() : m;
+    if (m == null || m.isBlank()) {
+      return e.toString();
+    }
+    // "-5" alone says nothing: name the kind of error at least
+    return m.matches("[-+]?[0-9.]+") ? e.getClass().getSimpleName() + ": " + m : m;
   }
 
   public static void main(String[] args) {

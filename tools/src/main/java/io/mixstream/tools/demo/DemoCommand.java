@@ -11,6 +11,7 @@ import io.mixstream.job.JobConfig;
 import io.mixstream.job.MixstreamJob;
 import io.mixstream.kafka.LocalKafkaBroker;
 import io.mixstream.tools.cli.DeviceOption;
+import io.mixstream.tools.cli.OptionChecks;
 import io.mixstream.tools.replay.Progress;
 import io.mixstream.tools.replay.ReplayPlan;
 import io.mixstream.tools.replay.Replayer;
@@ -25,6 +26,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -143,6 +145,16 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    OptionChecks checks = new OptionChecks();
+    checks.atLeast("--width", width, 0, "0 = 64 on a GPU, 16 on a CPU");
+    checks.atLeast("--batch", batch, 2, null);
+    checks.atLeast("--eval-every", evalEvery, 0, "0 = no evaluation");
+    checks.atLeast("--steps", steps, 0, "0 = until Ctrl-C");
+    checks.atLeast("--knn-bank", knnBank, 0, "0 = the device's default");
+    checks.atLeast("--knn-test", knnTest, 0, "0 = the device's default");
+    checks.port("--rest-port", restPort);
+    checks.positive("--replay-rate", replayRate, "images per second");
+    checks.throwIfAny();
     Device dev = device.resolve();
     TrainingConfig.Builder b = TrainingConfig.defaults().toBuilder();
     b.method = Method.parse(method);
@@ -160,6 +172,7 @@ public final class DemoCommand implements Callable<Integer> {
     }
   }
 
+  /** Runs the demo; 1 when a part of it failed (the replay, or the job itself). */
   private int run(
       Device dev,
       TrainingConfig config,
@@ -198,6 +211,7 @@ public final class DemoCommand implements Callable<Integer> {
         publishOnce(broker.bootstrapServers(), train, d.knnBankTopic(), bankSize);
         publishOnce(broker.bootstrapServers(), test, d.knnTestTopic(), testSize);
       }
+      AtomicBoolean replayFailed = new AtomicBoolean();
       Thread replay =
           new Thread(
               () -> {
@@ -210,6 +224,7 @@ public final class DemoCommand implements Callable<Integer> {
                           new Progress(System.out, "images replayed", -1, false));
                 } catch (Exception e) {
                   System.err.println("demo: the replay failed, stopping: " + e.getMessage());
+                  replayFailed.set(true);
                   stop.request();
                 }
               },
@@ -281,8 +296,15 @@ public final class DemoCommand implements Callable<Integer> {
           .setParallelism(1)
           .sinkTo(new DiscardingSink<>());
       JobClient client = env.executeAsync("mixstream demo");
-      while (!stop.requested() && (steps == 0 || StepCounter.steps() < steps)) {
+      var result = client.getJobExecutionResult();
+      while (!stop.requested() && !result.isDone() && (steps == 0 || StepCounter.steps() < steps)) {
         Thread.sleep(100);
+      }
+      if (result.isDone()) {
+        replay.interrupt();
+        knn.close();
+        result.get(); // the job failed by itself: its cause ends the demo, exit 1
+        return 0;
       }
       String savepoint =
           SavepointStop.stop(client, state, "demo")
@@ -294,8 +316,8 @@ public final class DemoCommand implements Callable<Integer> {
       System.out.printf(
           "stopped after %d steps; %s; checkpoints in %s, snapshots in %s, broker data in %s%n",
           done, savepoint, job.checkpointDir(), evaluation.snapshotDir(), broker.dataDir());
+      return replayFailed.get() ? 1 : 0;
     }
-    return 0;
   }
 
   private Path dataPath() throws java.io.IOException {

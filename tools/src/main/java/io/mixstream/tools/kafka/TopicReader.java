@@ -14,12 +14,14 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Reads a topic's values with a plain consumer (no group, no commits): everything from the start to
- * the end offsets of the moment it starts, or everything until stopped when following.
+ * the end offsets of the moment it starts, or everything until stopped when following. Records
+ * without a value (tombstones) are skipped and counted: there is nothing in them to read.
  */
 public final class TopicReader implements AutoCloseable {
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final String topic;
   private final String writtenBy;
+  private long tombstones;
 
   /**
    * @param writtenBy who writes the topic, for the message when it does not exist yet
@@ -51,7 +53,7 @@ public final class TopicReader implements AutoCloseable {
             "read %,d records from %s but the end offsets %s were not reached in %s"
                 .formatted(out.size(), topic, end, timeout));
       }
-      consumer.poll(Duration.ofMillis(200)).forEach(r -> out.add(r.value()));
+      consumer.poll(Duration.ofMillis(200)).forEach(r -> take(r.value(), out::add));
     }
     return out;
   }
@@ -60,7 +62,20 @@ public final class TopicReader implements AutoCloseable {
   public void follow(Duration timeout, Consumer<byte[]> sink) {
     assignFromStart(timeout);
     while (!Thread.currentThread().isInterrupted()) {
-      consumer.poll(Duration.ofMillis(500)).forEach(r -> sink.accept(r.value()));
+      consumer.poll(Duration.ofMillis(500)).forEach(r -> take(r.value(), sink));
+    }
+  }
+
+  /** Records read so far that had no value. */
+  public long tombstones() {
+    return tombstones;
+  }
+
+  private void take(byte[] value, Consumer<byte[]> sink) {
+    if (value == null) {
+      tombstones++;
+    } else {
+      sink.accept(value);
     }
   }
 

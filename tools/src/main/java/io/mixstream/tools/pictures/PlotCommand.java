@@ -70,6 +70,19 @@ public final class PlotCommand implements Callable<Integer> {
     if (!name.endsWith(".svg") && !name.endsWith(".png")) {
       throw new IllegalArgumentException("--out must end in .svg or .png, got " + out);
     }
+    Path folder = out.toAbsolutePath().getParent();
+    if (folder != null && !Files.isDirectory(folder)) {
+      throw new IllegalArgumentException(
+          "--out %s: the folder %s does not exist (create it, or write elsewhere)"
+              .formatted(out, folder));
+    }
+    if (file != null && !Files.isRegularFile(file)) {
+      throw new IllegalArgumentException("--file " + file + ": no such file");
+    }
+    if (timeoutSeconds < 1) {
+      throw new IllegalArgumentException(
+          "--timeout must be 1 second or more, got " + timeoutSeconds);
+    }
     TrainingCurves curves = new TrainingCurves();
     if (file != null) {
       for (String line : Files.readAllLines(file)) {
@@ -87,6 +100,7 @@ public final class PlotCommand implements Callable<Integer> {
         for (byte[] v : r.readAll(Duration.ofSeconds(timeoutSeconds))) {
           curves.add(new String(v, StandardCharsets.UTF_8), model);
         }
+        curves.skipped += (int) r.tombstones();
       }
     }
     if (curves.steps.isEmpty() && curves.knn.isEmpty()) {

@@ -10,6 +10,7 @@ import io.mixstream.config.TrainingConfig;
 import io.mixstream.eval.KnnClassifier;
 import io.mixstream.job.JobOptions;
 import io.mixstream.tools.cli.DeviceOption;
+import io.mixstream.tools.cli.OptionChecks;
 import io.mixstream.train.MocoTrainer;
 import io.mixstream.train.StepReport;
 import java.io.IOException;
@@ -122,7 +123,21 @@ public final class QualityCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    Duration limit = io.mixstream.job.JobOptions.parseDuration(budget);
+    OptionChecks checks = new OptionChecks();
+    Duration limit = Duration.ZERO;
+    try {
+      limit = JobOptions.parseDuration(budget);
+      if (limit.isNegative() || limit.isZero()) {
+        checks.problem("--budget must be a positive duration such as 90s or 10m, got " + budget);
+      }
+    } catch (IllegalArgumentException e) {
+      checks.problem("--budget: " + e.getMessage());
+    }
+    checks.atLeast("--knn-bank", bankSize, 1, null);
+    checks.atLeast("--knn-test", testSize, 1, null);
+    checks.atLeast("--width", width, 1, null);
+    checks.atLeast("--epochs", epochs, 1, null);
+    checks.throwIfAny();
     TrainingConfig.Builder b =
         JobOptions.parse(trainingArgs.toArray(String[]::new), Path.of("unused"))
             .training()
@@ -133,9 +148,15 @@ public final class QualityCommand implements Callable<Integer> {
     b.epochs = epochs;
     b.seed = seed;
     TrainingConfig config = b.build().validate();
-    Device dev = device.resolve();
     Cifar10Dataset train = Cifar10Reader.read(data, CifarSplit.TRAIN);
     Cifar10Dataset test = Cifar10Reader.read(data, CifarSplit.TEST);
+    if (bankSize > train.size() || testSize > test.size()) {
+      checks.problem(
+          "--knn-bank and --knn-test may be at most the splits' %,d and %,d images, got %d and %d"
+              .formatted(train.size(), test.size(), bankSize, testSize));
+    }
+    checks.throwIfAny();
+    Device dev = device.resolve();
     byte[][] bank = IntStream.range(0, bankSize).mapToObj(train::pixels).toArray(byte[][]::new);
     int[] bankLabels = IntStream.range(0, bankSize).map(train::label).toArray();
     byte[][] testImages =

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.mixstream.kafka.LocalKafkaBroker;
 import io.mixstream.records.EmbeddingCodec;
 import io.mixstream.records.EmbeddingRecord;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -63,6 +61,9 @@ class EmbeddingsCommandTest {
         }
       }
       p.send(new ProducerRecord<>("embeddings", null, new byte[] {1, 2, 3})).get();
+      // a tombstone (no value) used to end the reader with a NullPointerException
+      p.send(new ProducerRecord<>("embeddings", "img-00".getBytes(StandardCharsets.UTF_8), null))
+          .get();
       // another model's record and a step-200 duplicate of img-05 (as after a job restart)
       p.send(
               new ProducerRecord<>(
@@ -103,9 +104,11 @@ class EmbeddingsCommandTest {
             "img-07",
             "--top",
             "3");
-    assertThat(c.rc).as(c.err).isZero();
-    assertThat(c.out).contains("model default at step 200: 30 images of dimension 8");
-    assertThat(c.err).contains("skipped 1 records");
+    assertThat(c.rc()).as(c.err()).isZero();
+    assertThat(c.out()).contains("model default at step 200: 30 images of dimension 8");
+    assertThat(c.err())
+        .contains("skipped 1 records that are not embeddings")
+        .contains("skipped 1 records without a value");
 
     // .npy: parse the header and the little-endian floats by hand
     byte[] bytes = Files.readAllBytes(npy);
@@ -144,7 +147,7 @@ class EmbeddingsCommandTest {
     List<EmbeddingRecord> others = new ArrayList<>(latest);
     others.remove(7);
     others.sort((a, b) -> Double.compare(cos(q, b.vector()), cos(q, a.vector())));
-    String nearest = c.out.substring(c.out.indexOf("nearest to img-07"));
+    String nearest = c.out().substring(c.out().indexOf("nearest to img-07"));
     for (int k = 0; k < 3; k++) {
       assertThat(nearest).contains(others.get(k).imageId());
     }
@@ -157,13 +160,13 @@ class EmbeddingsCommandTest {
   void anEarlierStepAndUnknownThingsAreNamed() throws Exception {
     Capture c =
         Capture.run("embeddings", "--bootstrap", broker.bootstrapServers(), "--step", "100");
-    assertThat(c.out).contains("at step 100: 30 images");
+    assertThat(c.out()).contains("at step 100: 30 images");
     c = Capture.run("embeddings", "--bootstrap", broker.bootstrapServers(), "--step", "150");
-    assertThat(c.rc).isEqualTo(1);
-    assertThat(c.err)
+    assertThat(c.rc()).isEqualTo(1);
+    assertThat(c.err())
         .contains("no embeddings of model default at step 150; steps on the topic: [100, 200]");
     c = Capture.run("embeddings", "--bootstrap", broker.bootstrapServers(), "--model", "nope");
-    assertThat(c.err)
+    assertThat(c.err())
         .contains("no embeddings of model nope; models on the topic: [default, other]");
     c =
         Capture.run(
@@ -174,7 +177,7 @@ class EmbeddingsCommandTest {
             "absent",
             "--timeout",
             "5");
-    assertThat(c.err).contains("topic absent does not exist");
+    assertThat(c.err()).contains("topic absent does not exist");
   }
 
   private static double cos(float[] a, float[] b) {
@@ -185,25 +188,5 @@ class EmbeddingsCommandTest {
       nb += (double) b[i] * b[i];
     }
     return dot / Math.sqrt(na * nb);
-  }
-
-  /** Runs the CLI with stdout and stderr captured. */
-  record Capture(int rc, String out, String err) {
-    static Capture run(String... args) {
-      PrintStream oldOut = System.out;
-      PrintStream oldErr = System.err;
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      ByteArrayOutputStream err = new ByteArrayOutputStream();
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      try {
-        int rc = Mixstream.run(args);
-        return new Capture(
-            rc, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-      } finally {
-        System.setOut(oldOut);
-        System.setErr(oldErr);
-      }
-    }
   }
 }

@@ -8,8 +8,6 @@ import io.mixstream.cifar.CifarSplit;
 import io.mixstream.kafka.LocalKafkaBroker;
 import io.mixstream.records.ImageRecordCodec;
 import io.mixstream.testing.SharedData;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -132,13 +130,14 @@ class TrainCommandTest {
           .containsExactlyInAnyOrder("savepoints", "mine", "model-config.properties");
     }
 
-    Result otherWidth = run(trainArgs(checkpoints, "--width", "8"));
-    assertThat(otherWidth.rc).isEqualTo(1);
-    assertThat(otherWidth.err).contains("width 4 (asked: 8)").contains("--fresh");
+    Capture otherWidth = Capture.run(trainArgs(checkpoints, "--width", "8"));
+    assertThat(otherWidth.rc()).isEqualTo(1);
+    assertThat(otherWidth.err()).contains("width 4 (asked: 8)").contains("--fresh");
 
-    Result fresh = run(trainArgs(checkpoints, "--width", "8", "--fresh", "--bounded", "true"));
-    assertThat(fresh.rc).as(fresh.err).isZero();
-    assertThat(fresh.out)
+    Capture fresh =
+        Capture.run(trainArgs(checkpoints, "--width", "8", "--fresh", "--bounded", "true"));
+    assertThat(fresh.rc()).as(fresh.err()).isZero();
+    assertThat(fresh.out())
         .doesNotContain("resuming the model")
         .contains("default step 1 (epoch 1)")
         .contains("the job finished after 30 steps");
@@ -147,14 +146,14 @@ class TrainCommandTest {
 
   @Test
   void aMissingTopicIsNamedWithHowToPublishItBeforeTheJobStarts() throws Exception {
-    Result r = run(trainArgs(tmp.resolve("missing"), "--images-topic", "no-such-topic"));
-    assertThat(r.rc).isEqualTo(1);
-    assertThat(r.err)
+    Capture r = Capture.run(trainArgs(tmp.resolve("missing"), "--images-topic", "no-such-topic"));
+    assertThat(r.rc()).isEqualTo(1);
+    assertThat(r.err())
         .contains(
             "topic no-such-topic (--images-topic) does not exist at " + broker.bootstrapServers())
         .contains("mixstream replay");
-    assertThat(r.err.lines().count()).as(r.err).isLessThanOrEqualTo(2);
-    assertThat(r.out).doesNotContain("Flink dashboard");
+    assertThat(r.err().lines().count()).as(r.err()).isLessThanOrEqualTo(2);
+    assertThat(r.out()).doesNotContain("Flink dashboard");
   }
 
   @Test
@@ -163,43 +162,24 @@ class TrainCommandTest {
     List<String> args = trainArgs(tmp.resolve("closed"), "--timeout", "3");
     args.set(args.indexOf(broker.bootstrapServers()), closed);
     long start = System.nanoTime();
-    Result r = run(args);
+    Capture r = Capture.run(args);
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
-    assertThat(r.rc).isEqualTo(1);
-    assertThat(r.err).contains("no Kafka broker answered at " + closed + " within 3s");
-    assertThat(r.err.lines().count()).as(r.err).isLessThanOrEqualTo(2);
+    assertThat(r.rc()).isEqualTo(1);
+    assertThat(r.err()).contains("no Kafka broker answered at " + closed + " within 3s");
+    assertThat(r.err().lines().count()).as(r.err()).isLessThanOrEqualTo(2);
   }
 
   @Test
   void anUnknownDeviceIsRefusedAtStart() throws Exception {
-    Result r = run(trainArgs(tmp.resolve("device"), "--device", "tpu"));
-    assertThat(r.rc).isEqualTo(1);
-    assertThat(r.err).contains("device must be auto, cpu or gpu, got 'tpu'");
-    assertThat(r.err.lines().count()).as(r.err).isLessThanOrEqualTo(2);
+    Capture r = Capture.run(trainArgs(tmp.resolve("device"), "--device", "tpu"));
+    assertThat(r.rc()).isEqualTo(1);
+    assertThat(r.err()).contains("device must be auto, cpu or gpu, got 'tpu'");
+    assertThat(r.err().lines().count()).as(r.err()).isLessThanOrEqualTo(2);
   }
 
   private static List<Path> savepoints(Path checkpoints) throws Exception {
     try (Stream<Path> s = Files.list(checkpoints.resolve("savepoints"))) {
       return s.toList();
-    }
-  }
-
-  private record Result(int rc, String out, String err) {}
-
-  private static Result run(List<String> args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    try {
-      int rc = Mixstream.run(args.toArray(String[]::new));
-      return new Result(
-          rc, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
     }
   }
 }

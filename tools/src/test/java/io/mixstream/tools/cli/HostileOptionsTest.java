@@ -1,0 +1,157 @@
+package io.mixstream.tools.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mixstream.kafka.LocalKafkaBroker;
+import io.mixstream.testing.SharedData;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What a new user typed in an afternoon, and what it used to do: run on at width 16 after --width
+ * -1, append a junk row to RESULTS.md after --budget 0s, fail on a tombstone, print only a path.
+ * Each case now ends with one line naming the option and a non-zero exit, before anything starts.
+ */
+class HostileOptionsTest {
+
+  private static void assertOneLineError(Capture c) {
+    assertThat(c.rc()).as(c.out() + c.err()).isEqualTo(1);
+    assertThat(c.err().lines().filter(l -> l.startsWith("\tat "))).as("no stack trace").isEmpty();
+    assertThat(c.err().lines().count()).as(c.err()).isLessThanOrEqualTo(2);
+  }
+
+  @Test
+  void theDemoNamesEachBadOptionOfItsOwnBeforeStartingAnything(@TempDir Path work) {
+    Capture c =
+        Capture.run(
+            "demo",
+            "--work-dir",
+            work.toString(),
+            "--data",
+            SharedData.cifar10().toString(),
+            "--width",
+            "-1",
+            "--eval-every",
+            "-5",
+            "--steps",
+            "-3",
+            "--knn-bank",
+            "-1",
+            "--replay-rate",
+            "0");
+    assertOneLineError(c);
+    assertThat(c.err())
+        .contains("--width must be 0 or more")
+        .contains("--eval-every must be 0 or more")
+        .contains("--steps must be 0 or more")
+        .contains("--knn-bank must be 0 or more")
+        .contains("--replay-rate must be a positive number");
+    assertThat(c.out()).doesNotContain("training config");
+    assertThat(work.resolve("kafka")).doesNotExist();
+  }
+
+  @Test
+  void qualityRefusesBudgetsThatAreNotPositiveDurationsAndWritesNoRow(@TempDir Path tmp) {
+    Path results = tmp.resolve("RESULTS.md");
+    for (String[] bad :
+        new String[][] {
+          {"--budget", "-5m", "--budget must be a positive duration"},
+          {"--budget", "0s", "--budget must be a positive duration"},
+          {"--budget", "10parsecs", "expected a duration such as 10s, 500ms, 2m or 1h"},
+          {"--knn-bank", "-5", "--knn-bank must be 1 or more"},
+          {"--knn-test", "20000", "--knn-bank and --knn-test may be at most"}
+        }) {
+      java.util.List<String> args =
+          new java.util.ArrayList<>(
+              java.util.List.of(
+                  "quality",
+                  "--data",
+                  SharedData.cifar10().toString(),
+                  "--results",
+                  results.toString(),
+                  "--width",
+                  "4"));
+      if (!bad[0].equals("--budget")) {
+        args.addAll(java.util.List.of("--budget", "1s"));
+      }
+      args.addAll(java.util.List.of(bad[0], bad[1]));
+      Capture c = Capture.run(args);
+      assertOneLineError(c);
+      assertThat(c.err()).as(bad[1]).contains(bad[2]);
+      assertThat(results).as("no junk row").doesNotExist();
+    }
+  }
+
+  @Test
+  void errorsSayWhatIsWrongNotOnlyAPathOrANumber(@TempDir Path tmp) throws Exception {
+    Capture plot =
+        Capture.run("plot", "--file", "/no/such/metrics.jsonl", "--out", "/x/nodir/p.svg");
+    assertOneLineError(plot);
+    assertThat(plot.err()).contains("the folder /x/nodir does not exist");
+
+    Capture missing =
+        Capture.run("plot", "--file", "/no/such/metrics.jsonl", "--out", tmp.resolve("p.svg") + "");
+    assertOneLineError(missing);
+    assertThat(missing.err()).contains("/no/such/metrics.jsonl: no such file");
+
+    Capture top = Capture.run("embeddings", "--top", "-5");
+    assertOneLineError(top);
+    assertThat(top.err()).contains("--top must be 1 or more, got -5");
+
+    Capture attention =
+        Capture.run(
+            "attention",
+            "--data",
+            SharedData.cifar10().toString(),
+            "--snapshot",
+            tmp.resolve("none.safetensors").toString(),
+            "--image",
+            "cifar10-test-00001",
+            "--out",
+            tmp.toString());
+    assertThat(attention.rc()).isNotZero();
+    assertThat(attention.err()).contains("none.safetensors").containsPattern("no such file");
+  }
+
+  @Test
+  void aMistypedOptionGetsOneLineNotTheWholeHelp() {
+    Capture c = Capture.run("replay", "--data", "x", "--limt", "5");
+    assertThat(c.rc()).isEqualTo(2);
+    assertThat(c.err()).contains("Unknown options: '--limt'").contains("mixstream replay --help");
+    assertThat(c.err().lines().count()).as(c.err()).isEqualTo(1);
+  }
+
+  @Test
+  void aTombstoneOnTheMetricsTopicIsSkippedAndCounted(@TempDir Path tmp) throws Exception {
+    try (LocalKafkaBroker broker = LocalKafkaBroker.start(tmp.resolve("kafka"), 0);
+        KafkaProducer<byte[], byte[]> p =
+            new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+      for (int s = 1; s <= 3; s++) {
+        String json =
+            "{\"type\":\"train\",\"model\":\"default\",\"step\":%d,\"loss\":%d,\"terms\":{}}"
+                .formatted(s, 9 - s);
+        p.send(new ProducerRecord<>("metrics", null, json.getBytes(StandardCharsets.UTF_8))).get();
+        if (s == 2) {
+          p.send(new ProducerRecord<>("metrics", "default".getBytes(StandardCharsets.UTF_8), null))
+              .get();
+        }
+      }
+      Path svg = tmp.resolve("t.svg");
+      Capture c =
+          Capture.run("plot", "--bootstrap", broker.bootstrapServers(), "--out", svg.toString());
+      assertThat(c.rc()).as(c.err()).isZero();
+      assertThat(c.out()).contains("3 steps").contains("(1 records skipped)");
+      assertThat(svg).exists();
+    }
+  }
+}
