@@ -4,6 +4,7 @@ import io.mixstream.job.JobConfig;
 import io.mixstream.job.JobOptions;
 import io.mixstream.job.MixstreamJob;
 import io.mixstream.kafka.KafkaPreflight;
+import io.mixstream.tools.run.LocalFlink;
 import io.mixstream.tools.run.ModelHome;
 import io.mixstream.tools.run.SavepointStop;
 import io.mixstream.tools.run.StepCounter;
@@ -86,6 +87,10 @@ final class TrainCommand implements Callable<Integer> {
       JobOptions.help(checkpoints).forEach(System.out::println);
       return 0;
     }
+    if (timeoutSeconds < 1) {
+      throw new IllegalArgumentException(
+          "--timeout must be at least 1 second, got " + timeoutSeconds);
+    }
     JobConfig c = JobOptions.parse(jobArgs.toArray(new String[0]), checkpoints);
     ModelHome home =
         ModelHome.inCheckpointDir(
@@ -99,31 +104,9 @@ final class TrainCommand implements Callable<Integer> {
     Optional<Path> resumeFrom = home.latest();
     // this JVM runs the job: --device gpu without a GPU is refused here, not in 10 restarts
     DeviceChoice.resolve(c.device());
-    if (timeoutSeconds < 1) {
-      throw new IllegalArgumentException(
-          "--timeout must be at least 1 second, got " + timeoutSeconds);
-    }
     KafkaPreflight.Findings kafka = MixstreamJob.preflight(c, Duration.ofSeconds(timeoutSeconds));
 
-    Configuration conf = MixstreamJob.flinkConfiguration(c);
-    conf.addAll(
-        Configuration.fromMap(
-            Map.of(
-                "rest.port",
-                String.valueOf(restPort),
-                "rest.bind-address",
-                restAddress,
-                // a crash leaves the last checkpoint for the next run to resume
-                "execution.checkpointing.externalized-checkpoint-retention",
-                "RETAIN_ON_CANCELLATION",
-                // a run without the evaluator may resume one that had it
-                "execution.state-recovery.ignore-unclaimed-state",
-                "true")));
-    if (resumeFrom.isPresent()) {
-      conf.setString("execution.state-recovery.path", resumeFrom.get().toUri().toString());
-      System.out.printf(
-          "resuming the model from %s (--fresh starts a new one)%n", resumeFrom.get());
-    }
+    Configuration conf = LocalFlink.resumable(c, restAddress, restPort, resumeFrom);
     System.out.printf(
         "Flink dashboard: http://%s:%d  (checkpoints in %s)%n",
         restAddress, restPort, c.checkpointDir().toAbsolutePath());

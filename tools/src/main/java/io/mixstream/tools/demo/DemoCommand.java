@@ -15,6 +15,7 @@ import io.mixstream.tools.cli.OptionChecks;
 import io.mixstream.tools.replay.Progress;
 import io.mixstream.tools.replay.ReplayPlan;
 import io.mixstream.tools.replay.Replayer;
+import io.mixstream.tools.run.LocalFlink;
 import io.mixstream.tools.run.ModelHome;
 import io.mixstream.tools.run.SavepointStop;
 import io.mixstream.tools.run.StepCounter;
@@ -249,25 +250,7 @@ public final class DemoCommand implements Callable<Integer> {
               false,
               1,
               evaluation);
-      Configuration conf = MixstreamJob.flinkConfiguration(job);
-      conf.addAll(
-          Configuration.fromMap(
-              Map.of(
-                  "rest.port",
-                  String.valueOf(restPort),
-                  "rest.bind-address",
-                  "127.0.0.1",
-                  // a crash leaves the last checkpoint for the next run to resume
-                  "execution.checkpointing.externalized-checkpoint-retention",
-                  "RETAIN_ON_CANCELLATION",
-                  // a run with --eval-every 0 may resume one that had an evaluator
-                  "execution.state-recovery.ignore-unclaimed-state",
-                  "true")));
-      if (resumeFrom.isPresent()) {
-        conf.setString("execution.state-recovery.path", resumeFrom.get().toUri().toString());
-        System.out.printf(
-            "resuming the model from %s (--fresh starts a new one)%n", resumeFrom.get());
-      }
+      Configuration conf = LocalFlink.resumable(job, "127.0.0.1", restPort, resumeFrom);
       StreamExecutionEnvironment env =
           StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
       System.out.printf(

@@ -1,0 +1,41 @@
+package io.mixstream.tools.run;
+
+import io.mixstream.job.JobConfig;
+import io.mixstream.job.MixstreamJob;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.flink.configuration.Configuration;
+
+/** The local Flink of {@code mixstream demo} and {@code train}: a dashboard, and resumable. */
+public final class LocalFlink {
+  private LocalFlink() {}
+
+  /**
+   * The job's Flink settings, the dashboard on {@code restAddress:restPort}, checkpoints kept on
+   * cancel, and the restore from {@code resumeFrom} when there is one (said on standard output).
+   */
+  public static Configuration resumable(
+      JobConfig job, String restAddress, int restPort, Optional<Path> resumeFrom) {
+    Configuration conf = MixstreamJob.flinkConfiguration(job);
+    conf.addAll(
+        Configuration.fromMap(
+            Map.of(
+                "rest.port",
+                String.valueOf(restPort),
+                "rest.bind-address",
+                restAddress,
+                // a crash leaves the last checkpoint for the next run to resume
+                "execution.checkpointing.externalized-checkpoint-retention",
+                "RETAIN_ON_CANCELLATION",
+                // a run without the evaluator may resume one that had it
+                "execution.state-recovery.ignore-unclaimed-state",
+                "true")));
+    if (resumeFrom.isPresent()) {
+      conf.setString("execution.state-recovery.path", resumeFrom.get().toUri().toString());
+      System.out.printf(
+          "resuming the model from %s (--fresh starts a new one)%n", resumeFrom.get());
+    }
+    return conf;
+  }
+}
