@@ -143,7 +143,7 @@ public record TrainingConfig(
         p,
         keyMomentum >= 0 && keyMomentum <= 1,
         "key-momentum must be in [0,1], got " + keyMomentum);
-    check(p, baseLr >= 0, "lr must be non-negative, got " + baseLr);
+    check(p, baseLr >= 0, "base-lr must be non-negative, got " + baseLr);
     check(p, lrReferenceBatch >= 1, "lr-reference-batch must be positive");
     check(
         p,

@@ -27,7 +27,26 @@ import java.util.TreeMap;
 public final class JobOptions {
   public static final String KAFKA_PREFIX = "kafka.";
 
+  /** The options that are booleans, which may be given without a value. */
+  private static final java.util.Set<String> BOOLEANS = booleanOptions();
+
   private JobOptions() {}
+
+  private static java.util.Set<String> booleanOptions() {
+    java.util.Set<String> out = new java.util.HashSet<>();
+    for (Class<?> r : List.of(JobConfig.class, EvaluationConfig.class, TrainingConfig.class)) {
+      for (RecordComponent c : r.getRecordComponents()) {
+        if (c.getType() == boolean.class) {
+          out.add(kebab(c.getName()));
+        }
+      }
+    }
+    return out;
+  }
+
+  private static boolean isBoolean(String arg) {
+    return arg.equals("true") || arg.equals("false");
+  }
 
   /**
    * @param args {@code --config FILE} and {@code --name value} pairs
@@ -46,6 +65,8 @@ public final class JobOptions {
       if (eq >= 0) {
         value = name.substring(eq + 1);
         name = name.substring(0, eq);
+      } else if (BOOLEANS.contains(name) && (i + 1 >= args.length || !isBoolean(args[i + 1]))) {
+        value = "true"; // a boolean flag may stand alone: --bounded
       } else {
         if (i + 1 >= args.length) {
           throw new IllegalArgumentException("--" + name + " needs a value");
@@ -254,9 +275,30 @@ public final class JobOptions {
   private static String line(RecordComponent c, Record r) {
     try {
       Object v = c.getAccessor().invoke(r);
-      return "  --%-28s default %s".formatted(kebab(c.getName()) + " V", v);
+      String name = kebab(c.getName());
+      if (c.getType() == boolean.class) {
+        return "  --%-28s default %s".formatted(name + " [true|false]", v);
+      }
+      return "  --%-28s default %s".formatted(name + " V", typed(v));
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** A default as a user would type it: 10s rather than PT10S, unset rather than NaN. */
+  static String typed(Object v) {
+    if (v instanceof Duration d) {
+      long ms = d.toMillis();
+      return ms % 60_000 == 0 && ms > 0
+          ? ms / 60_000 + "m"
+          : ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
+    }
+    if (v instanceof Double x && x.isNaN()) {
+      return "unset";
+    }
+    if (v instanceof Enum<?> e) {
+      return e.toString().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+    return String.valueOf(v);
   }
 }

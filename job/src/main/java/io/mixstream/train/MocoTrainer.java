@@ -60,17 +60,9 @@ public final class MocoTrainer implements AutoCloseable {
     this.method = MethodLoss.of(config);
   }
 
-  public TrainingConfig config() {
-    return config;
-  }
-
   /** Steps done so far. */
   public long stepCount() {
     return step;
-  }
-
-  public Device device() {
-    return manager.getDevice();
   }
 
   /**
@@ -187,10 +179,6 @@ public final class MocoTrainer implements AutoCloseable {
     }
     queues.forEach((n, q) -> out.put("queue." + n.name(), q.matrix().toFloatArray()));
     return out;
-  }
-
-  public long parameterCount() {
-    return nets.query.parameterCount();
   }
 
   /** Weights, BN statistics, SGD buffers, queues and pointers, and the step, as bytes. */

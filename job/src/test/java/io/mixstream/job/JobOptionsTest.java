@@ -131,6 +131,42 @@ class JobOptionsTest {
   }
 
   @Test
+  void aBooleanFlagMayStandAloneAndStillTakesTrueOrFalse() {
+    assertThat(JobOptions.parse(new String[] {"--bounded"}, CHECKPOINTS).bounded()).isTrue();
+    JobConfig c =
+        JobOptions.parse(
+            new String[] {"--bounded", "--embed-incoming", "--width", "8"}, CHECKPOINTS);
+    assertThat(c.bounded()).isTrue();
+    assertThat(c.evaluation().embedIncoming()).isTrue();
+    assertThat(c.training().width()).isEqualTo(8);
+    assertThat(JobOptions.parse(new String[] {"--bounded", "false"}, CHECKPOINTS).bounded())
+        .isFalse();
+    assertThat(JobOptions.parse(new String[] {"--bounded=true"}, CHECKPOINTS).bounded()).isTrue();
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--width"}, CHECKPOINTS))
+        .hasMessageContaining("--width needs a value");
+  }
+
+  @Test
+  void helpShowsDefaultsAsAUserTypesThem() {
+    String help = String.join("\n", JobOptions.help(CHECKPOINTS));
+    assertThat(help)
+        .containsPattern("--checkpoint-interval V +default 10s")
+        .containsPattern("--fixed-lambda V +default unset")
+        .containsPattern("--bounded \\[true\\|false\\] +default false")
+        .containsPattern("--cutmix-source V +default other-view")
+        .doesNotContain("PT10S")
+        .doesNotContain("NaN");
+    assertThat(JobOptions.typed(Duration.ofMillis(500))).isEqualTo("500ms");
+    assertThat(JobOptions.typed(Duration.ofMinutes(2))).isEqualTo("2m");
+    // what help prints parses back to the same value
+    assertThat(JobOptions.parseDuration(JobOptions.typed(Duration.ofSeconds(90))))
+        .isEqualTo(Duration.ofSeconds(90));
+    assertThatThrownBy(() -> JobOptions.parseDuration("10parsecs"))
+        .hasMessageContaining("expected a duration such as 10s, 500ms, 2m or 1h, got '10parsecs'");
+    assertThat(JobOptions.parseDuration("2h")).isEqualTo(Duration.ofHours(2));
+  }
+
+  @Test
   void helpListsEveryOptionWithItsDefault() {
     String help = String.join("\n", JobOptions.help(CHECKPOINTS));
     for (var c : TrainingConfig.class.getRecordComponents()) {
