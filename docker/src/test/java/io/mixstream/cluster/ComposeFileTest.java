@@ -2,8 +2,8 @@ package io.mixstream.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.mixstream.job.JobConfig;
-import io.mixstream.job.JobOptions;
+import io.mixstream.config.JobConfig;
+import io.mixstream.config.JobOptions;
 import io.mixstream.tools.cli.Mixstream;
 import java.nio.file.Files;
 import java.nio.file.Path;

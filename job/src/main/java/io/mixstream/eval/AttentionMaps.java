@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import io.mixstream.augment.Normalization;
-import io.mixstream.model.Autograd;
+import io.mixstream.torch.GradMode;
 
 /**
  * The activation-based attention of ALGORITHM.md §10: layer4's output for an S×S image, A(h,w) =
@@ -25,11 +25,11 @@ public final class AttentionMaps {
           "need planar RGB of %dx%d with a side divisible by 8 (the encoder's stride); got %d bytes"
               .formatted(side, side, image.length));
     }
-    Autograd.setEnabled(false);
     float[] coarse;
     int h;
     int w;
-    try (NDScope scope = new NDScope()) {
+    try (GradMode off = GradMode.off();
+        NDScope scope = new NDScope()) {
       scope.suppressNotUsedWarning();
       NDArray x =
           encoder

@@ -6,8 +6,9 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import io.mixstream.augment.Augmenter;
 import io.mixstream.augment.Normalization;
-import io.mixstream.model.Autograd;
+import io.mixstream.loss.L2;
 import io.mixstream.model.ResNet18Encoder;
+import io.mixstream.torch.GradMode;
 
 /** The kNN feature of §2: the encoder's head output in eval mode, test transform, L2-normalised. */
 public final class Embeddings {
@@ -18,19 +19,19 @@ public final class Embeddings {
 
   /** [images.length, dim] row-major, computed {@link #BATCH} images at a time. */
   public static float[] of(NDManager manager, ResNet18Encoder encoder, byte[][] images) {
-    Autograd.setEnabled(false);
     float[] out = null;
     for (int from = 0; from < images.length; from += BATCH) {
       int n = Math.min(BATCH, images.length - from);
       byte[][] batch = new byte[n][];
       System.arraycopy(images, from, batch, 0, n);
-      try (NDScope scope = new NDScope()) {
+      try (GradMode off = GradMode.off();
+          NDScope scope = new NDScope()) {
         scope.suppressNotUsedWarning();
         NDArray x =
             manager.create(
                 Normalization.testTransform(batch),
                 new Shape(n, 3, Augmenter.SIDE, Augmenter.SIDE));
-        float[] e = normalize(encoder.forward(x, false).embedding()).toFloatArray();
+        float[] e = L2.normalize(encoder.forward(x, false).embedding()).toFloatArray();
         if (out == null) {
           out = new float[images.length * (e.length / n)];
         }
@@ -38,10 +39,5 @@ public final class Embeddings {
       }
     }
     return out == null ? new float[0] : out;
-  }
-
-  /** Rows divided by their L2 norm (at least 1e-12), as PyTorch's F.normalize. */
-  public static NDArray normalize(NDArray x) {
-    return x.normalize(2, 1, 1e-12);
   }
 }

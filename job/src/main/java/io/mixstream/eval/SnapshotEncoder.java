@@ -2,11 +2,11 @@ package io.mixstream.eval;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
-import io.mixstream.model.Autograd;
 import io.mixstream.model.NamedTensor;
 import io.mixstream.model.ResNet18Encoder;
 import io.mixstream.snapshot.EncoderSnapshot;
 import io.mixstream.snapshot.Safetensors.Tensor;
+import io.mixstream.torch.GradMode;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -22,11 +22,16 @@ public final class SnapshotEncoder implements AutoCloseable {
   public SnapshotEncoder(EncoderSnapshot snapshot, Device device) {
     this.snapshot = snapshot;
     this.manager = NDManager.newBaseManager(device);
-    Autograd.setEnabled(false);
-    // the initial weights are overwritten below; BN groups do not matter in eval mode
-    encoder =
-        new ResNet18Encoder(
-            manager, snapshot.width(), snapshot.embeddingDim(), 1, new SplittableRandom(0));
+    try (GradMode off = GradMode.off()) {
+      // the initial weights are overwritten below; BN groups do not matter in eval mode
+      encoder =
+          new ResNet18Encoder(
+              manager, snapshot.width(), snapshot.embeddingDim(), 1, new SplittableRandom(0));
+      load(snapshot, encoder, manager);
+    }
+  }
+
+  private static void load(EncoderSnapshot snapshot, ResNet18Encoder encoder, NDManager manager) {
     for (NamedTensor t : encoder.tensors()) {
       Tensor saved = snapshot.tensors().get(t.name());
       long[] shape = t.array().getShape().getShape();

@@ -7,6 +7,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
+import io.mixstream.torch.Scopes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.random.RandomGenerator;

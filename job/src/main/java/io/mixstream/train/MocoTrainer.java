@@ -7,12 +7,14 @@ import ai.djl.ndarray.NDScope;
 import io.mixstream.augment.Augmenter;
 import io.mixstream.config.TrainingConfig;
 import io.mixstream.eval.Embeddings;
-import io.mixstream.model.Autograd;
 import io.mixstream.model.NamedTensor;
 import io.mixstream.queue.NegativeQueue;
 import io.mixstream.queue.QueueName;
 import io.mixstream.rng.Seeds;
 import io.mixstream.snapshot.EncoderSnapshot;
+import io.mixstream.torch.Autograd;
+import io.mixstream.torch.DeviceChoice;
+import io.mixstream.torch.GradMode;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -46,18 +48,32 @@ public final class MocoTrainer implements AutoCloseable {
   public MocoTrainer(TrainingConfig config, Device device) {
     this.config = config.validate();
     this.manager = NDManager.newBaseManager(device);
-    Autograd.setEnabled(false);
     SplittableRandom init = new SplittableRandom(Seeds.mix(config.seed(), INIT_STREAM));
-    this.nets = new Networks(manager, config, init);
-    for (QueueName q : QueueName.values()) {
-      if (config.method().queues().contains(q)) {
-        queues.put(q, new NegativeQueue(manager, config.embeddingDim(), config.queueSize(), init));
+    try (GradMode off = GradMode.off()) {
+      this.nets = new Networks(manager, config, init);
+      for (QueueName q : QueueName.values()) {
+        if (config.method().queues().contains(q)) {
+          queues.put(
+              q, new NegativeQueue(manager, config.embeddingDim(), config.queueSize(), init));
+        }
       }
+      this.sgd = new Sgd(manager, nets.trainable(), config.sgdMomentum(), config.weightDecay());
     }
-    this.sgd = new Sgd(manager, nets.trainable(), config.sgdMomentum(), config.weightDecay());
     this.schedule = new CosineSchedule(config);
     this.augmenter = new Augmenter(config);
     this.method = MethodLoss.of(config);
+  }
+
+  /**
+   * A trainer on the device named auto, cpu or gpu ({@link DeviceChoice}), for callers that hold no
+   * DJL types.
+   */
+  public static MocoTrainer on(String device, TrainingConfig config) {
+    return new MocoTrainer(config, DeviceChoice.resolve(device));
+  }
+
+  public boolean onGpu() {
+    return manager.getDevice().isGpu();
   }
 
   /** Steps done so far. */
@@ -71,8 +87,8 @@ public final class MocoTrainer implements AutoCloseable {
    */
   public StepReport step(byte[][] images) {
     long start = System.nanoTime();
-    Autograd.setEnabled(false);
-    try (NDScope scope = new NDScope()) {
+    try (GradMode off = GradMode.off();
+        NDScope scope = new NDScope()) {
       scope.suppressNotUsedWarning();
       double lr = schedule.lr(step);
       Forward f = forwardBackward(images);
@@ -104,8 +120,8 @@ public final class MocoTrainer implements AutoCloseable {
    * BN running statistics do change). For checking methods against each other.
    */
   public Gradients lossAndGradients(byte[][] images) {
-    Autograd.setEnabled(false);
-    try (NDScope scope = new NDScope()) {
+    try (GradMode off = GradMode.off();
+        NDScope scope = new NDScope()) {
       scope.suppressNotUsedWarning();
       Forward f = forwardBackward(images);
       Map<String, float[]> grads = new LinkedHashMap<>();
@@ -135,11 +151,8 @@ public final class MocoTrainer implements AutoCloseable {
     SplittableRandom rng = new SplittableRandom(Seeds.mix(config.seed(), STEP_STREAM, step));
     StepContext ctx = new StepContext(config, x1, x2, rng, nets, manager, queues);
     StepLoss loss;
-    Autograd.setEnabled(true);
-    try {
+    try (GradMode on = GradMode.on()) {
       loss = method.compute(ctx);
-    } finally {
-      Autograd.setEnabled(false);
     }
     NDArray total = loss.total();
     Autograd.backward(total);
@@ -202,8 +215,9 @@ public final class MocoTrainer implements AutoCloseable {
 
   /** Overwrites columns of a queue with what {@link #queueColumns} returned. */
   public void restoreQueueColumns(QueueName name, int start, float[] columns) {
-    Autograd.setEnabled(false);
-    queue(name).setColumns(start, columns);
+    try (GradMode off = GradMode.off()) {
+      queue(name).setColumns(start, columns);
+    }
   }
 
   private NegativeQueue queue(QueueName name) {
@@ -220,8 +234,9 @@ public final class MocoTrainer implements AutoCloseable {
    * @throws IllegalArgumentException when the bytes are not a state of this configuration
    */
   public void importState(byte[] bytes) {
-    Autograd.setEnabled(false);
-    step = TrainerStateCodec.read(bytes, config, stateTensors(), queues);
+    try (GradMode off = GradMode.off()) {
+      step = TrainerStateCodec.read(bytes, config, stateTensors(), queues);
+    }
   }
 
   private List<NamedTensor> stateTensors() {

@@ -6,14 +6,14 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import io.mixstream.augment.Augmenter;
 import io.mixstream.config.TrainingConfig;
-import io.mixstream.eval.Embeddings;
 import io.mixstream.loss.InfoNce;
+import io.mixstream.loss.L2;
 import io.mixstream.loss.RegionPooling;
 import io.mixstream.mixing.CutMixBox;
-import io.mixstream.model.Autograd;
 import io.mixstream.model.EncoderOutput;
 import io.mixstream.queue.NegativeQueue;
 import io.mixstream.queue.QueueName;
+import io.mixstream.torch.GradMode;
 import java.util.Map;
 import java.util.random.RandomGenerator;
 
@@ -84,7 +84,7 @@ final class StepContext {
   }
 
   static NDArray normalize(NDArray x) {
-    return Embeddings.normalize(x);
+    return L2.normalize(x);
   }
 
   /**
@@ -92,9 +92,7 @@ final class StepContext {
    * that is undone on the outputs (§1.3's shuffle for the single-device SplitBN).
    */
   EncoderOutput key(NDArray images, boolean shuffle) {
-    boolean was = Autograd.isEnabled();
-    Autograd.setEnabled(false);
-    try {
+    try (GradMode off = GradMode.off()) {
       if (!shuffle) {
         return nets.key.forward(images, true);
       }
@@ -107,8 +105,6 @@ final class StepContext {
       EncoderOutput out = nets.key.forward(shuffled, true);
       NDIndex unshuffle = new NDIndex("{}", manager.create(inverse));
       return new EncoderOutput(out.embedding().get(unshuffle), out.featureMap().get(unshuffle));
-    } finally {
-      Autograd.setEnabled(was);
     }
   }
 
@@ -127,12 +123,8 @@ final class StepContext {
 
   /** {@link #regions} for a key-side map: the shared projection under no-grad. */
   Regions keyRegions(NDArray featureMap, CutMixBox box) {
-    boolean was = Autograd.isEnabled();
-    Autograd.setEnabled(false);
-    try {
+    try (GradMode off = GradMode.off()) {
       return regions(featureMap, box);
-    } finally {
-      Autograd.setEnabled(was);
     }
   }
 

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mixstream.cifar.Cifar10Reader;
 import io.mixstream.cifar.CifarSplit;
+import io.mixstream.config.EvaluationConfig;
+import io.mixstream.config.JobConfig;
 import io.mixstream.config.Method;
 import io.mixstream.kafka.LocalKafkaBroker;
 import io.mixstream.records.EmbeddingCodec;

@@ -1,6 +1,8 @@
 package io.mixstream.job;
 
 import io.mixstream.cifar.Cifar10Dataset;
+import io.mixstream.config.EvaluationConfig;
+import io.mixstream.config.JobConfig;
 import io.mixstream.config.Method;
 import io.mixstream.config.TrainingConfig;
 import io.mixstream.kafka.LocalKafkaBroker;

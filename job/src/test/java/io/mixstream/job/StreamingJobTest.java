@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mixstream.cifar.Cifar10Reader;
 import io.mixstream.cifar.CifarSplit;
+import io.mixstream.config.EvaluationConfig;
+import io.mixstream.config.JobConfig;
 import io.mixstream.config.Method;
+import io.mixstream.job.training.FailOnceAfterCheckpoint;
+import io.mixstream.job.training.StepResult;
 import io.mixstream.kafka.LocalKafkaBroker;
-import io.mixstream.operators.FailOnceAfterCheckpoint;
-import io.mixstream.operators.StepResult;
 import io.mixstream.records.EmbeddingCodec;
 import io.mixstream.testing.SharedData;
 import java.nio.charset.StandardCharsets;

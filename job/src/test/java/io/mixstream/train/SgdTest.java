@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import io.mixstream.model.Autograd;
 import io.mixstream.model.NamedTensor;
+import io.mixstream.torch.Autograd;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -1,7 +1,7 @@
 package io.mixstream.tools.cli;
 
 import ai.djl.Device;
-import io.mixstream.train.DeviceChoice;
+import io.mixstream.torch.DeviceChoice;
 import picocli.CommandLine.Option;
 
 /** The --device option of every command that trains. */

@@ -1,7 +1,7 @@
 package io.mixstream.tools.cli;
 
-import io.mixstream.job.JobConfig;
-import io.mixstream.job.JobOptions;
+import io.mixstream.config.JobConfig;
+import io.mixstream.config.JobOptions;
 import io.mixstream.job.MixstreamJob;
 import io.mixstream.kafka.KafkaPreflight;
 import io.mixstream.tools.run.LocalFlink;
@@ -9,7 +9,7 @@ import io.mixstream.tools.run.ModelHome;
 import io.mixstream.tools.run.SavepointStop;
 import io.mixstream.tools.run.StepCounter;
 import io.mixstream.tools.run.StopRequest;
-import io.mixstream.train.DeviceChoice;
+import io.mixstream.torch.DeviceChoice;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,14 +1,13 @@
 package io.mixstream.tools.quality;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDManager;
 import io.mixstream.cifar.Cifar10Dataset;
 import io.mixstream.cifar.Cifar10Reader;
 import io.mixstream.cifar.CifarSplit;
+import io.mixstream.config.JobOptions;
 import io.mixstream.config.Method;
 import io.mixstream.config.TrainingConfig;
-import io.mixstream.eval.KnnClassifier;
-import io.mixstream.job.JobOptions;
+import io.mixstream.eval.KnnEvaluation;
 import io.mixstream.tools.cli.DeviceOption;
 import io.mixstream.tools.cli.OptionChecks;
 import io.mixstream.train.MocoTrainer;
@@ -166,12 +165,13 @@ public final class QualityCommand implements Callable<Integer> {
         "quality: %s, width %d, batch %d, budget %s, kNN bank %d / test %d, on %s%n",
         config.method(), width, batch, limit, bankSize, testSize, dev);
 
-    try (MocoTrainer trainer = new MocoTrainer(config, dev);
-        NDManager knnManager = NDManager.newBaseManager(dev)) {
-      KnnClassifier knn = new KnnClassifier(knnManager, 200, 0.1, Cifar10Dataset.CLASSES);
-      int dim = config.embeddingDim();
-      double floor =
-          knn.accuracy(trainer.embed(bank), bankLabels, trainer.embed(testImages), testLabels, dim);
+    KnnEvaluation knn =
+        new KnnEvaluation(dev.isGpu() ? "gpu" : "cpu", KnnEvaluation.Protocol.PAPER);
+    var bankSet = new KnnEvaluation.LabelledImages(bank, bankLabels);
+    var testSet = new KnnEvaluation.LabelledImages(testImages, testLabels);
+    try (MocoTrainer trainer = new MocoTrainer(config, dev)) {
+      // the job's evaluator does the same: the snapshot of the query encoder, in eval mode
+      double floor = knn.run(trainer.encoderSnapshot(), bankSet, testSet).accuracy();
       System.out.printf("random-init floor: kNN top-1 %.2f%%%n", 100 * floor);
 
       SplittableRandom order = new SplittableRandom(seed);
@@ -203,8 +203,7 @@ public final class QualityCommand implements Callable<Integer> {
         }
       }
       double seconds = (System.nanoTime() - start) / 1e9;
-      double accuracy =
-          knn.accuracy(trainer.embed(bank), bankLabels, trainer.embed(testImages), testLabels, dim);
+      double accuracy = knn.run(trainer.encoderSnapshot(), bankSet, testSet).accuracy();
       System.out.printf(
           "after %d steps (%,d images, %.0f s): kNN top-1 %.2f%% (floor %.2f%%), last loss %.4f%n",
           trainer.stepCount(), images, seconds, 100 * accuracy, 100 * floor, loss);

@@ -1,6 +1,6 @@
 package io.mixstream.tools.run;
 
-import io.mixstream.job.JobConfig;
+import io.mixstream.config.JobConfig;
 import io.mixstream.job.MixstreamJob;
 import java.nio.file.Path;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package io.mixstream.tools.run;
 
-import io.mixstream.operators.StepResult;
+import io.mixstream.job.training.StepResult;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.api.common.functions.FilterFunction;
 

@@ -1,0 +1,134 @@
+package io.mixstream.config;
+
+import io.mixstream.records.EmbeddingCodec;
+import java.io.Serializable;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Snapshots, the kNN monitor of ALGORITHM.md §2 and the embedding stream.
+ *
+ * @param evalEvery steps between encoder snapshots (each one is written to {@code snapshotDir},
+ *     evaluated and embedded); step 0 (the random-init floor) and the end of a bounded run are
+ *     included; 0 turns all of it off
+ * @param knnBankTopic topic of the kNN memory bank images (training images, no augmentation)
+ * @param knnTestTopic topic of the kNN test images
+ * @param knnBankSize bank images the evaluator takes (the first distinct ids to arrive); 0 = no
+ *     evaluator
+ * @param knnTestSize test images the evaluator takes
+ * @param knnK neighbours that vote (200)
+ * @param knnTemperature t of the votes' weights exp(s/t) (0.1)
+ * @param metricsTopic where each kNN result goes, as JSON
+ * @param embeddingsTopic where the evaluation images' embeddings go at each evaluation
+ * @param embeddingsFormat binary (compact) or json (one object per record)
+ * @param embedIncoming at each snapshot step, also send the embeddings of that step's training
+ *     images (before augmentation) to the embeddings topic
+ * @param evalThreads libtorch's CPU threads for each kNN evaluation, which runs on a thread of its
+ *     own (see {@link io.mixstream.torch.TorchThreads}); 0 = one per core
+ * @param snapshotDir where snapshots go: DIR/MODEL-KEY/step-NNNNNNNN.safetensors and .json
+ */
+public record EvaluationConfig(
+    int evalEvery,
+    String knnBankTopic,
+    String knnTestTopic,
+    int knnBankSize,
+    int knnTestSize,
+    int knnK,
+    double knnTemperature,
+    String metricsTopic,
+    String embeddingsTopic,
+    EmbeddingCodec.Format embeddingsFormat,
+    boolean embedIncoming,
+    int evalThreads,
+    Path snapshotDir)
+    implements Serializable {
+
+  /** §2's protocol on the full sets (50,000 bank, 10,000 test), every 100 steps. */
+  public static EvaluationConfig defaults(Path snapshotDir) {
+    return new EvaluationConfig(
+        100,
+        "knn-bank",
+        "knn-test",
+        50_000,
+        10_000,
+        200,
+        0.1,
+        "metrics",
+        "embeddings",
+        EmbeddingCodec.Format.BINARY,
+        false,
+        0,
+        snapshotDir);
+  }
+
+  /** No snapshots, no evaluation, no embeddings. */
+  public static EvaluationConfig off(Path snapshotDir) {
+    EvaluationConfig d = defaults(snapshotDir);
+    return new EvaluationConfig(
+        0,
+        d.knnBankTopic,
+        d.knnTestTopic,
+        0,
+        0,
+        d.knnK,
+        d.knnTemperature,
+        d.metricsTopic,
+        d.embeddingsTopic,
+        d.embeddingsFormat,
+        false,
+        d.evalThreads,
+        snapshotDir);
+  }
+
+  public boolean evaluates() {
+    return evalEvery > 0 && knnBankSize > 0;
+  }
+
+  /** Every problem, each naming its option; empty when valid. */
+  public List<String> problems() {
+    List<String> p = new ArrayList<>();
+    if (evalEvery < 0) {
+      p.add("eval-every must be 0 (off) or a number of steps");
+    }
+    if (knnBankSize < 0 || knnTestSize < 0 || (knnBankSize > 0 && knnTestSize == 0)) {
+      p.add("knn-bank-size and knn-test-size must be positive (knn-bank-size 0 turns kNN off)");
+    }
+    if (knnK < 1) {
+      p.add("knn-k must be at least 1");
+    }
+    if (!(knnTemperature > 0)) {
+      p.add("knn-temperature must be positive");
+    }
+    if (evaluates() && knnBankTopic.equals(knnTestTopic)) {
+      p.add("knn-bank-topic and knn-test-topic must differ");
+    }
+    for (String topic : List.of(knnBankTopic, knnTestTopic, metricsTopic, embeddingsTopic)) {
+      if (topic == null || topic.isBlank()) {
+        p.add("the knn-*-topic, metrics-topic and embeddings-topic options must not be empty");
+        break;
+      }
+    }
+    if (evalThreads < 0) {
+      p.add("eval-threads must be 0 (one per core) or more");
+    }
+    if (snapshotDir == null) {
+      p.add("snapshot-dir must be set");
+    }
+    return p;
+  }
+
+  public Map<String, Object> asMap() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (var c : EvaluationConfig.class.getRecordComponents()) {
+      try {
+        m.put(c.getName(), c.getAccessor().invoke(this));
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    return m;
+  }
+}

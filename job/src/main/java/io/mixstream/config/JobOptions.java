@@ -1,0 +1,302 @@
+package io.mixstream.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.RecordComponent;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+
+/**
+ * Builds a {@link JobConfig} from a properties file and/or {@code --option value} flags, flags
+ * winning. Every component of {@link TrainingConfig} and {@link JobConfig} is an option under its
+ * kebab-case name ({@code batchSize} is {@code --batch-size}); Kafka client settings are {@code
+ * --kafka.KEY VALUE} (or {@code kafka.KEY=VALUE} in the file). One parser for {@code mixstream
+ * train} and for the plain {@code main} that {@code flink run} calls.
+ */
+public final class JobOptions {
+  public static final String KAFKA_PREFIX = "kafka.";
+
+  /** The options that are booleans, which may be given without a value. */
+  private static final java.util.Set<String> BOOLEANS = booleanOptions();
+
+  private JobOptions() {}
+
+  private static java.util.Set<String> booleanOptions() {
+    java.util.Set<String> out = new java.util.HashSet<>();
+    for (Class<?> r : List.of(JobConfig.class, EvaluationConfig.class, TrainingConfig.class)) {
+      for (RecordComponent c : r.getRecordComponents()) {
+        if (c.getType() == boolean.class) {
+          out.add(kebab(c.getName()));
+        }
+      }
+    }
+    return out;
+  }
+
+  private static boolean isBoolean(String arg) {
+    return arg.equals("true") || arg.equals("false");
+  }
+
+  /**
+   * @param args {@code --config FILE} and {@code --name value} pairs
+   * @throws IllegalArgumentException naming the option that is unknown, missing a value, or bad
+   */
+  public static JobConfig parse(String[] args, Path defaultCheckpointDir) {
+    Map<String, String> values = new LinkedHashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (!a.startsWith("--")) {
+        throw new IllegalArgumentException("expected --option, got '" + a + "' (see --help)");
+      }
+      String name = a.substring(2);
+      String value;
+      int eq = name.indexOf('=');
+      if (eq >= 0) {
+        value = name.substring(eq + 1);
+        name = name.substring(0, eq);
+      } else if (BOOLEANS.contains(name) && (i + 1 >= args.length || !isBoolean(args[i + 1]))) {
+        value = "true"; // a boolean flag may stand alone: --bounded
+      } else {
+        if (i + 1 >= args.length) {
+          throw new IllegalArgumentException("--" + name + " needs a value");
+        }
+        value = args[++i];
+      }
+      if (name.equals("config")) {
+        Map<String, String> fromFile = readProperties(Path.of(value));
+        fromFile.forEach(values::putIfAbsent); // flags given before --config still win
+      } else {
+        values.put(name, value);
+      }
+    }
+    return build(values, defaultCheckpointDir);
+  }
+
+  static JobConfig build(Map<String, String> values, Path defaultCheckpointDir) {
+    Map<String, String> rest = new LinkedHashMap<>(values);
+    Map<String, String> kafka = new TreeMap<>();
+    rest.entrySet()
+        .removeIf(
+            e -> {
+              if (e.getKey().startsWith(KAFKA_PREFIX)) {
+                kafka.put(e.getKey().substring(KAFKA_PREFIX.length()), e.getValue());
+                return true;
+              }
+              return false;
+            });
+    TrainingConfig training = bind(TrainingConfig.defaults(), rest);
+    JobConfig defaults = JobConfig.defaults(training, defaultCheckpointDir);
+    EvaluationConfig evaluation = bind(defaults.evaluation(), rest);
+    JobConfig job = bind(defaults, rest);
+    if (!rest.isEmpty()) {
+      throw new IllegalArgumentException(
+          "unknown option(s) "
+              + String.join(", ", rest.keySet().stream().map(k -> "--" + k).toList())
+              + " (see --help for the list)");
+    }
+    Map<String, String> mergedKafka = new TreeMap<>(job.kafkaProperties());
+    mergedKafka.putAll(kafka);
+    return new JobConfig(
+            job.training(),
+            job.bootstrapServers(),
+            job.imagesTopic(),
+            job.deadLetterTopic(),
+            job.groupId(),
+            mergedKafka,
+            job.modelKey(),
+            job.device(),
+            job.torchThreads(),
+            job.checkpointInterval(),
+            job.checkpointDir(),
+            job.bounded(),
+            job.decodeParallelism(),
+            evaluation)
+        .validate();
+  }
+
+  /** A copy of {@code base} with the components named in {@code values} replaced (and removed). */
+  @SuppressWarnings("unchecked")
+  private static <R extends Record> R bind(R base, Map<String, String> values) {
+    RecordComponent[] components = base.getClass().getRecordComponents();
+    Object[] args = new Object[components.length];
+    Class<?>[] types = new Class<?>[components.length];
+    for (int i = 0; i < components.length; i++) {
+      RecordComponent c = components[i];
+      types[i] = c.getType();
+      try {
+        args[i] = c.getAccessor().invoke(base);
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException(e);
+      }
+      String option = kebab(c.getName());
+      String raw = values.remove(option);
+      if (raw != null && !nested(c)) {
+        args[i] = convert(option, raw.trim(), c.getType());
+      }
+    }
+    try {
+      Constructor<?> ctor = base.getClass().getDeclaredConstructor(types);
+      return (R) ctor.newInstance(args);
+    } catch (ReflectiveOperationException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      throw new IllegalArgumentException(cause.getMessage(), cause);
+    }
+  }
+
+  /** Components that are not options themselves: nested configs and the Kafka map. */
+  private static boolean nested(RecordComponent c) {
+    return c.getType().isRecord() || c.getName().equals("kafkaProperties");
+  }
+
+  private static Object convert(String option, String raw, Class<?> type) {
+    try {
+      if (type == int.class) {
+        return Integer.parseInt(raw);
+      } else if (type == long.class) {
+        return Long.parseLong(raw);
+      } else if (type == double.class) {
+        return Double.parseDouble(raw);
+      } else if (type == boolean.class) {
+        if (!raw.equals("true") && !raw.equals("false")) {
+          throw new IllegalArgumentException("expected true or false");
+        }
+        return Boolean.parseBoolean(raw);
+      } else if (type == String.class) {
+        return raw;
+      } else if (type == Path.class) {
+        return Path.of(raw);
+      } else if (type == Duration.class) {
+        return parseDuration(raw);
+      } else if (type == Method.class) {
+        return Method.parse(raw);
+      } else if (type.isEnum()) {
+        return enumValue(type, raw);
+      }
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "--%s: cannot use '%s' (%s)".formatted(option, raw, e.getMessage()), e);
+    }
+    throw new IllegalStateException("no converter for " + type);
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static Object enumValue(Class<?> type, String raw) {
+    try {
+      return Enum.valueOf((Class) type, raw.toUpperCase(Locale.ROOT).replace('-', '_'));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "expected one of "
+              + java.util.Arrays.stream(type.getEnumConstants())
+                  .map(v -> v.toString().toLowerCase(Locale.ROOT).replace('_', '-'))
+                  .toList(),
+          e);
+    }
+  }
+
+  /**
+   * "10s", "500ms", "2m", "1h" or an ISO-8601 duration ("PT10S").
+   *
+   * @throws IllegalArgumentException saying what a duration looks like
+   */
+  public static Duration parseDuration(String raw) {
+    String s = raw.toLowerCase(Locale.ROOT).replace(" ", "");
+    try {
+      if (s.startsWith("pt")) {
+        return Duration.parse(raw);
+      }
+      if (s.endsWith("ms")) {
+        return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
+      }
+      for (var unit :
+          List.of(Map.entry("s", 1_000L), Map.entry("m", 60_000L), Map.entry("h", 3_600_000L))) {
+        if (s.endsWith(unit.getKey())) {
+          double n = Double.parseDouble(s.substring(0, s.length() - 1));
+          if (Double.isFinite(n)) {
+            return Duration.ofMillis(Math.round(n * unit.getValue()));
+          }
+        }
+      }
+    } catch (NumberFormatException | java.time.format.DateTimeParseException e) {
+      // said below, with the value the user typed
+    }
+    throw new IllegalArgumentException(
+        "expected a duration such as 10s, 500ms, 2m or 1h, got '" + raw + "'");
+  }
+
+  static String kebab(String camel) {
+    return camel.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT);
+  }
+
+  private static Map<String, String> readProperties(Path file) {
+    Properties p = new Properties();
+    try (Reader r = Files.newBufferedReader(file)) {
+      p.load(r);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read --config " + file + ": " + e.getMessage(), e);
+    }
+    Map<String, String> out = new LinkedHashMap<>();
+    p.stringPropertyNames().forEach(k -> out.put(k, p.getProperty(k)));
+    return out;
+  }
+
+  /** Every option with its default, for --help. */
+  public static List<String> help(Path defaultCheckpointDir) {
+    JobConfig d = JobConfig.defaults(TrainingConfig.defaults(), defaultCheckpointDir);
+    List<String> lines = new ArrayList<>();
+    lines.add(
+        "  --config FILE                  properties file with any of the options below (name=value)");
+    for (RecordComponent c : JobConfig.class.getRecordComponents()) {
+      if (!nested(c)) {
+        lines.add(line(c, d));
+      }
+    }
+    for (RecordComponent c : EvaluationConfig.class.getRecordComponents()) {
+      lines.add(line(c, d.evaluation()));
+    }
+    lines.add(
+        "  --kafka.KEY VALUE              any Kafka client setting (security.protocol, sasl.*, ssl.*)");
+    for (RecordComponent c : TrainingConfig.class.getRecordComponents()) {
+      lines.add(line(c, d.training()));
+    }
+    return lines;
+  }
+
+  private static String line(RecordComponent c, Record r) {
+    try {
+      Object v = c.getAccessor().invoke(r);
+      String name = kebab(c.getName());
+      if (c.getType() == boolean.class) {
+        return "  --%-28s default %s".formatted(name + " [true|false]", v);
+      }
+      return "  --%-28s default %s".formatted(name + " V", typed(v));
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A default as a user would type it: 10s rather than PT10S, unset rather than NaN. */
+  static String typed(Object v) {
+    if (v instanceof Duration d) {
+      long ms = d.toMillis();
+      return ms % 60_000 == 0 && ms > 0
+          ? ms / 60_000 + "m"
+          : ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
+    }
+    if (v instanceof Double x && x.isNaN()) {
+      return "unset";
+    }
+    if (v instanceof Enum<?> e) {
+      return e.toString().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+    return String.valueOf(v);
+  }
+}

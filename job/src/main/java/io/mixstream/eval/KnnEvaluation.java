@@ -1,0 +1,79 @@
+package io.mixstream.eval;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import io.mixstream.snapshot.EncoderSnapshot;
+import io.mixstream.torch.DeviceChoice;
+
+/**
+ * §2's kNN monitor of one encoder snapshot: the snapshot's encoder in eval mode embeds the bank and
+ * the test images (L2-normalised head output), each test image takes the votes of its top-k bank
+ * neighbours by cosine, weighted exp(s/t). One entry for the job's evaluator and for {@code
+ * mixstream quality}.
+ */
+public final class KnnEvaluation {
+  private final Device device;
+  private final Protocol protocol;
+
+  /**
+   * The evaluation's constants.
+   *
+   * @param k neighbours that vote
+   * @param temperature t of the votes exp(s/t)
+   * @param classes labels are 0 to classes-1
+   */
+  public record Protocol(int k, double temperature, int classes) {
+    /** ALGORITHM.md §2 on CIFAR-10: k = 200, t = 0.1. */
+    public static final Protocol PAPER = new Protocol(200, 0.1, 10);
+
+    public Protocol {
+      if (k < 1 || !(temperature > 0) || classes < 1) {
+        throw new IllegalArgumentException(
+            "kNN needs k >= 1, a positive temperature and classes >= 1; got k %d, t %s, %d classes"
+                .formatted(k, temperature, classes));
+      }
+    }
+  }
+
+  /** Images with their labels, planar RGB as the encoder takes them. */
+  public record LabelledImages(byte[][] pixels, int[] labels) {
+    public LabelledImages {
+      if (pixels.length != labels.length) {
+        throw new IllegalArgumentException(
+            "%d images but %d labels".formatted(pixels.length, labels.length));
+      }
+    }
+  }
+
+  /**
+   * The embeddings it computed, [n, dim] row-major, and the accuracy.
+   *
+   * @param dim the embedding's dimension
+   */
+  public record Result(float[] bankFeatures, float[] testFeatures, int dim, double accuracy) {}
+
+  /**
+   * @param device auto, cpu or gpu ({@link DeviceChoice}), chosen once here
+   */
+  public KnnEvaluation(String device, Protocol protocol) {
+    this.device = DeviceChoice.resolve(device);
+    this.protocol = protocol;
+  }
+
+  public Protocol protocol() {
+    return protocol;
+  }
+
+  public Result run(EncoderSnapshot snapshot, LabelledImages bank, LabelledImages test) {
+    try (SnapshotEncoder encoder = new SnapshotEncoder(snapshot, device);
+        NDManager knnManager = NDManager.newBaseManager(device)) {
+      float[] bankFeatures = encoder.embed(bank.pixels());
+      float[] testFeatures = encoder.embed(test.pixels());
+      int dim = snapshot.embeddingDim();
+      double accuracy =
+          new KnnClassifier(knnManager, protocol.k(), protocol.temperature(), protocol.classes())
+              .accuracy(bankFeatures, bank.labels(), testFeatures, test.labels(), dim);
+      return new Result(bankFeatures, testFeatures, dim, accuracy);
+    }
+  }
+}

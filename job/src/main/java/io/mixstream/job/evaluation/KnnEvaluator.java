@@ -1,0 +1,219 @@
+package io.mixstream.job.evaluation;
+
+import io.mixstream.config.EvaluationConfig;
+import io.mixstream.eval.KnnEvaluation;
+import io.mixstream.job.snapshots.ModelSnapshot;
+import io.mixstream.records.EmbeddingRecord;
+import io.mixstream.snapshot.EncoderSnapshot;
+import io.mixstream.torch.TorchThreads;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * The kNN monitor of ALGORITHM.md §2 as its own operator, so that training goes on while it
+ * evaluates. Input 1: bank and test images, kept in keyed state (RocksDB) up to the configured
+ * sizes, first distinct ids first. Input 2: encoder snapshots; each is evaluated once both sets are
+ * complete (until then the step-0 snapshot and the newest one wait in keyed state). Emits a {@link
+ * KnnReport} per snapshot and, on {@link #EMBEDDINGS}, every evaluation image's embedding.
+ */
+public final class KnnEvaluator
+    extends KeyedCoProcessFunction<String, EvalImage, ModelSnapshot, KnnReport> {
+  private static final long serialVersionUID = 1L;
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(KnnEvaluator.class);
+  private static final int CLASSES = 10;
+
+  public static final OutputTag<EmbeddingRecord> EMBEDDINGS =
+      new OutputTag<>("embeddings", TypeInformation.of(EmbeddingRecord.class));
+
+  private final int bankSize;
+  private final int testSize;
+  private final int k;
+  private final double temperature;
+  private final String device;
+  private final int threads;
+
+  private transient MapState<String, EvalImage> bank;
+  private transient MapState<String, EvalImage> test;
+  private transient ValueState<Integer> bankCount;
+  private transient ValueState<Integer> testCount;
+  private transient ListState<ModelSnapshot> waiting;
+  private transient KnnEvaluation evaluation;
+  private transient volatile double accuracy = Double.NaN;
+  private transient volatile double floor = Double.NaN;
+  private transient volatile long evaluatedStep = -1;
+  private transient volatile double seconds = Double.NaN;
+  private transient volatile int loaded;
+
+  public KnnEvaluator(EvaluationConfig config, String device) {
+    // the settings it needs, not the config: its Paths do not serialize
+    this.bankSize = config.knnBankSize();
+    this.testSize = config.knnTestSize();
+    this.k = config.knnK();
+    this.temperature = config.knnTemperature();
+    this.device = device;
+    this.threads = config.evalThreads();
+  }
+
+  @Override
+  public void open(OpenContext openContext) {
+    var ctx = getRuntimeContext();
+    bank =
+        ctx.getMapState(
+            new MapStateDescriptor<>(
+                "knn-bank", Types.STRING, TypeInformation.of(EvalImage.class)));
+    test =
+        ctx.getMapState(
+            new MapStateDescriptor<>(
+                "knn-test", Types.STRING, TypeInformation.of(EvalImage.class)));
+    bankCount = ctx.getState(new ValueStateDescriptor<>("knn-bank-count", Types.INT));
+    testCount = ctx.getState(new ValueStateDescriptor<>("knn-test-count", Types.INT));
+    waiting = ctx.getListState(new ListStateDescriptor<>("knn-waiting", ModelSnapshot.class));
+    evaluation = new KnnEvaluation(device, new KnnEvaluation.Protocol(k, temperature, CLASSES));
+    MetricGroup g = ctx.getMetricGroup();
+    g.gauge("knnAccuracy", () -> accuracy);
+    g.gauge("knnFloor", () -> floor);
+    g.gauge("knnStep", () -> evaluatedStep);
+    g.gauge("knnSeconds", () -> seconds);
+    g.gauge("knnImagesLoaded", () -> loaded);
+  }
+
+  @Override
+  public void processElement1(EvalImage image, Context ctx, Collector<KnnReport> out)
+      throws Exception {
+    MapState<String, EvalImage> set = image.bank ? bank : test;
+    ValueState<Integer> count = image.bank ? bankCount : testCount;
+    int limit = image.bank ? bankSize : testSize;
+    int n = value(count);
+    if (n >= limit || set.contains(image.id)) {
+      return;
+    }
+    if (image.label < 0 || image.label >= CLASSES) {
+      LOG.warn(
+          "kNN {} image {} has label {}; it needs one of 0..9, skipped",
+          image.bank ? "bank" : "test",
+          image.id,
+          image.label);
+      return;
+    }
+    set.put(image.id, image);
+    count.update(n + 1);
+    loaded = value(bankCount) + value(testCount);
+    if (complete()) {
+      List<ModelSnapshot> ready = new ArrayList<>();
+      waiting.get().forEach(ready::add);
+      waiting.clear();
+      for (ModelSnapshot s : ready) {
+        evaluate(s, ctx, out);
+      }
+    }
+  }
+
+  @Override
+  public void processElement2(ModelSnapshot snapshot, Context ctx, Collector<KnnReport> out)
+      throws Exception {
+    if (complete()) {
+      evaluate(snapshot, ctx, out);
+      return;
+    }
+    LOG.info(
+        "kNN: snapshot of step {} waits for the evaluation images ({} of {} bank, {} of {} test)",
+        snapshot.step,
+        value(bankCount),
+        bankSize,
+        value(testCount),
+        testSize);
+    // bounded while the sets are incomplete: the step-0 floor and the newest snapshot wait
+    List<ModelSnapshot> keep = new ArrayList<>();
+    for (ModelSnapshot s : waiting.get()) {
+      if (s.step == 0) {
+        keep.add(s);
+      }
+    }
+    keep.add(snapshot);
+    waiting.update(keep);
+  }
+
+  private boolean complete() throws Exception {
+    return value(bankCount) >= bankSize && value(testCount) >= testSize;
+  }
+
+  private static int value(ValueState<Integer> s) throws Exception {
+    Integer v = s.value();
+    return v == null ? 0 : v;
+  }
+
+  private void evaluate(ModelSnapshot s, Context ctx, Collector<KnnReport> out) throws Exception {
+    long t0 = System.nanoTime();
+    List<EvalImage> bankImages = sorted(bank);
+    List<EvalImage> testImages = sorted(test);
+    EncoderSnapshot snapshot = EncoderSnapshot.fromSafetensors(s.safetensors);
+    int dim = snapshot.embeddingDim();
+    // torch work on a thread that ends with it (TorchThreads says why); state stays on this one
+    KnnEvaluation.Result f =
+        TorchThreads.callOnOwnThread(
+            threads,
+            "kNN evaluation of step " + s.step,
+            () -> evaluation.run(snapshot, labelled(bankImages), labelled(testImages)));
+    KnnReport r = new KnnReport();
+    r.accuracy = f.accuracy();
+    emitEmbeddings(s, bankImages, f.bankFeatures(), dim, ctx);
+    emitEmbeddings(s, testImages, f.testFeatures(), dim, ctx);
+    r.modelKey = s.modelKey;
+    r.step = s.step;
+    r.method = snapshot.method();
+    r.k = this.k;
+    r.temperature = temperature;
+    r.bankSize = bankImages.size();
+    r.testSize = testImages.size();
+    r.seconds = (System.nanoTime() - t0) / 1e9;
+    r.wallMillis = System.currentTimeMillis();
+    accuracy = r.accuracy;
+    evaluatedStep = r.step;
+    seconds = r.seconds;
+    if (r.step == 0) {
+      floor = r.accuracy;
+    }
+    LOG.info("{}{}", r, r.step == 0 ? " (random-init floor)" : "");
+    out.collect(r);
+  }
+
+  private static void emitEmbeddings(
+      ModelSnapshot s, List<EvalImage> images, float[] features, int dim, Context ctx) {
+    for (int i = 0; i < images.size(); i++) {
+      float[] v = new float[dim];
+      System.arraycopy(features, i * dim, v, 0, dim);
+      EvalImage img = images.get(i);
+      ctx.output(EMBEDDINGS, new EmbeddingRecord(s.modelKey, img.id, img.label, s.step, v));
+    }
+  }
+
+  private static List<EvalImage> sorted(MapState<String, EvalImage> set) throws Exception {
+    List<EvalImage> out = new ArrayList<>();
+    for (Map.Entry<String, EvalImage> e : set.entries()) {
+      out.add(e.getValue());
+    }
+    out.sort(Comparator.comparing((EvalImage i) -> i.id));
+    return out;
+  }
+
+  private static KnnEvaluation.LabelledImages labelled(List<EvalImage> images) {
+    return new KnnEvaluation.LabelledImages(
+        images.stream().map(i -> i.pixels).toArray(byte[][]::new),
+        images.stream().mapToInt(i -> i.label).toArray());
+  }
+}

@@ -1,0 +1,76 @@
+package io.mixstream.job.ingest;
+
+import io.mixstream.records.DecodedImage;
+import io.mixstream.records.ImageRecord;
+import io.mixstream.records.ImageRecordCodec;
+import io.mixstream.records.MalformedRecordException;
+import io.mixstream.records.MalformedRecordException.Reason;
+import io.mixstream.records.RecordLimits;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Decodes and validates image records. A good record becomes a {@link TrainingImage}; a bad one
+ * goes to the {@link #DEAD_LETTERS} side output with its reason, and the counter {@code
+ * deadLetters} counts it. A dead letter larger than the dead-letter topic takes goes without its
+ * value (counted by {@code deadLettersWithoutValue}): the sink would otherwise fail on it and
+ * restart the job. Nothing here throws on bad input, so bad input never restarts the job.
+ */
+public final class DecodeImages extends ProcessFunction<RawRecord, TrainingImage> {
+  private static final long serialVersionUID = 1L;
+
+  public static final OutputTag<DeadLetter> DEAD_LETTERS =
+      new OutputTag<>("dead-letters", TypeInformation.of(DeadLetter.class));
+
+  private final String modelKey;
+  private final RecordLimits limits;
+  private final int deadLetterMaxBytes;
+  private transient ImageRecordCodec codec;
+  private transient Counter deadLetters;
+  private transient Counter withoutValue;
+
+  /**
+   * @param deadLetterMaxBytes the largest key plus value a dead letter keeps ({@link
+   *     io.mixstream.kafka.KafkaRecordSizes#deadLetterMaxBytes})
+   */
+  public DecodeImages(String modelKey, RecordLimits limits, int deadLetterMaxBytes) {
+    this.modelKey = modelKey;
+    this.limits = limits;
+    this.deadLetterMaxBytes = deadLetterMaxBytes;
+  }
+
+  @Override
+  public void open(OpenContext openContext) {
+    codec = new ImageRecordCodec(limits);
+    deadLetters = getRuntimeContext().getMetricGroup().counter("deadLetters");
+    withoutValue = getRuntimeContext().getMetricGroup().counter("deadLettersWithoutValue");
+  }
+
+  @Override
+  public void processElement(RawRecord raw, Context ctx, Collector<TrainingImage> out) {
+    try {
+      ImageRecordCodec.Decoded decoded = codec.decodeWithPixels(raw.value);
+      ImageRecord r = decoded.record();
+      DecodedImage img = decoded.image();
+      if (img.height() != 32 || img.width() != 32 || img.channels() != 3) {
+        throw new MalformedRecordException(
+            Reason.SHAPE_MISMATCH,
+            "the trainer takes 32x32 RGB images; %s is %dx%dx%d"
+                .formatted(r.id(), img.height(), img.width(), img.channels()));
+      }
+      out.collect(new TrainingImage(modelKey, r.id(), r.label(), img.planar()));
+    } catch (MalformedRecordException e) {
+      deadLetters.inc();
+      DeadLetter letter =
+          new DeadLetter(raw, e.reason().name(), e.getMessage()).fitting(deadLetterMaxBytes);
+      if (letter.omittedValueBytes >= 0) {
+        withoutValue.inc();
+      }
+      ctx.output(DEAD_LETTERS, letter);
+    }
+  }
+}

@@ -1,0 +1,45 @@
+package io.mixstream.job.metrics;
+
+import io.mixstream.job.evaluation.KnnReport;
+import io.mixstream.job.training.StepResult;
+import java.nio.charset.StandardCharsets;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.util.function.SerializableFunction;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * A record on the metrics topic: key = model key, value = one JSON object whose {@code type} says
+ * what it is ({@code train}: a step's losses; {@code knn}: an evaluation).
+ */
+public final class MetricsSerializer<T> implements KafkaRecordSerializationSchema<T> {
+  private static final long serialVersionUID = 1L;
+
+  private final String topic;
+  private final SerializableFunction<T, String> key;
+  private final SerializableFunction<T, String> json;
+
+  private MetricsSerializer(
+      String topic, SerializableFunction<T, String> key, SerializableFunction<T, String> json) {
+    this.topic = topic;
+    this.key = key;
+    this.json = json;
+  }
+
+  public static MetricsSerializer<KnnReport> knn(String topic) {
+    return new MetricsSerializer<>(topic, r -> r.modelKey, KnnReport::toJson);
+  }
+
+  public static MetricsSerializer<StepResult> steps(String topic) {
+    return new MetricsSerializer<>(topic, r -> r.modelKey, StepResult::toJson);
+  }
+
+  @Override
+  public ProducerRecord<byte[], byte[]> serialize(T r, KafkaSinkContext context, Long timestamp) {
+    return new ProducerRecord<>(
+        topic,
+        null,
+        null, // the broker's clock: the final snapshot's records carry Flink's end-of-input time
+        key.apply(r).getBytes(StandardCharsets.UTF_8),
+        json.apply(r).getBytes(StandardCharsets.UTF_8));
+  }
+}

@@ -1,0 +1,63 @@
+package io.mixstream.job.snapshots;
+
+import io.mixstream.snapshot.EncoderSnapshot;
+import io.mixstream.snapshot.Safetensors;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.api.connector.sink2.WriterInitContext;
+
+/**
+ * Writes each snapshot as {@code DIR/MODEL-KEY/step-NNNNNNNN.safetensors} with a {@code .json}
+ * beside it (step, method, full config), each file written under a temporary name and then moved
+ * into place, so a reader never sees half a file. A snapshot written again after a restore has the
+ * same bytes and replaces the first.
+ */
+public final class SnapshotFiles implements Sink<ModelSnapshot> {
+  private static final long serialVersionUID = 1L;
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(SnapshotFiles.class);
+
+  private final String dir;
+
+  public SnapshotFiles(Path dir) {
+    this.dir = dir.toAbsolutePath().toString();
+  }
+
+  /** Where the snapshot of {@code step} goes. */
+  public static Path file(Path dir, String modelKey, long step) {
+    return dir.resolve(modelKey).resolve("step-%08d.safetensors".formatted(step));
+  }
+
+  @Override
+  public SinkWriter<ModelSnapshot> createWriter(WriterInitContext context) {
+    return new SinkWriter<>() {
+      @Override
+      public void write(ModelSnapshot s, Context context) throws IOException {
+        Path target = file(Path.of(dir), s.modelKey, s.step);
+        Files.createDirectories(target.getParent());
+        String json = EncoderSnapshot.sidecarJson(Safetensors.readMetadata(s.safetensors));
+        String base = target.getFileName().toString().replace(".safetensors", "");
+        replace(target, s.safetensors);
+        replace(target.resolveSibling(base + ".json"), json.getBytes(StandardCharsets.UTF_8));
+        LOG.info("snapshot of step {} written to {}", s.step, target);
+      }
+
+      @Override
+      public void flush(boolean endOfInput) {}
+
+      @Override
+      public void close() {}
+    };
+  }
+
+  private static void replace(Path target, byte[] bytes) throws IOException {
+    Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+    Files.write(tmp, bytes);
+    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+}

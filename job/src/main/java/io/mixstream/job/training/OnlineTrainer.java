@@ -1,0 +1,314 @@
+package io.mixstream.job.training;
+
+import io.mixstream.config.TrainingConfig;
+import io.mixstream.job.evaluation.KnnEvaluator;
+import io.mixstream.job.ingest.TrainingImage;
+import io.mixstream.job.snapshots.ModelSnapshot;
+import io.mixstream.queue.QueueName;
+import io.mixstream.records.EmbeddingRecord;
+import io.mixstream.torch.TorchThreads;
+import io.mixstream.train.MocoTrainer;
+import io.mixstream.train.StepReport;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * The trainer as a thin Flink shell over {@link MocoTrainer}, keyed by model key (one key, one
+ * model, parallelism 1 per key).
+ *
+ * <ul>
+ *   <li>The mini-batch being assembled lives in keyed list state, so a partial batch survives a
+ *       restart.
+ *   <li>Each step writes the columns it enqueued into keyed map state, one entry per (queue,
+ *       position): a chunk per step, not the whole queue. On restore the in-memory queues are
+ *       rebuilt from those chunks.
+ *   <li>Weights, BN statistics, optimizer buffers, queue pointers and the step (from which every
+ *       random draw derives) are operator state, written at each checkpoint barrier, so they match
+ *       the Kafka offsets, the partial batch and the queue chunks of the same barrier.
+ * </ul>
+ */
+public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingImage, StepResult>
+    implements CheckpointedFunction {
+  private static final long serialVersionUID = 1L;
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(OnlineTrainer.class);
+
+  /** The query encoder every {@code snapshotEvery} steps, at step 0 and at the end of input. */
+  public static final OutputTag<ModelSnapshot> SNAPSHOTS =
+      new OutputTag<>("snapshots", TypeInformation.of(ModelSnapshot.class));
+
+  private final TrainingConfig config;
+  private final String device;
+  private final int torchThreads;
+  private final int snapshotEvery;
+  private final boolean embedIncoming;
+
+  private transient MocoTrainer trainer;
+  private transient byte[] restoredModel;
+  private transient boolean queuesNeedRebuild;
+  private transient ListState<TrainingImage> pending;
+  private transient ValueState<Integer> pendingCount;
+  private transient MapState<String, float[]> queueChunks;
+  private transient ListState<byte[]> modelState;
+  private transient Map<String, Double> gauges; // read by the metric reporters' threads
+  private transient long batchStartNanos;
+  private transient long lastStepNanos;
+  private transient double restoreSeconds; // model import + queue rebuild after a restore
+  private transient long lastSnapshotStep;
+
+  /**
+   * @param snapshotEvery steps between snapshots on {@link #SNAPSHOTS}; 0 = none
+   * @param embedIncoming at each snapshot step, the step's images' embeddings on {@link
+   *     KnnEvaluator#EMBEDDINGS}
+   */
+  public OnlineTrainer(
+      TrainingConfig config,
+      String device,
+      int torchThreads,
+      int snapshotEvery,
+      boolean embedIncoming) {
+    this.config = config.validate();
+    this.device = device;
+    this.torchThreads = torchThreads;
+    this.snapshotEvery = snapshotEvery;
+    this.embedIncoming = embedIncoming;
+  }
+
+  @Override
+  public void initializeState(FunctionInitializationContext context) throws Exception {
+    modelState =
+        context
+            .getOperatorStateStore()
+            .getListState(
+                new ListStateDescriptor<>(
+                    "model", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+    if (context.isRestored()) {
+      for (byte[] bytes : modelState.get()) {
+        restoredModel = bytes;
+      }
+      queuesNeedRebuild = true;
+    }
+  }
+
+  @Override
+  public void open(OpenContext openContext) {
+    pending =
+        getRuntimeContext()
+            .getListState(new ListStateDescriptor<>("pending-batch", TrainingImage.class));
+    pendingCount =
+        getRuntimeContext().getState(new ValueStateDescriptor<>("pending-count", Types.INT));
+    queueChunks =
+        getRuntimeContext()
+            .getMapState(
+                new MapStateDescriptor<>(
+                    "queue-chunks",
+                    Types.STRING,
+                    PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO));
+    LOG.info("trainer: libtorch uses {} CPU thread(s)", TorchThreads.useOnThisThread(torchThreads));
+    trainer = MocoTrainer.on(device, config);
+    if (restoredModel != null) {
+      long t0 = System.nanoTime();
+      trainer.importState(restoredModel);
+      restoredModel = null;
+      restoreSeconds = (System.nanoTime() - t0) / 1e9;
+    }
+    lastSnapshotStep = trainer.stepCount() == 0 ? -1 : trainer.stepCount();
+    registerMetrics(getRuntimeContext().getMetricGroup());
+    batchStartNanos = System.nanoTime();
+  }
+
+  private void registerMetrics(MetricGroup group) {
+    gauges = new ConcurrentHashMap<>();
+    for (String name :
+        List.of("loss", "lambda", "learningRate", "imagesPerSecond", "batchAssemblySeconds")) {
+      gauges.put(name, Double.NaN);
+      group.gauge(name, () -> gauges.get(name));
+    }
+    group.gauge("step", () -> trainer.stepCount());
+    group.gauge("modelVersion", () -> trainer.stepCount());
+    group.gauge("onGpu", () -> trainer.onGpu() ? 1 : 0);
+    group.gauge("restoreSeconds", () -> restoreSeconds);
+    for (QueueName q : config.method().queues()) {
+      group.gauge(
+          "queueFill"
+              + q.name().charAt(0)
+              + q.name().substring(1).toLowerCase(java.util.Locale.ROOT),
+          () ->
+              Math.min(
+                  1.0, trainer.stepCount() * (double) config.batchSize() / config.queueSize()));
+    }
+  }
+
+  @Override
+  public void processElement(TrainingImage image, Context ctx, Collector<StepResult> out)
+      throws Exception {
+    if (queuesNeedRebuild) {
+      rebuildQueues();
+    }
+    if (snapshotEvery > 0 && trainer.stepCount() == 0 && lastSnapshotStep < 0) {
+      emitSnapshot(ctx.getCurrentKey(), ctx); // the random-init floor
+      // fires when the input ends (a bounded run, or stop --drain): the final snapshot
+      ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
+    }
+    pending.add(image);
+    Integer count = pendingCount.value();
+    int n = (count == null ? 0 : count) + 1;
+    if (n < config.batchSize()) {
+      pendingCount.update(n);
+      return;
+    }
+    List<TrainingImage> batch = new ArrayList<>(n);
+    pending.get().forEach(batch::add);
+    pending.clear();
+    pendingCount.clear();
+    train(ctx.getCurrentKey(), batch, out);
+    if (snapshotEvery > 0 && trainer.stepCount() % snapshotEvery == 0) {
+      emitSnapshot(ctx.getCurrentKey(), ctx);
+      if (embedIncoming) {
+        emitEmbeddings(ctx.getCurrentKey(), batch, ctx);
+      }
+    }
+  }
+
+  @Override
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<StepResult> out) {
+    if (snapshotEvery > 0 && lastSnapshotStep != trainer.stepCount()) {
+      emitSnapshot(ctx.getCurrentKey(), ctx);
+    }
+  }
+
+  private void emitSnapshot(String key, Context ctx) {
+    byte[] bytes = trainer.encoderSnapshot().toSafetensors();
+    ctx.output(SNAPSHOTS, new ModelSnapshot(key, trainer.stepCount(), bytes));
+    lastSnapshotStep = trainer.stepCount();
+  }
+
+  /** The batch's images as the model now sees them (test transform, eval mode). */
+  private void emitEmbeddings(String key, List<TrainingImage> batch, Context ctx) {
+    float[] e = trainer.embed(batch.stream().map(i -> i.pixels).toArray(byte[][]::new));
+    int dim = config.embeddingDim();
+    for (int i = 0; i < batch.size(); i++) {
+      ctx.output(
+          KnnEvaluator.EMBEDDINGS,
+          new EmbeddingRecord(
+              key,
+              batch.get(i).id,
+              batch.get(i).label,
+              trainer.stepCount(),
+              java.util.Arrays.copyOfRange(e, i * dim, (i + 1) * dim)));
+    }
+  }
+
+  private void train(String key, List<TrainingImage> batch, Collector<StepResult> out)
+      throws Exception {
+    long assembled = System.nanoTime();
+    byte[][] pixels = new byte[batch.size()][];
+    String[] ids = new String[batch.size()];
+    for (int i = 0; i < pixels.length; i++) {
+      pixels[i] = batch.get(i).pixels;
+      ids[i] = batch.get(i).id;
+    }
+    Map<QueueName, Integer> starts = new EnumMap<>(QueueName.class);
+    for (QueueName q : config.method().queues()) {
+      starts.put(q, trainer.queuePointer(q));
+    }
+    StepReport r = trainer.step(pixels);
+    for (var e : starts.entrySet()) {
+      queueChunks.put(
+          chunkKey(e.getKey(), e.getValue()),
+          trainer.queueColumns(e.getKey(), e.getValue(), config.batchSize()));
+    }
+    long now = System.nanoTime();
+    gauges.put("loss", r.loss());
+    gauges.put("lambda", r.lambda());
+    gauges.put("learningRate", r.lr());
+    double batchSeconds = (assembled - batchStartNanos) / 1e9;
+    gauges.put("batchAssemblySeconds", batchSeconds);
+    if (lastStepNanos > 0) {
+      gauges.put("imagesPerSecond", batch.size() / ((now - lastStepNanos) / 1e9));
+    }
+    for (var term : r.terms().entrySet()) {
+      String name = "loss_" + term.getKey();
+      if (gauges.put(name, term.getValue()) == null) {
+        getRuntimeContext().getMetricGroup().gauge(name, () -> gauges.get(name));
+      }
+    }
+    lastStepNanos = now;
+    batchStartNanos = now;
+    StepResult result = new StepResult();
+    result.modelKey = key;
+    result.step = r.step();
+    result.epoch = r.epoch();
+    result.loss = r.loss();
+    result.lr = r.lr();
+    result.lambda = r.lambda();
+    result.imageIds = ids;
+    result.termNames = r.terms().keySet().toArray(String[]::new);
+    result.termValues = r.terms().values().stream().mapToDouble(Double::doubleValue).toArray();
+    result.stepSeconds = r.stepSeconds();
+    result.batchSeconds = batchSeconds;
+    result.wallMillis = System.currentTimeMillis();
+    out.collect(result);
+  }
+
+  /** After a restore: the queue contents come back from the chunks in keyed state. */
+  private void rebuildQueues() throws Exception {
+    long t0 = System.nanoTime();
+    for (QueueName q : config.method().queues()) {
+      for (int start = 0; start < config.queueSize(); start += config.batchSize()) {
+        float[] chunk = queueChunks.get(chunkKey(q, start));
+        if (chunk != null) {
+          trainer.restoreQueueColumns(q, start, chunk);
+        }
+      }
+    }
+    queuesNeedRebuild = false;
+    restoreSeconds += (System.nanoTime() - t0) / 1e9;
+    LOG.info(
+        "restored {} at step {}: model and queues back in {} s",
+        config.method(),
+        trainer.stepCount(),
+        "%.3f".formatted(restoreSeconds));
+  }
+
+  static String chunkKey(QueueName queue, int start) {
+    return queue.name() + "@" + start;
+  }
+
+  @Override
+  public void snapshotState(FunctionSnapshotContext context) throws Exception {
+    modelState.update(List.of(trainer.exportStateWithoutQueueContents()));
+  }
+
+  @Override
+  public void close() {
+    if (trainer != null) {
+      trainer.close();
+    }
+  }
+
+  /** The type Flink needs for the output. */
+  public static TypeInformation<StepResult> outputType() {
+    return TypeInformation.of(StepResult.class);
+  }
+}

@@ -1,0 +1,71 @@
+package io.mixstream.job.training;
+
+import com.google.gson.JsonObject;
+import java.time.Instant;
+
+/** What the trainer emits after each step (a Flink POJO). */
+public class StepResult {
+  public String modelKey;
+  public long step;
+  public int epoch;
+  public double loss;
+  public double lr;
+  public double lambda;
+
+  /** Seconds the training step itself took (augmentation to enqueue). */
+  public double stepSeconds;
+
+  /**
+   * Seconds from the end of the previous step until this step's batch was complete: the trainer
+   * waiting for input plus assembling the batch in state (high: the input is the bottleneck).
+   */
+  public double batchSeconds;
+
+  /** Wall-clock time the step finished, epoch milliseconds. */
+  public long wallMillis;
+
+  /** The ids of the images this step trained on, in batch order. */
+  public String[] imageIds;
+
+  /** The loss's terms (original, mixed, global, local... as the method has them), by name. */
+  public String[] termNames;
+
+  public double[] termValues;
+
+  public StepResult() {}
+
+  /** The metrics topic's record of this step. */
+  public String toJson() {
+    JsonObject o = new JsonObject();
+    o.addProperty("type", "train");
+    o.addProperty("model", modelKey);
+    o.addProperty("step", step);
+    o.addProperty("epoch", epoch);
+    o.addProperty("loss", loss);
+    JsonObject terms = new JsonObject();
+    for (int i = 0; termNames != null && i < termNames.length; i++) {
+      terms.addProperty(termNames[i], termValues[i]);
+    }
+    o.add("terms", terms);
+    o.addProperty("lr", lr);
+    if (!Double.isNaN(lambda)) {
+      o.addProperty("lambda", lambda);
+    }
+    o.addProperty("step_seconds", stepSeconds);
+    o.addProperty("batch_seconds", batchSeconds);
+    o.addProperty("time", Instant.ofEpochMilli(wallMillis).toString());
+    return o.toString();
+  }
+
+  @Override
+  public String toString() {
+    return "%s step %d (epoch %d): loss %.4f, lr %.5f%s"
+        .formatted(
+            modelKey,
+            step,
+            epoch,
+            loss,
+            lr,
+            Double.isNaN(lambda) ? "" : ", λ %.3f".formatted(lambda));
+  }
+}

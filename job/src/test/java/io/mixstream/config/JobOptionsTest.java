@@ -1,0 +1,177 @@
+package io.mixstream.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JobOptionsTest {
+  private static final Path CHECKPOINTS = Path.of("/tmp/cp");
+
+  @Test
+  void noOptionsGiveTheDocumentedDefaults() {
+    JobConfig c = JobOptions.parse(new String[0], CHECKPOINTS);
+    assertThat(c.training()).isEqualTo(TrainingConfig.defaults());
+    assertThat(c.bootstrapServers()).isEqualTo("127.0.0.1:9092");
+    assertThat(c.checkpointInterval()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(c.checkpointDir()).isEqualTo(CHECKPOINTS);
+  }
+
+  @Test
+  void flagsSetEveryKindOfOptionAndWinOverTheFile(@TempDir Path tmp) throws Exception {
+    Path file = tmp.resolve("job.properties");
+    Files.writeString(
+        file,
+        "method=approach2\nbatch-size=128\nwidth=16\nbootstrap-servers=a:1\n"
+            + "kafka.security.protocol=SASL_SSL\nkafka.sasl.jaas.config=secret\n");
+    JobConfig c =
+        JobOptions.parse(
+            new String[] {
+              "--config",
+              file.toString(),
+              "--batch-size",
+              "64",
+              "--cutmix-source",
+              "reversed-batch",
+              "--fixed-lambda=0.5",
+              "--approach2-flip-trick",
+              "false",
+              "--checkpoint-interval",
+              "500ms",
+              "--kafka.ssl.truststore.location",
+              "/x"
+            },
+            CHECKPOINTS);
+    TrainingConfig t = c.training();
+    assertThat(t.method()).isEqualTo(Method.APPROACH2);
+    assertThat(t.batchSize()).isEqualTo(64); // the flag, not the file's 128
+    assertThat(t.width()).isEqualTo(16);
+    assertThat(t.cutmixSource()).isEqualTo(CutMixSource.REVERSED_BATCH);
+    assertThat(t.fixedLambda()).isEqualTo(0.5);
+    assertThat(t.approach2FlipTrick()).isFalse();
+    assertThat(c.bootstrapServers()).isEqualTo("a:1");
+    assertThat(c.checkpointInterval()).isEqualTo(Duration.ofMillis(500));
+    assertThat(c.kafkaProperties())
+        .containsEntry("security.protocol", "SASL_SSL")
+        .containsEntry("ssl.truststore.location", "/x");
+    assertThat(c.describe().get("kafkaProperties").toString())
+        .contains("sasl.jaas.config=******")
+        .doesNotContain("secret");
+  }
+
+  @Test
+  void badOptionsAreNamed() {
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--batch-sise", "64"}, CHECKPOINTS))
+        .hasMessageContaining("unknown option(s) --batch-sise");
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--width", "wide"}, CHECKPOINTS))
+        .hasMessageContaining("--width: cannot use 'wide'");
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--method", "simclr"}, CHECKPOINTS))
+        .hasMessageContaining("unknown method 'simclr'")
+        .hasMessageContaining("approach2");
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--queue-size", "1000"}, CHECKPOINTS))
+        .hasMessageContaining("queue-size 1000 must be a multiple of batch-size 512");
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--width"}, CHECKPOINTS))
+        .hasMessageContaining("--width needs a value");
+    assertThatThrownBy(
+            () -> JobOptions.parse(new String[] {"--dead-letter-topic", "images"}, CHECKPOINTS))
+        .hasMessageContaining("dead-letter-topic must be set and differ from images-topic");
+    assertThatThrownBy(
+            () -> JobOptions.parse(new String[] {"--embeddings-format", "xml"}, CHECKPOINTS))
+        .hasMessageContaining(
+            "--embeddings-format: cannot use 'xml' (expected one of [binary, json])");
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--knn-k", "0"}, CHECKPOINTS))
+        .hasMessageContaining("knn-k must be at least 1");
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--torch-threads", "-1"}, CHECKPOINTS))
+        .hasMessageContaining("torch-threads must be 0 (one per core) or more");
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--eval-threads", "-2"}, CHECKPOINTS))
+        .hasMessageContaining("eval-threads must be 0 (one per core) or more");
+  }
+
+  @Test
+  void threadOptionsDefaultToOnePerCore() {
+    JobConfig d = JobOptions.parse(new String[0], CHECKPOINTS);
+    assertThat(d.torchThreads()).isZero();
+    assertThat(d.evaluation().evalThreads()).isZero();
+    JobConfig c =
+        JobOptions.parse(new String[] {"--torch-threads", "7", "--eval-threads", "2"}, CHECKPOINTS);
+    assertThat(c.torchThreads()).isEqualTo(7);
+    assertThat(c.evaluation().evalThreads()).isEqualTo(2);
+    assertThat(c.describe()).containsEntry("torchThreads", 7);
+  }
+
+  @Test
+  void evaluationOptionsAreOptionsLikeTheOthers() {
+    JobConfig c =
+        JobOptions.parse(
+            new String[] {
+              "--eval-every", "50", "--embeddings-format", "json", "--knn-bank-size", "1000",
+              "--knn-test-size", "200", "--snapshot-dir", "/data/snaps", "--metrics-topic", "m"
+            },
+            CHECKPOINTS);
+    EvaluationConfig e = c.evaluation();
+    assertThat(e.evalEvery()).isEqualTo(50);
+    assertThat(e.embeddingsFormat()).isEqualTo(io.mixstream.records.EmbeddingCodec.Format.JSON);
+    assertThat(e.knnBankSize()).isEqualTo(1000);
+    assertThat(e.knnTestSize()).isEqualTo(200);
+    assertThat(e.knnK()).isEqualTo(200);
+    assertThat(e.snapshotDir()).isEqualTo(Path.of("/data/snaps"));
+    assertThat(e.metricsTopic()).isEqualTo("m");
+    assertThat(c.describe()).containsKey("evaluation");
+    EvaluationConfig d = JobOptions.parse(new String[0], CHECKPOINTS).evaluation();
+    assertThat(d.snapshotDir()).isEqualTo(CHECKPOINTS.resolveSibling("mixstream-snapshots"));
+    assertThat(d.knnBankSize()).isEqualTo(50_000);
+    assertThat(d.knnTestSize()).isEqualTo(10_000);
+  }
+
+  @Test
+  void aBooleanFlagMayStandAloneAndStillTakesTrueOrFalse() {
+    assertThat(JobOptions.parse(new String[] {"--bounded"}, CHECKPOINTS).bounded()).isTrue();
+    JobConfig c =
+        JobOptions.parse(
+            new String[] {"--bounded", "--embed-incoming", "--width", "8"}, CHECKPOINTS);
+    assertThat(c.bounded()).isTrue();
+    assertThat(c.evaluation().embedIncoming()).isTrue();
+    assertThat(c.training().width()).isEqualTo(8);
+    assertThat(JobOptions.parse(new String[] {"--bounded", "false"}, CHECKPOINTS).bounded())
+        .isFalse();
+    assertThat(JobOptions.parse(new String[] {"--bounded=true"}, CHECKPOINTS).bounded()).isTrue();
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--width"}, CHECKPOINTS))
+        .hasMessageContaining("--width needs a value");
+  }
+
+  @Test
+  void helpShowsDefaultsAsAUserTypesThem() {
+    String help = String.join("\n", JobOptions.help(CHECKPOINTS));
+    assertThat(help)
+        .containsPattern("--checkpoint-interval V +default 10s")
+        .containsPattern("--fixed-lambda V +default unset")
+        .containsPattern("--bounded \\[true\\|false\\] +default false")
+        .containsPattern("--cutmix-source V +default other-view")
+        .doesNotContain("PT10S")
+        .doesNotContain("NaN");
+    assertThat(JobOptions.typed(Duration.ofMillis(500))).isEqualTo("500ms");
+    assertThat(JobOptions.typed(Duration.ofMinutes(2))).isEqualTo("2m");
+    // what help prints parses back to the same value
+    assertThat(JobOptions.parseDuration(JobOptions.typed(Duration.ofSeconds(90))))
+        .isEqualTo(Duration.ofSeconds(90));
+    assertThatThrownBy(() -> JobOptions.parseDuration("10parsecs"))
+        .hasMessageContaining("expected a duration such as 10s, 500ms, 2m or 1h, got '10parsecs'");
+    assertThat(JobOptions.parseDuration("2h")).isEqualTo(Duration.ofHours(2));
+  }
+
+  @Test
+  void helpListsEveryOptionWithItsDefault() {
+    String help = String.join("\n", JobOptions.help(CHECKPOINTS));
+    for (var c : TrainingConfig.class.getRecordComponents()) {
+      assertThat(help).contains("--" + JobOptions.kebab(c.getName()) + " ");
+    }
+    for (var c : EvaluationConfig.class.getRecordComponents()) {
+      assertThat(help).contains("--" + JobOptions.kebab(c.getName()) + " ");
+    }
+    assertThat(help).contains("--bootstrap-servers V").contains("default 127.0.0.1:9092");
+  }
+}
