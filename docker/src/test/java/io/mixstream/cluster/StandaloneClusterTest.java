@@ -4,12 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import io.mixstream.cifar.Cifar10Dataset;
 import io.mixstream.cifar.Cifar10Reader;
 import io.mixstream.cifar.CifarSplit;
 import io.mixstream.kafka.LocalKafkaBroker;
 import io.mixstream.records.ImageRecordCodec;
+import io.mixstream.records.MetricsCodec;
+import io.mixstream.records.MetricsRecord;
 import io.mixstream.testing.SharedData;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -285,11 +286,9 @@ class StandaloneClusterTest {
         c.poll(Duration.ofMillis(300))
             .forEach(
                 r -> {
-                  JsonObject o =
-                      JsonParser.parseString(new String(r.value(), StandardCharsets.UTF_8))
-                          .getAsJsonObject();
-                  if (o.get("type").getAsString().equals("train")) {
-                    steps.add(o.get("step").getAsLong());
+                  if (MetricsCodec.decode(new String(r.value(), StandardCharsets.UTF_8))
+                      instanceof MetricsRecord.Train t) {
+                    steps.add(t.step());
                   }
                 });
         if (c.position(tp) >= end) {

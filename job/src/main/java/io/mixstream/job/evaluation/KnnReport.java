@@ -1,6 +1,7 @@
 package io.mixstream.job.evaluation;
 
-import com.google.gson.JsonObject;
+import io.mixstream.records.MetricsCodec;
+import io.mixstream.records.MetricsRecord;
 import java.time.Instant;
 
 /**
@@ -25,22 +26,24 @@ public class KnnReport {
 
   public KnnReport() {}
 
+  public MetricsRecord.Knn toRecord() {
+    return new MetricsRecord.Knn(
+        modelKey,
+        step,
+        method,
+        accuracy,
+        PROTOCOL,
+        k,
+        temperature,
+        bankSize,
+        testSize,
+        seconds,
+        Instant.ofEpochMilli(wallMillis));
+  }
+
+  /** {@link #toRecord()} as the metrics topic's JSON. */
   public String toJson() {
-    JsonObject o = new JsonObject();
-    o.addProperty("type", "knn");
-    o.addProperty("model", modelKey);
-    o.addProperty("step", step);
-    o.addProperty("method", method);
-    o.addProperty("metric", "knn_top1");
-    o.addProperty("accuracy", accuracy);
-    o.addProperty("protocol", PROTOCOL);
-    o.addProperty("k", k);
-    o.addProperty("temperature", temperature);
-    o.addProperty("bank_size", bankSize);
-    o.addProperty("test_size", testSize);
-    o.addProperty("seconds", seconds);
-    o.addProperty("time", Instant.ofEpochMilli(wallMillis).toString());
-    return o.toString();
+    return MetricsCodec.encode(toRecord());
   }
 
   @Override

@@ -1,7 +1,10 @@
 package io.mixstream.job.training;
 
-import com.google.gson.JsonObject;
+import io.mixstream.records.MetricsCodec;
+import io.mixstream.records.MetricsRecord;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /** What the trainer emits after each step (a Flink POJO). */
 public class StepResult {
@@ -35,26 +38,27 @@ public class StepResult {
   public StepResult() {}
 
   /** The metrics topic's record of this step. */
-  public String toJson() {
-    JsonObject o = new JsonObject();
-    o.addProperty("type", "train");
-    o.addProperty("model", modelKey);
-    o.addProperty("step", step);
-    o.addProperty("epoch", epoch);
-    o.addProperty("loss", loss);
-    JsonObject terms = new JsonObject();
+  public MetricsRecord.Train toRecord() {
+    Map<String, Double> terms = new LinkedHashMap<>();
     for (int i = 0; termNames != null && i < termNames.length; i++) {
-      terms.addProperty(termNames[i], termValues[i]);
+      terms.put(termNames[i], termValues[i]);
     }
-    o.add("terms", terms);
-    o.addProperty("lr", lr);
-    if (!Double.isNaN(lambda)) {
-      o.addProperty("lambda", lambda);
-    }
-    o.addProperty("step_seconds", stepSeconds);
-    o.addProperty("batch_seconds", batchSeconds);
-    o.addProperty("time", Instant.ofEpochMilli(wallMillis).toString());
-    return o.toString();
+    return new MetricsRecord.Train(
+        modelKey,
+        step,
+        epoch,
+        loss,
+        terms,
+        lr,
+        lambda,
+        stepSeconds,
+        batchSeconds,
+        Instant.ofEpochMilli(wallMillis));
+  }
+
+  /** {@link #toRecord()} as the metrics topic's JSON. */
+  public String toJson() {
+    return MetricsCodec.encode(toRecord());
   }
 
   @Override

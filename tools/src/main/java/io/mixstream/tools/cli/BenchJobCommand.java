@@ -1,8 +1,6 @@
 package io.mixstream.tools.cli;
 
 import ai.djl.Device;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import io.mixstream.cifar.Cifar10Dataset;
 import io.mixstream.cifar.Cifar10Reader;
 import io.mixstream.cifar.CifarSplit;
@@ -15,6 +13,8 @@ import io.mixstream.job.training.FailOnceAfterCheckpoint;
 import io.mixstream.job.training.StepResult;
 import io.mixstream.kafka.LocalKafkaBroker;
 import io.mixstream.records.ImageRecordCodec;
+import io.mixstream.records.MetricsCodec;
+import io.mixstream.records.MetricsRecord;
 import io.mixstream.tools.kafka.TopicReader;
 import io.mixstream.tools.replay.Progress;
 import io.mixstream.tools.replay.ReplayPlan;
@@ -25,7 +25,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -291,16 +290,10 @@ final class BenchJobCommand implements Callable<Integer> {
             job.evaluation().metricsTopic(),
             "the job writes it")) {
       for (byte[] value : reader.readAll(Duration.ofSeconds(30))) {
-        JsonObject o =
-            JsonParser.parseString(new String(value, StandardCharsets.UTF_8)).getAsJsonObject();
-        if (o.get("type").getAsString().equals("train")
-            && o.get("model").getAsString().equals(job.modelKey())) {
-          steps.add(
-              new Step(
-                  o.get("step").getAsLong(),
-                  o.get("step_seconds").getAsDouble(),
-                  o.get("batch_seconds").getAsDouble(),
-                  Instant.parse(o.get("time").getAsString()).toEpochMilli()));
+        if (MetricsCodec.decode(new String(value, StandardCharsets.UTF_8))
+                instanceof MetricsRecord.Train t
+            && t.model().equals(job.modelKey())) {
+          steps.add(new Step(t.step(), t.stepSeconds(), t.batchSeconds(), t.time().toEpochMilli()));
         }
       }
     }

@@ -1,7 +1,7 @@
 package io.mixstream.tools.demo;
 
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import io.mixstream.records.MetricsCodec;
+import io.mixstream.records.MetricsRecord;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -47,13 +47,13 @@ final class KnnPrinter extends Thread implements AutoCloseable {
 
   private void print(Iterable<ConsumerRecord<byte[], byte[]>> records) {
     for (ConsumerRecord<byte[], byte[]> r : records) {
-      JsonObject o =
-          JsonParser.parseString(new String(r.value(), StandardCharsets.UTF_8)).getAsJsonObject();
-      if (!"knn".equals(o.has("type") ? o.get("type").getAsString() : "")) {
+      if (r.value() == null
+          || !(MetricsCodec.decode(new String(r.value(), StandardCharsets.UTF_8))
+              instanceof MetricsRecord.Knn knn)) {
         continue; // the topic carries every step's losses too
       }
-      long step = o.get("step").getAsLong();
-      double acc = o.get("accuracy").getAsDouble();
+      long step = knn.step();
+      double acc = knn.accuracy();
       if (step == 0) {
         floor = acc;
       }
@@ -61,8 +61,8 @@ final class KnnPrinter extends Thread implements AutoCloseable {
           "kNN top-1 at step %d: %.2f%% (bank %d, test %d%s)%n",
           step,
           100 * acc,
-          o.get("bank_size").getAsInt(),
-          o.get("test_size").getAsInt(),
+          knn.bankSize(),
+          knn.testSize(),
           step == 0
               ? "; the random-init floor"
               : Double.isNaN(floor) ? "" : "; floor %.2f%%".formatted(100 * floor));

@@ -1,9 +1,7 @@
 package io.mixstream.tools.pictures;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
+import io.mixstream.records.MetricsCodec;
+import io.mixstream.records.MetricsRecord;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,29 +15,25 @@ import java.util.TreeMap;
 final class TrainingCurves {
   private static final int[] PALETTE = {0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728, 0x9467bd, 0x8c564b};
 
-  final Map<Long, JsonObject> steps = new TreeMap<>();
+  final Map<Long, MetricsRecord.Train> steps = new TreeMap<>();
   final Map<Long, Double> knn = new TreeMap<>();
   int skipped;
 
   void add(String json, String model) {
-    JsonObject o;
+    MetricsRecord r;
     try {
-      o = JsonParser.parseString(json).getAsJsonObject();
-    } catch (JsonParseException | IllegalStateException e) {
+      r = MetricsCodec.decode(json);
+    } catch (IllegalArgumentException e) {
       skipped++;
       return;
     }
-    JsonElement m = o.get("model");
-    JsonElement type = o.get("type");
-    if (m == null || type == null || !m.getAsString().equals(model)) {
-      skipped += m == null || type == null ? 1 : 0;
+    if (!r.model().equals(model)) {
       return;
     }
-    long step = o.get("step").getAsLong();
-    switch (type.getAsString()) {
-      case "train" -> steps.put(step, o);
-      case "knn" -> knn.put(step, o.get("accuracy").getAsDouble());
-      default -> skipped++;
+    if (r instanceof MetricsRecord.Train t) {
+      steps.put(t.step(), t);
+    } else if (r instanceof MetricsRecord.Knn k) {
+      knn.put(k.step(), k.accuracy());
     }
   }
 
@@ -47,14 +41,14 @@ final class TrainingCurves {
     Map<String, Series> byName = new TreeMap<>();
     Series total = Series.of("loss", PALETTE[0]);
     for (var e : steps.entrySet()) {
-      total.add(e.getKey(), e.getValue().get("loss").getAsDouble());
-      JsonObject terms = e.getValue().getAsJsonObject("terms");
-      if (terms != null && terms.size() > 1) {
-        for (var t : terms.entrySet()) {
+      total.add(e.getKey(), e.getValue().loss());
+      Map<String, Double> terms = e.getValue().terms();
+      if (terms.size() > 1) {
+        for (var t : new TreeMap<>(terms).entrySet()) {
           byName
               .computeIfAbsent(
                   t.getKey(), n -> Series.of(n, PALETTE[1 + byName.size() % (PALETTE.length - 1)]))
-              .add(e.getKey(), t.getValue().getAsDouble());
+              .add(e.getKey(), t.getValue());
         }
       }
     }

@@ -1,0 +1,164 @@
+package io.mixstream.records;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The metrics topic's value: one JSON object per record, version 1 (the README's table). Writers
+ * and readers of the topic (the job, plot, the demo, the benchmark) all go through here.
+ */
+public final class MetricsCodec {
+  /** The format version, in the field {@code "v"}; a record without it is version 1. */
+  public static final int VERSION = 1;
+
+  private MetricsCodec() {}
+
+  public static String encode(MetricsRecord record) {
+    JsonObject o = new JsonObject();
+    o.addProperty("v", VERSION);
+    if (record instanceof MetricsRecord.Train t) {
+      o.addProperty("type", "train");
+      o.addProperty("model", t.model());
+      o.addProperty("step", t.step());
+      o.addProperty("epoch", t.epoch());
+      o.addProperty("loss", t.loss());
+      JsonObject terms = new JsonObject();
+      t.terms().entrySet().stream()
+          .sorted(Map.Entry.comparingByKey())
+          .forEach(e -> terms.addProperty(e.getKey(), e.getValue()));
+      o.add("terms", terms);
+      o.addProperty("lr", t.lr());
+      if (!Double.isNaN(t.lambda())) {
+        o.addProperty("lambda", t.lambda());
+      }
+      o.addProperty("step_seconds", t.stepSeconds());
+      o.addProperty("batch_seconds", t.batchSeconds());
+      time(o, t.time());
+    } else if (record instanceof MetricsRecord.Knn k) {
+      o.addProperty("type", "knn");
+      o.addProperty("model", k.model());
+      o.addProperty("step", k.step());
+      o.addProperty("method", k.method());
+      o.addProperty("metric", "knn_top1");
+      o.addProperty("accuracy", k.accuracy());
+      o.addProperty("protocol", k.protocol());
+      o.addProperty("k", k.k());
+      o.addProperty("temperature", k.temperature());
+      o.addProperty("bank_size", k.bankSize());
+      o.addProperty("test_size", k.testSize());
+      o.addProperty("seconds", k.seconds());
+      time(o, k.time());
+    }
+    return o.toString();
+  }
+
+  /**
+   * @throws IllegalArgumentException naming what is wrong: not JSON, another version, an unknown
+   *     type, a missing or mistyped field
+   */
+  public static MetricsRecord decode(String json) {
+    JsonObject o;
+    try {
+      o = JsonParser.parseString(json).getAsJsonObject();
+    } catch (JsonParseException | IllegalStateException e) {
+      throw new IllegalArgumentException("not a JSON object", e);
+    }
+    try {
+      int v = o.has("v") ? o.get("v").getAsInt() : 1;
+      if (v != VERSION) {
+        throw new IllegalArgumentException(
+            "metrics format version %d; this reader knows %d".formatted(v, VERSION));
+      }
+      String type = text(o, "type");
+      return switch (type) {
+        case "train" ->
+            new MetricsRecord.Train(
+                text(o, "model"),
+                number(o, "step").longValue(),
+                optional(o, "epoch", 0).intValue(),
+                number(o, "loss").doubleValue(),
+                terms(o),
+                optional(o, "lr", Double.NaN).doubleValue(),
+                optional(o, "lambda", Double.NaN).doubleValue(),
+                optional(o, "step_seconds", Double.NaN).doubleValue(),
+                optional(o, "batch_seconds", Double.NaN).doubleValue(),
+                time(o));
+        case "knn" ->
+            new MetricsRecord.Knn(
+                text(o, "model"),
+                number(o, "step").longValue(),
+                o.has("method") ? text(o, "method") : "",
+                number(o, "accuracy").doubleValue(),
+                o.has("protocol") ? text(o, "protocol") : "",
+                optional(o, "k", 0).intValue(),
+                optional(o, "temperature", Double.NaN).doubleValue(),
+                optional(o, "bank_size", 0).intValue(),
+                optional(o, "test_size", 0).intValue(),
+                optional(o, "seconds", Double.NaN).doubleValue(),
+                time(o));
+        default -> throw new IllegalArgumentException("unknown record type '" + type + "'");
+      };
+    } catch (IllegalStateException | UnsupportedOperationException | NumberFormatException e) {
+      throw new IllegalArgumentException("a field of the wrong type: " + e.getMessage(), e);
+    }
+  }
+
+  private static void time(JsonObject o, Instant t) {
+    if (t != null) {
+      o.addProperty("time", t.toString());
+    }
+  }
+
+  private static Instant time(JsonObject o) {
+    if (!o.has("time")) {
+      return null;
+    }
+    try {
+      return Instant.parse(text(o, "time"));
+    } catch (DateTimeParseException e) {
+      throw new IllegalArgumentException("time is not an ISO-8601 instant", e);
+    }
+  }
+
+  private static String text(JsonObject o, String name) {
+    JsonElement e = o.get(name);
+    if (e == null || !e.isJsonPrimitive()) {
+      throw new IllegalArgumentException("no field " + name);
+    }
+    return e.getAsString();
+  }
+
+  private static Number number(JsonObject o, String name) {
+    JsonElement e = o.get(name);
+    if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
+      throw new IllegalArgumentException("no number " + name);
+    }
+    return e.getAsNumber();
+  }
+
+  private static Number optional(JsonObject o, String name, Number absent) {
+    return o.has(name) ? number(o, name) : absent;
+  }
+
+  private static Map<String, Double> terms(JsonObject o) {
+    Map<String, Double> out = new LinkedHashMap<>();
+    JsonElement e = o.get("terms");
+    if (e == null) {
+      return out;
+    }
+    if (!e.isJsonObject()) {
+      throw new IllegalArgumentException("terms is not an object");
+    }
+    JsonObject terms = e.getAsJsonObject();
+    for (String name : terms.keySet()) {
+      out.put(name, number(terms, name).doubleValue()); // strict: gson reads [1] as 1 otherwise
+    }
+    return out;
+  }
+}

@@ -1,0 +1,63 @@
+package io.mixstream.records;
+
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * A record of the metrics topic: one training step, or one kNN evaluation. The JSON layout is
+ * {@link MetricsCodec}'s, documented in the README.
+ */
+public sealed interface MetricsRecord permits MetricsRecord.Train, MetricsRecord.Knn {
+  /** The model key. */
+  String model();
+
+  /** The training step the record belongs to. */
+  long step();
+
+  /**
+   * One training step.
+   *
+   * @param terms the loss's terms by name (original, mixed, ...)
+   * @param lambda the step's mixing ratio; NaN for methods that do not mix
+   * @param stepSeconds the step itself, augmentation to enqueue
+   * @param batchSeconds waiting for and assembling the batch
+   * @param time when the step finished; null when the record did not say
+   */
+  record Train(
+      String model,
+      long step,
+      int epoch,
+      double loss,
+      Map<String, Double> terms,
+      double lr,
+      double lambda,
+      double stepSeconds,
+      double batchSeconds,
+      Instant time)
+      implements MetricsRecord {
+    public Train {
+      terms = Map.copyOf(terms);
+    }
+  }
+
+  /**
+   * One kNN evaluation of a snapshot (ALGORITHM.md §2).
+   *
+   * @param accuracy top-1, 0 to 1
+   * @param protocol how the features were taken, in words
+   * @param time when it finished; null when the record did not say
+   */
+  record Knn(
+      String model,
+      long step,
+      String method,
+      double accuracy,
+      String protocol,
+      int k,
+      double temperature,
+      int bankSize,
+      int testSize,
+      double seconds,
+      Instant time)
+      implements MetricsRecord {}
+}

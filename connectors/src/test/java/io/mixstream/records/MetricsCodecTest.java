@@ -1,0 +1,111 @@
+package io.mixstream.records;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class MetricsCodecTest {
+  private static final Instant T = Instant.parse("2026-12-01T10:15:30.123Z");
+
+  @Test
+  void decodesATrainRecordWrittenAsTheReadmeSaysNotByTheEncoder() {
+    MetricsRecord r =
+        MetricsCodec.decode(
+            """
+            {"v": 1, "type": "train", "model": "m", "step": 7, "epoch": 2, "loss": 8.25,
+             "terms": {"original": 4.0, "mixed": 4.25}, "lr": 0.06, "lambda": 0.3,
+             "step_seconds": 0.5, "batch_seconds": 0.01, "time": "2026-12-01T10:15:30.123Z"}
+            """);
+    assertThat(r)
+        .isEqualTo(
+            new MetricsRecord.Train(
+                "m", 7, 2, 8.25, Map.of("original", 4.0, "mixed", 4.25), 0.06, 0.3, 0.5, 0.01, T));
+  }
+
+  @Test
+  void decodesAKnnRecordWrittenAsTheReadmeSays() {
+    MetricsRecord r =
+        MetricsCodec.decode(
+            """
+            {"type": "knn", "model": "m", "step": 100, "method": "approach1",
+             "metric": "knn_top1", "accuracy": 0.2875, "protocol": "p", "k": 200,
+             "temperature": 0.1, "bank_size": 5000, "test_size": 1000, "seconds": 3.5,
+             "time": "2026-12-01T10:15:30.123Z"}
+            """);
+    assertThat(r)
+        .as("a record without v is version 1, as every record before the field existed")
+        .isEqualTo(
+            new MetricsRecord.Knn(
+                "m", 100, "approach1", 0.2875, "p", 200, 0.1, 5000, 1000, 3.5, T));
+  }
+
+  @Test
+  void encodesEveryDocumentedFieldAndRoundTrips() {
+    var train =
+        new MetricsRecord.Train("m", 3, 1, 7.5, Map.of("original", 7.5), 0.03, Double.NaN, 1, 2, T);
+    JsonObject o = JsonParser.parseString(MetricsCodec.encode(train)).getAsJsonObject();
+    assertThat(o.keySet())
+        .containsExactlyInAnyOrder(
+            "v",
+            "type",
+            "model",
+            "step",
+            "epoch",
+            "loss",
+            "terms",
+            "lr",
+            "step_seconds",
+            "batch_seconds",
+            "time");
+    assertThat(o.get("v").getAsInt()).isEqualTo(1);
+    assertThat(o.get("time").getAsString()).isEqualTo("2026-12-01T10:15:30.123Z");
+    assertThat(o.has("lambda")).as("no lambda for a method that does not mix").isFalse();
+    assertThat(MetricsCodec.decode(MetricsCodec.encode(train))).isEqualTo(train);
+
+    var knn = new MetricsRecord.Knn("m", 0, "moco", 0.25, "p", 200, 0.1, 64, 32, 0.5, T);
+    JsonObject k = JsonParser.parseString(MetricsCodec.encode(knn)).getAsJsonObject();
+    assertThat(k.get("metric").getAsString()).isEqualTo("knn_top1");
+    assertThat(k.get("bank_size").getAsInt()).isEqualTo(64);
+    assertThat(MetricsCodec.decode(MetricsCodec.encode(knn))).isEqualTo(knn);
+  }
+
+  @Test
+  void malformedRecordsAreCodecErrorsThatSayWhy() {
+    assertThatThrownBy(() -> MetricsCodec.decode("not json {"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("not a JSON object");
+    assertThatThrownBy(() -> MetricsCodec.decode("[1, 2]"))
+        .hasMessageContaining("not a JSON object");
+    assertThatThrownBy(
+            () -> MetricsCodec.decode("{\"v\": 2, \"type\": \"train\", \"model\": \"m\"}"))
+        .hasMessageContaining("version 2");
+    assertThatThrownBy(
+            () -> MetricsCodec.decode("{\"type\": \"eval\", \"model\": \"m\", \"step\": 1}"))
+        .hasMessageContaining("unknown record type 'eval'");
+    assertThatThrownBy(
+            () -> MetricsCodec.decode("{\"type\": \"train\", \"model\": \"m\", \"step\": 1}"))
+        .hasMessageContaining("no number loss");
+    assertThatThrownBy(
+            () ->
+                MetricsCodec.decode(
+                    "{\"type\": \"knn\", \"model\": \"m\", \"step\": \"x\", \"accuracy\": 1}"))
+        .hasMessageContaining("no number step");
+    assertThatThrownBy(
+            () ->
+                MetricsCodec.decode(
+                    "{\"type\": \"train\", \"model\": \"m\", \"step\": 1, \"loss\": 1,"
+                        + " \"terms\": {\"a\": [1]}}"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(
+            () ->
+                MetricsCodec.decode(
+                    "{\"type\": \"train\", \"model\": \"m\", \"step\": 1, \"loss\": 1,"
+                        + " \"time\": \"yesterday\"}"))
+        .hasMessageContaining("ISO-8601");
+  }
+}
