@@ -45,6 +45,10 @@ final class MixstreamProcess implements AutoCloseable {
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx1g");
     cmd.add("-Dai.djl.offline=true");
+    // the product's logging, not the tests': what a user sees
+    cmd.add(
+        "-Dlog4j2.configurationFile="
+            + MixstreamProcess.class.getResource("/log4j2.properties").toExternalForm());
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(Mixstream.class.getName());
