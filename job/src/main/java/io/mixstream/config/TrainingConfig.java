@@ -175,6 +175,14 @@ public record TrainingConfig(
         !hasFixedLambda() || (fixedLambda >= 0 && fixedLambda <= 1),
         "fixed-lambda must be in [0,1] (or unset), got " + fixedLambda);
     check(p, method != null && cutmixSource != null, "method and cutmix-source must be set");
+    // (1-λ)·L(q^{M,R},k) pairs the reversed mixture's rows with k: that is reading (a) only when
+    // the patch came from the reversed batch; with the other view's patch it is no reading at all
+    check(
+        p,
+        !(cutmixReverseTerm && cutmixSource == CutMixSource.OTHER_VIEW),
+        "cutmix-reverse-term true needs cutmix-source reversed-batch (reading (a)); with"
+            + " cutmix-source other-view it pairs flip(q^M) of image B-1-i with k_i, a reading of"
+            + " none of the three");
     return p;
   }
 

@@ -50,11 +50,11 @@ final class Approach2Loss implements MethodLoss {
         .lambda(lambda)
         .term("original", 1, ctx.infoNce(q, k, QueueName.ORIGINAL))
         .term("mixed", lambda, ctx.infoNce(qMixed, k, QueueName.ORIGINAL))
-        .term("global_global", lambda, ctx.infoNce(qRegions.global(), k, QueueName.ORIGINAL))
+        .term("global_original", lambda, ctx.infoNce(qRegions.global(), k, QueueName.ORIGINAL))
         .term("local_local", lambda, ctx.infoNce(qRegions.local(), kLocal, QueueName.LOCAL))
         .term("mixed_reversed", 1 - lambda, ctx.infoNce(qMixedReversed, k, QueueName.ORIGINAL))
         .term(
-            "global_global_reversed",
+            "global_original_reversed",
             1 - lambda,
             ctx.infoNce(qRegionsReversed.global(), k, QueueName.ORIGINAL))
         .term(

@@ -86,6 +86,18 @@ public final class MocoTrainer implements AutoCloseable {
    * augment twice, momentum-update the key encoder, forward, loss, backward, SGD, enqueue.
    */
   public StepReport step(byte[][] images) {
+    return step(images, false).report();
+  }
+
+  /**
+   * {@link #step} that also returns every term's inputs and what each queue was handed: for tests
+   * that check a method against its formula.
+   */
+  public StepTrace stepTraced(byte[][] images) {
+    return step(images, true);
+  }
+
+  private StepTrace step(byte[][] images, boolean trace) {
     long start = System.nanoTime();
     try (GradMode off = GradMode.off();
         NDScope scope = new NDScope()) {
@@ -94,24 +106,54 @@ public final class MocoTrainer implements AutoCloseable {
       Forward f = forwardBackward(images);
       sgd.step(lr);
       zeroGradients();
+      List<StepTrace.Term> terms = trace ? traceTerms(f) : List.of();
+      Map<QueueName, float[]> enqueued = new EnumMap<>(QueueName.class);
       Map<String, Integer> pointers = new LinkedHashMap<>();
-      f.loss.toEnqueue().forEach((name, keys) -> queues.get(name).enqueue(keys));
+      f.loss
+          .toEnqueue()
+          .forEach(
+              (name, keys) -> {
+                if (trace) {
+                  enqueued.put(name, keys.toFloatArray());
+                }
+                queues.get(name).enqueue(keys);
+              });
       queues.forEach((name, q) -> pointers.put(name.name(), q.pointer()));
       double loss = f.loss.total().getFloat(); // waits for the device, so the time is the step's
-      Map<String, Double> terms = f.loss.values();
+      Map<String, Double> terms0 = f.loss.values();
       long done = step++;
-      return new StepReport(
-          step,
-          schedule.epochOf(done),
-          lr,
-          f.loss.lambda(),
-          loss,
-          terms,
-          f.loss.weights(),
-          pointers,
-          f.augmentSeconds,
-          (System.nanoTime() - start) / 1e9);
+      StepReport report =
+          new StepReport(
+              step,
+              schedule.epochOf(done),
+              lr,
+              f.loss.lambda(),
+              loss,
+              terms0,
+              f.loss.weights(),
+              pointers,
+              f.augmentSeconds,
+              (System.nanoTime() - start) / 1e9);
+      return new StepTrace(report, terms, enqueued);
     }
+  }
+
+  private static List<StepTrace.Term> traceTerms(Forward f) {
+    List<StepTrace.Term> out = new ArrayList<>();
+    f.loss
+        .termArrays()
+        .forEach(
+            (name, value) -> {
+              StepContext.InfoNceCall call = f.ctx.infoNceCalls.get(value);
+              out.add(
+                  new StepTrace.Term(
+                      name,
+                      f.loss.weights().get(name),
+                      call.queue(),
+                      call.q().toFloatArray(),
+                      call.k().toFloatArray()));
+            });
+    return out;
   }
 
   /**
@@ -136,7 +178,7 @@ public final class MocoTrainer implements AutoCloseable {
   /** A loss and the gradients of the trainable tensors, by name. */
   public record Gradients(double loss, Map<String, Double> terms, Map<String, float[]> byName) {}
 
-  private record Forward(StepLoss loss, double augmentSeconds) {}
+  private record Forward(StepLoss loss, StepContext ctx, double augmentSeconds) {}
 
   private Forward forwardBackward(byte[][] images) {
     if (images.length != config.batchSize()) {
@@ -156,7 +198,7 @@ public final class MocoTrainer implements AutoCloseable {
     }
     NDArray total = loss.total();
     Autograd.backward(total);
-    return new Forward(loss, augmentSeconds);
+    return new Forward(loss, ctx, augmentSeconds);
   }
 
   private void zeroGradients() {

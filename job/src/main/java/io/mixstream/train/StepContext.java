@@ -129,8 +129,16 @@ final class StepContext {
   }
 
   NDArray infoNce(NDArray q, NDArray k, QueueName queue) {
-    return InfoNce.loss(q, k, queues.get(queue).matrix(), config.temperature());
+    NDArray loss = InfoNce.loss(q, k, queues.get(queue).matrix(), config.temperature());
+    infoNceCalls.put(loss, new InfoNceCall(q, k, queue));
+    return loss;
   }
+
+  /** One InfoNCE term's inputs: L(q, k; queue). */
+  record InfoNceCall(NDArray q, NDArray k, QueueName queue) {}
+
+  /** The step's InfoNCE calls by the loss each returned (references only, for a trace). */
+  final Map<NDArray, InfoNceCall> infoNceCalls = new java.util.IdentityHashMap<>();
 
   private long[] permutation() {
     long[] p = new long[batch];

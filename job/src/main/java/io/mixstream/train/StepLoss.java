@@ -59,4 +59,9 @@ final class StepLoss {
   Map<String, Double> weights() {
     return weights;
   }
+
+  /** Each term's value tensor, by name. */
+  Map<String, NDArray> termArrays() {
+    return terms;
+  }
 }

@@ -128,6 +128,18 @@ class JobOptionsTest {
   }
 
   @Test
+  void theReverseTermNeedsTheReversedBatchSource() {
+    assertThatThrownBy(
+            () -> JobOptions.parse(new String[] {"--cutmix-reverse-term", "true"}, CHECKPOINTS))
+        .hasMessageContaining("cutmix-reverse-term true needs cutmix-source reversed-batch");
+    JobConfig a =
+        JobOptions.parse(
+            new String[] {"--cutmix-reverse-term", "--cutmix-source", "reversed-batch"},
+            CHECKPOINTS);
+    assertThat(a.training().cutmixReverseTerm()).isTrue();
+  }
+
+  @Test
   void aBooleanFlagMayStandAloneAndStillTakesTrueOrFalse() {
     assertThat(JobOptions.parse(new String[] {"--bounded"}, CHECKPOINTS).bounded()).isTrue();
     JobConfig c =

@@ -52,4 +52,25 @@ class InfoNceTest {
           .isCloseTo(Math.log(4096), within(1e-4));
     }
   }
+
+  /**
+   * The positive is column 0 of the logits: with a key unlike every negative, the loss is the
+   * hand-computed −log(e^{1/τ} / (e^{1/τ} + 3·e^0)), and reading any other column as the positive
+   * would give −log(e^0 / ...) instead, which differs by 1/τ.
+   */
+  @Test
+  void thePositiveIsTheKeyNotAQueueColumn() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      double tau = 0.5;
+      NDArray q = m.create(new float[] {1, 0}, new Shape(1, 2));
+      NDArray k = m.create(new float[] {1, 0}, new Shape(1, 2)); // q·k = 1
+      NDArray queue = m.create(new float[] {0, 0, 0, 1, 1, 1}, new Shape(2, 3)); // q·n = 0
+      double positive = Math.exp(1 / tau);
+      double expected = -Math.log(positive / (positive + 3));
+      double wrongColumn = -Math.log(1 / (positive + 3));
+      double loss = InfoNce.loss(q, k, queue, tau).getFloat();
+      assertThat(loss).isCloseTo(expected, within(1e-5));
+      assertThat(Math.abs(loss - wrongColumn)).isGreaterThan(1);
+    }
+  }
 }
