@@ -18,6 +18,7 @@ import io.mixstream.job.snapshots.ModelSnapshot;
 import io.mixstream.job.snapshots.SnapshotFiles;
 import io.mixstream.job.training.OnlineTrainer;
 import io.mixstream.job.training.StepResult;
+import io.mixstream.kafka.KafkaConnectors;
 import io.mixstream.kafka.KafkaPreflight;
 import io.mixstream.kafka.KafkaRecordSizes;
 import io.mixstream.records.EmbeddingRecord;
@@ -33,12 +34,9 @@ import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
-import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
-import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -158,8 +156,6 @@ public final class MixstreamJob {
       StreamExecutionEnvironment env, JobConfig c, KafkaPreflight.Findings broker) {
     c.validate();
     Properties kafka = new Properties();
-    // every sink may carry an image-sized record (a dead letter); the user's settings win
-    kafka.putAll(KafkaRecordSizes.producerSettings(RecordLimits.DEFAULT));
     kafka.putAll(c.kafkaProperties());
     int deadLetterMaxBytes =
         KafkaRecordSizes.deadLetterMaxBytes(
@@ -282,18 +278,15 @@ public final class MixstreamJob {
       String name,
       String uidPrefix,
       int parallelism) {
-    KafkaSourceBuilder<RawRecord> source =
-        KafkaSource.<RawRecord>builder()
-            .setBootstrapServers(c.bootstrapServers())
-            .setTopics(topic)
-            .setGroupId(c.groupId())
-            .setStartingOffsets(OffsetsInitializer.earliest())
-            .setDeserializer(new RawRecordDeserializer())
-            .setProperties(kafka);
-    if (c.bounded()) {
-      source.setBounded(OffsetsInitializer.latest());
-    }
-    return env.fromSource(source.build(), WatermarkStrategy.noWatermarks(), name + " from Kafka")
+    KafkaSource<RawRecord> source =
+        KafkaConnectors.source(
+            c.bootstrapServers(),
+            topic,
+            c.groupId(),
+            kafka,
+            new RawRecordDeserializer(),
+            c.bounded());
+    return env.fromSource(source, WatermarkStrategy.noWatermarks(), name + " from Kafka")
         .uid(uidPrefix + "kafka-source")
         // as many readers as decoders: each decoder chains onto its reader, no shuffle
         .setParallelism(parallelism)
@@ -305,11 +298,6 @@ public final class MixstreamJob {
 
   private static <T> KafkaSink<T> kafkaSink(
       JobConfig c, Properties kafka, KafkaRecordSerializationSchema<T> serializer) {
-    return KafkaSink.<T>builder()
-        .setBootstrapServers(c.bootstrapServers())
-        .setKafkaProducerConfig(kafka)
-        .setRecordSerializer(serializer)
-        .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
-        .build();
+    return KafkaConnectors.atLeastOnceSink(c.bootstrapServers(), kafka, serializer);
   }
 }

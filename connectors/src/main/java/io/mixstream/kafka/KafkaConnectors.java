@@ -1,0 +1,63 @@
+package io.mixstream.kafka;
+
+import io.mixstream.records.RecordLimits;
+import java.util.Properties;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
+
+/**
+ * The job's Kafka sources and sinks, built one way: a topic read from its start (or from the
+ * offsets of a restored checkpoint), and at-least-once sinks sized for image-sized records.
+ */
+public final class KafkaConnectors {
+  private KafkaConnectors() {}
+
+  /**
+   * @param clientProperties the user's Kafka client settings (security and the like)
+   * @param bounded stop at the offsets the topic has when the job starts
+   */
+  public static <T> KafkaSource<T> source(
+      String bootstrapServers,
+      String topic,
+      String groupId,
+      Properties clientProperties,
+      KafkaRecordDeserializationSchema<T> deserializer,
+      boolean bounded) {
+    KafkaSourceBuilder<T> source =
+        KafkaSource.<T>builder()
+            .setBootstrapServers(bootstrapServers)
+            .setTopics(topic)
+            .setGroupId(groupId)
+            .setStartingOffsets(OffsetsInitializer.earliest())
+            .setDeserializer(deserializer)
+            .setProperties(clientProperties);
+    if (bounded) {
+      source.setBounded(OffsetsInitializer.latest());
+    }
+    return source.build();
+  }
+
+  /**
+   * An at-least-once sink whose producer takes records up to the largest legal image record (a dead
+   * letter may be one); the user's settings win.
+   */
+  public static <T> KafkaSink<T> atLeastOnceSink(
+      String bootstrapServers,
+      Properties clientProperties,
+      KafkaRecordSerializationSchema<T> serializer) {
+    Properties producer = new Properties();
+    producer.putAll(KafkaRecordSizes.producerSettings(RecordLimits.DEFAULT));
+    producer.putAll(clientProperties);
+    return KafkaSink.<T>builder()
+        .setBootstrapServers(bootstrapServers)
+        .setKafkaProducerConfig(producer)
+        .setRecordSerializer(serializer)
+        .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+        .build();
+  }
+}
