@@ -2,6 +2,7 @@ package io.mixstream.augment;
 
 import io.mixstream.config.TrainingConfig;
 import io.mixstream.rng.Seeds;
+import io.mixstream.rng.Shuffle;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 
@@ -58,13 +59,7 @@ public final class Augmenter {
   }
 
   private void jitter(float[] img, SplittableRandom rng) {
-    int[] order = {0, 1, 2, 3};
-    for (int i = 3; i > 0; i--) {
-      int j = rng.nextInt(i + 1);
-      int t = order[i];
-      order[i] = order[j];
-      order[j] = t;
-    }
+    int[] order = Shuffle.permutation(4, rng);
     float b = factor(config.brightness(), rng);
     float c = factor(config.contrast(), rng);
     float s = factor(config.saturation(), rng);

@@ -13,6 +13,7 @@ import io.mixstream.mixing.CutMixBox;
 import io.mixstream.model.EncoderOutput;
 import io.mixstream.queue.NegativeQueue;
 import io.mixstream.queue.QueueName;
+import io.mixstream.rng.Shuffle;
 import io.mixstream.torch.GradMode;
 import java.util.Map;
 import java.util.random.RandomGenerator;
@@ -141,17 +142,7 @@ final class StepContext {
   final Map<NDArray, InfoNceCall> infoNceCalls = new java.util.IdentityHashMap<>();
 
   private long[] permutation() {
-    long[] p = new long[batch];
-    for (int i = 0; i < batch; i++) {
-      p[i] = i;
-    }
-    for (int i = batch - 1; i > 0; i--) {
-      int j = rng.nextInt(i + 1);
-      long t = p[i];
-      p[i] = p[j];
-      p[j] = t;
-    }
-    return p;
+    return java.util.Arrays.stream(Shuffle.permutation(batch, rng)).asLongStream().toArray();
   }
 
   /** Region features: local (inside the box) and global (outside it). */

@@ -8,6 +8,7 @@ import io.mixstream.config.JobOptions;
 import io.mixstream.config.Method;
 import io.mixstream.config.TrainingConfig;
 import io.mixstream.eval.KnnEvaluation;
+import io.mixstream.rng.Shuffle;
 import io.mixstream.tools.cli.DeviceOption;
 import io.mixstream.tools.cli.OptionChecks;
 import io.mixstream.train.MocoTrainer;
@@ -186,7 +187,7 @@ public final class QualityCommand implements Callable<Integer> {
         byte[][] batchImages = new byte[batch][];
         for (int i = 0; i < batch; i++) {
           if (next == perm.length) {
-            shuffle(perm, order);
+            Shuffle.inPlace(perm, order);
             next = 0;
           }
           batchImages[i] = train.pixels(perm[next++]);
@@ -214,15 +215,6 @@ public final class QualityCommand implements Callable<Integer> {
       appendRow(config, trainer.stepCount(), images, seconds, accuracy, floor, loss, dev);
     }
     return 0;
-  }
-
-  private static void shuffle(int[] a, SplittableRandom r) {
-    for (int i = a.length - 1; i > 0; i--) {
-      int j = r.nextInt(i + 1);
-      int t = a[i];
-      a[i] = a[j];
-      a[j] = t;
-    }
   }
 
   private void appendRow(

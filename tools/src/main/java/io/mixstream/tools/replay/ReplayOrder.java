@@ -1,5 +1,6 @@
 package io.mixstream.tools.replay;
 
+import io.mixstream.rng.Shuffle;
 import java.util.Random;
 
 /** The order in which one epoch publishes a dataset: as stored, or a seeded shuffle. */
@@ -17,13 +18,7 @@ public final class ReplayOrder {
       order[i] = i;
     }
     if (shuffle) {
-      Random random = new Random(seed * 1_000_003L + epoch);
-      for (int i = size - 1; i > 0; i--) {
-        int j = random.nextInt(i + 1);
-        int t = order[i];
-        order[i] = order[j];
-        order[j] = t;
-      }
+      Shuffle.inPlace(order, new Random(seed * 1_000_003L + epoch));
     }
     return order;
   }
