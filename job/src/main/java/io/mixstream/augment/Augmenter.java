@@ -13,7 +13,11 @@ import java.util.stream.IntStream;
  * view, index), so the result does not depend on how many threads run it.
  */
 public final class Augmenter {
+  /**
+   * The network input side, CIFAR's 32: the one constant the decoder, the views and pooling use.
+   */
   public static final int SIDE = 32;
+
   public static final int IMAGE_FLOATS = 3 * SIDE * SIDE;
 
   private final TrainingConfig config;

@@ -2,6 +2,7 @@ package io.mixstream.loss;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import io.mixstream.augment.Augmenter;
 import io.mixstream.mixing.CutMixBox;
 
 /**
@@ -12,7 +13,9 @@ import io.mixstream.mixing.CutMixBox;
  */
 public final class RegionPooling {
   public static final int MAP = 4;
-  public static final int IMAGE = 32;
+
+  /** The network input side the pooling weights are computed for. */
+  public static final int IMAGE = Augmenter.SIDE;
 
   /** Pool weights for one box. */
   public record Weights(float[] inside, float[] outside) {}

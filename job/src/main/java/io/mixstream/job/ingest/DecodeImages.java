@@ -1,5 +1,6 @@
 package io.mixstream.job.ingest;
 
+import io.mixstream.augment.Augmenter;
 import io.mixstream.records.DecodedImage;
 import io.mixstream.records.ImageRecord;
 import io.mixstream.records.ImageRecordCodec;
@@ -56,11 +57,12 @@ public final class DecodeImages extends ProcessFunction<RawRecord, TrainingImage
       ImageRecordCodec.Decoded decoded = codec.decodeWithPixels(raw.value);
       ImageRecord r = decoded.record();
       DecodedImage img = decoded.image();
-      if (img.height() != 32 || img.width() != 32 || img.channels() != 3) {
+      int side = Augmenter.SIDE;
+      if (img.height() != side || img.width() != side || img.channels() != 3) {
         throw new MalformedRecordException(
             Reason.SHAPE_MISMATCH,
-            "the trainer takes 32x32 RGB images; %s is %dx%dx%d"
-                .formatted(r.id(), img.height(), img.width(), img.channels()));
+            "the trainer takes %dx%d RGB images; %s is %dx%dx%d"
+                .formatted(side, side, r.id(), img.height(), img.width(), img.channels()));
       }
       out.collect(new TrainingImage(modelKey, r.id(), r.label(), img.planar()));
     } catch (MalformedRecordException e) {
