@@ -1,7 +1,6 @@
 package io.mixstream.config;
 
 import io.mixstream.records.EmbeddingCodec;
-import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -43,8 +42,7 @@ public record EvaluationConfig(
     EmbeddingCodec.Format embeddingsFormat,
     boolean embedIncoming,
     int evalThreads,
-    Path snapshotDir)
-    implements Serializable {
+    Path snapshotDir) {
 
   /** §2's protocol on the full sets (50,000 bank, 10,000 test), every 100 steps. */
   public static EvaluationConfig defaults(Path snapshotDir) {

@@ -1,7 +1,6 @@
 package io.mixstream.config;
 
 import io.mixstream.kafka.KafkaClientProperties;
-import java.io.Serializable;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,8 +41,7 @@ public record JobConfig(
     Path checkpointDir,
     boolean bounded,
     int decodeParallelism,
-    EvaluationConfig evaluation)
-    implements Serializable {
+    EvaluationConfig evaluation) {
 
   public JobConfig {
     kafkaProperties = Map.copyOf(kafkaProperties);

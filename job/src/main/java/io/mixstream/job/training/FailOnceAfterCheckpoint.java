@@ -9,6 +9,9 @@ import org.apache.flink.api.common.state.CheckpointListener;
  * Fault injection for the recovery tests and the benchmark: passes step results through and throws
  * once, at the first step past {@code afterStep} that follows a completed checkpoint. One per JVM
  * (the flag is static, as the restarted task is a new instance): call {@link #reset()} first.
+ *
+ * <p>In main code, not tests, because {@code mixstream bench job} measures recovery with it; the
+ * job itself never adds it.
  */
 public final class FailOnceAfterCheckpoint extends RichMapFunction<StepResult, StepResult>
     implements CheckpointListener {

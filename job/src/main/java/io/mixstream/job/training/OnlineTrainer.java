@@ -53,14 +53,14 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
   private static final org.slf4j.Logger LOG =
       org.slf4j.LoggerFactory.getLogger(OnlineTrainer.class);
 
-  /** The query encoder every {@code snapshotEvery} steps, at step 0 and at the end of input. */
+  /** The query encoder every {@code evalEvery} steps, at step 0 and at the end of input. */
   public static final OutputTag<ModelSnapshot> SNAPSHOTS =
       new OutputTag<>("snapshots", TypeInformation.of(ModelSnapshot.class));
 
   private final TrainingConfig config;
   private final String device;
   private final int torchThreads;
-  private final int snapshotEvery;
+  private final int evalEvery;
   private final boolean embedIncoming;
 
   private transient MocoTrainer trainer;
@@ -77,7 +77,7 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
   private transient long lastSnapshotStep;
 
   /**
-   * @param snapshotEvery steps between snapshots on {@link #SNAPSHOTS}; 0 = none
+   * @param evalEvery steps between snapshots on {@link #SNAPSHOTS}; 0 = none
    * @param embedIncoming at each snapshot step, the step's images' embeddings on {@link
    *     KnnEvaluator#EMBEDDINGS}
    */
@@ -85,12 +85,12 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
       TrainingConfig config,
       String device,
       int torchThreads,
-      int snapshotEvery,
+      int evalEvery,
       boolean embedIncoming) {
     this.config = config.validate();
     this.device = device;
     this.torchThreads = torchThreads;
-    this.snapshotEvery = snapshotEvery;
+    this.evalEvery = evalEvery;
     this.embedIncoming = embedIncoming;
   }
 
@@ -165,7 +165,7 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
     if (queuesNeedRebuild) {
       rebuildQueues();
     }
-    if (snapshotEvery > 0 && trainer.stepCount() == 0 && lastSnapshotStep < 0) {
+    if (evalEvery > 0 && trainer.stepCount() == 0 && lastSnapshotStep < 0) {
       emitSnapshot(ctx.getCurrentKey(), ctx); // the random-init floor
       // fires when the input ends (a bounded run, or stop --drain): the final snapshot
       ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
@@ -182,7 +182,7 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
     pending.clear();
     pendingCount.clear();
     train(ctx.getCurrentKey(), batch, out);
-    if (snapshotEvery > 0 && trainer.stepCount() % snapshotEvery == 0) {
+    if (evalEvery > 0 && trainer.stepCount() % evalEvery == 0) {
       emitSnapshot(ctx.getCurrentKey(), ctx);
       if (embedIncoming) {
         emitEmbeddings(ctx.getCurrentKey(), batch, ctx);
@@ -192,7 +192,7 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
 
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<StepResult> out) {
-    if (snapshotEvery > 0 && lastSnapshotStep != trainer.stepCount()) {
+    if (evalEvery > 0 && lastSnapshotStep != trainer.stepCount()) {
       emitSnapshot(ctx.getCurrentKey(), ctx);
     }
   }
