@@ -240,8 +240,10 @@ public final class JobOptions {
     Properties p = new Properties();
     try (Reader r = Files.newBufferedReader(file)) {
       p.load(r);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new IllegalArgumentException("--config " + file + ": no such file", e);
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read --config " + file + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException("cannot read --config " + file + ": " + e, e);
     }
     Map<String, String> out = new LinkedHashMap<>();
     p.stringPropertyNames().forEach(k -> out.put(k, p.getProperty(k)));

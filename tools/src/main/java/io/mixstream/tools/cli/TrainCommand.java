@@ -104,6 +104,7 @@ final class TrainCommand implements Callable<Integer> {
     Optional<Path> resumeFrom = home.latest();
     // this JVM runs the job: --device gpu without a GPU is refused here, not in 10 restarts
     DeviceChoice.resolve(c.device());
+    LocalFlink.checkRestPort(restAddress, restPort);
     KafkaPreflight.Findings kafka = MixstreamJob.preflight(c, Duration.ofSeconds(timeoutSeconds));
 
     Configuration conf = LocalFlink.resumable(c, restAddress, restPort, resumeFrom);

@@ -156,6 +156,7 @@ public final class DemoCommand implements Callable<Integer> {
     checks.port("--rest-port", restPort);
     checks.positive("--replay-rate", replayRate, "images per second");
     checks.throwIfAny();
+    LocalFlink.checkRestPort("127.0.0.1", restPort);
     Device dev = device.resolve();
     TrainingConfig.Builder b = TrainingConfig.defaults().toBuilder();
     b.method = Method.parse(method);

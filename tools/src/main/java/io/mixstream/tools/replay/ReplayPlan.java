@@ -39,6 +39,10 @@ public record ReplayPlan(
     if (limit < 0) {
       throw new IllegalArgumentException("--limit must be 0 (none) or positive");
     }
+    if (timeout.toMillis() < 1000) {
+      throw new IllegalArgumentException(
+          "--timeout must be at least 1 second, got " + timeout.toSeconds());
+    }
     if (partitions < 1) {
       throw new IllegalArgumentException("--partitions must be at least 1, got " + partitions);
     }

@@ -2,6 +2,9 @@ package io.mixstream.tools.run;
 
 import io.mixstream.config.JobConfig;
 import io.mixstream.job.MixstreamJob;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -10,6 +13,25 @@ import org.apache.flink.configuration.Configuration;
 /** The local Flink of {@code mixstream demo} and {@code train}: a dashboard, and resumable. */
 public final class LocalFlink {
   private LocalFlink() {}
+
+  /**
+   * @throws IllegalArgumentException when the dashboard's port is taken: Flink would otherwise fail
+   *     deep inside its start ("Could not create the DispatcherResourceManagerComponent")
+   */
+  public static void checkRestPort(String address, int port) {
+    if (port == 0) {
+      return;
+    }
+    try (ServerSocket s = new ServerSocket()) {
+      s.setReuseAddress(true);
+      s.bind(new InetSocketAddress(address, port));
+    } catch (IOException e) {
+      throw new IllegalArgumentException(
+          "--rest-port %d: %s:%d is in use (another dashboard or a broker?); pick another port"
+              .formatted(port, address, port),
+          e);
+    }
+  }
 
   /**
    * The job's Flink settings, the dashboard on {@code restAddress:restPort}, checkpoints kept on

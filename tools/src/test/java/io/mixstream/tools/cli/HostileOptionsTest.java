@@ -101,6 +101,11 @@ class HostileOptionsTest {
     assertOneLineError(missing);
     assertThat(missing.err()).contains("/no/such/metrics.jsonl: no such file");
 
+    Capture replay =
+        Capture.run("replay", "--data", SharedData.cifar10().toString(), "--timeout", "0");
+    assertOneLineError(replay);
+    assertThat(replay.err()).contains("--timeout must be at least 1 second, got 0");
+
     Capture top = Capture.run("embeddings", "--top", "-5");
     assertOneLineError(top);
     assertThat(top.err()).contains("--top must be 1 or more, got -5");

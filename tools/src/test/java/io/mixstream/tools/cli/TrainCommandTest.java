@@ -172,6 +172,21 @@ class TrainCommandTest {
   }
 
   @Test
+  void aDashboardPortInUseIsNamedBeforeFlinkStarts() throws Exception {
+    List<String> args = trainArgs(tmp.resolve("rest"));
+    int port = Integer.parseInt(args.get(args.size() - 1));
+    try (java.net.ServerSocket taken =
+        new java.net.ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+      Capture r = Capture.run(args);
+      assertThat(r.rc()).isEqualTo(1);
+      assertThat(r.err()).contains("--rest-port " + port + ": 127.0.0.1:" + port + " is in use");
+      assertThat(r.out()).doesNotContain("Flink dashboard");
+    }
+    Capture config = Capture.run("train", "--config", tmp.resolve("none.properties").toString());
+    assertThat(config.err()).contains("none.properties: no such file");
+  }
+
+  @Test
   void anUnknownDeviceIsRefusedAtStart() throws Exception {
     Capture r = Capture.run(trainArgs(tmp.resolve("device"), "--device", "tpu"));
     assertThat(r.rc()).isEqualTo(1);
