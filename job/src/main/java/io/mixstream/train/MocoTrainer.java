@@ -106,7 +106,7 @@ public final class MocoTrainer implements AutoCloseable {
       Forward f = forwardBackward(images);
       sgd.step(lr);
       zeroGradients();
-      List<StepTrace.Term> terms = trace ? traceTerms(f) : List.of();
+      List<StepTrace.Term> traced = trace ? traceTerms(f) : List.of();
       Map<QueueName, float[]> enqueued = new EnumMap<>(QueueName.class);
       Map<String, Integer> pointers = new LinkedHashMap<>();
       f.loss
@@ -120,7 +120,7 @@ public final class MocoTrainer implements AutoCloseable {
               });
       queues.forEach((name, q) -> pointers.put(name.name(), q.pointer()));
       double loss = f.loss.total().getFloat(); // waits for the device, so the time is the step's
-      Map<String, Double> terms0 = f.loss.values();
+      Map<String, Double> terms = f.loss.values();
       long done = step++;
       StepReport report =
           new StepReport(
@@ -129,12 +129,12 @@ public final class MocoTrainer implements AutoCloseable {
               lr,
               f.loss.lambda(),
               loss,
-              terms0,
+              terms,
               f.loss.weights(),
               pointers,
               f.augmentSeconds,
               (System.nanoTime() - start) / 1e9);
-      return new StepTrace(report, terms, enqueued);
+      return new StepTrace(report, traced, enqueued);
     }
   }
 

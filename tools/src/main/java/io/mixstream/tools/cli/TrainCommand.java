@@ -92,6 +92,7 @@ final class TrainCommand implements Callable<Integer> {
           "--timeout must be at least 1 second, got " + timeoutSeconds);
     }
     JobConfig c = JobOptions.parse(jobArgs.toArray(new String[0]), checkpoints);
+    System.out.println("job config (secrets masked): " + c.describe());
     ModelHome home =
         ModelHome.inCheckpointDir(
             c.checkpointDir(), c.evaluation().snapshotDir().resolve(c.modelKey()));

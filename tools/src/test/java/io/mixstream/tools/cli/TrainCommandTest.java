@@ -140,6 +140,7 @@ class TrainCommandTest {
         Capture.run(trainArgs(checkpoints, "--width", "8", "--fresh", "--bounded", "true"));
     assertThat(fresh.rc()).as(fresh.err()).isZero();
     assertThat(fresh.out())
+        .contains("job config (secrets masked): {bootstrapServers=" + broker.bootstrapServers())
         .doesNotContain("resuming the model")
         .contains("default step 1 (epoch 1)")
         .contains("the job finished after 30 steps");
