@@ -64,21 +64,11 @@ public record EvaluationConfig(
 
   /** No snapshots, no evaluation, no embeddings. */
   public static EvaluationConfig off(Path snapshotDir) {
-    EvaluationConfig d = defaults(snapshotDir);
-    return new EvaluationConfig(
-        0,
-        d.knnBankTopic,
-        d.knnTestTopic,
-        0,
-        0,
-        d.knnK,
-        d.knnTemperature,
-        d.metricsTopic,
-        d.embeddingsTopic,
-        d.embeddingsFormat,
-        false,
-        d.evalThreads,
-        snapshotDir);
+    Builder b = defaults(snapshotDir).toBuilder();
+    b.evalEvery = 0;
+    b.knnBankSize = 0;
+    b.knnTestSize = 0;
+    return b.build();
   }
 
   public boolean evaluates() {
@@ -128,5 +118,63 @@ public record EvaluationConfig(
       }
     }
     return m;
+  }
+
+  /** This config as a builder, to change some values by name. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /**
+   * Named values for a {@link EvaluationConfig}: start from {@code defaults(...)} or another
+   * config, set what differs, {@link #build()}.
+   */
+  public static final class Builder {
+    public int evalEvery;
+    public String knnBankTopic;
+    public String knnTestTopic;
+    public int knnBankSize;
+    public int knnTestSize;
+    public int knnK;
+    public double knnTemperature;
+    public String metricsTopic;
+    public String embeddingsTopic;
+    public EmbeddingCodec.Format embeddingsFormat;
+    public boolean embedIncoming;
+    public int evalThreads;
+    public Path snapshotDir;
+
+    private Builder(EvaluationConfig c) {
+      evalEvery = c.evalEvery;
+      knnBankTopic = c.knnBankTopic;
+      knnTestTopic = c.knnTestTopic;
+      knnBankSize = c.knnBankSize;
+      knnTestSize = c.knnTestSize;
+      knnK = c.knnK;
+      knnTemperature = c.knnTemperature;
+      metricsTopic = c.metricsTopic;
+      embeddingsTopic = c.embeddingsTopic;
+      embeddingsFormat = c.embeddingsFormat;
+      embedIncoming = c.embedIncoming;
+      evalThreads = c.evalThreads;
+      snapshotDir = c.snapshotDir;
+    }
+
+    public EvaluationConfig build() {
+      return new EvaluationConfig(
+          evalEvery,
+          knnBankTopic,
+          knnTestTopic,
+          knnBankSize,
+          knnTestSize,
+          knnK,
+          knnTemperature,
+          metricsTopic,
+          embeddingsTopic,
+          embeddingsFormat,
+          embedIncoming,
+          evalThreads,
+          snapshotDir);
+    }
   }
 }

@@ -68,21 +68,9 @@ public record JobConfig(
 
   /** This config with another evaluation part. */
   public JobConfig withEvaluation(EvaluationConfig e) {
-    return new JobConfig(
-        training,
-        bootstrapServers,
-        imagesTopic,
-        deadLetterTopic,
-        groupId,
-        kafkaProperties,
-        modelKey,
-        device,
-        torchThreads,
-        checkpointInterval,
-        checkpointDir,
-        bounded,
-        decodeParallelism,
-        e);
+    Builder b = toBuilder();
+    b.evaluation = e;
+    return b.build();
   }
 
   /** Every problem, each naming its option; empty when valid. */
@@ -147,5 +135,66 @@ public record JobConfig(
     m.put("evaluation", evaluation.asMap());
     m.put("training", training.asMap());
     return m;
+  }
+
+  /** This config as a builder, to change some values by name. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /**
+   * Named values for a {@link JobConfig}: start from {@code defaults(...)} or another config, set
+   * what differs, {@link #build()}.
+   */
+  public static final class Builder {
+    public TrainingConfig training;
+    public String bootstrapServers;
+    public String imagesTopic;
+    public String deadLetterTopic;
+    public String groupId;
+    public Map<String, String> kafkaProperties;
+    public String modelKey;
+    public String device;
+    public int torchThreads;
+    public Duration checkpointInterval;
+    public Path checkpointDir;
+    public boolean bounded;
+    public int decodeParallelism;
+    public EvaluationConfig evaluation;
+
+    private Builder(JobConfig c) {
+      training = c.training;
+      bootstrapServers = c.bootstrapServers;
+      imagesTopic = c.imagesTopic;
+      deadLetterTopic = c.deadLetterTopic;
+      groupId = c.groupId;
+      kafkaProperties = c.kafkaProperties;
+      modelKey = c.modelKey;
+      device = c.device;
+      torchThreads = c.torchThreads;
+      checkpointInterval = c.checkpointInterval;
+      checkpointDir = c.checkpointDir;
+      bounded = c.bounded;
+      decodeParallelism = c.decodeParallelism;
+      evaluation = c.evaluation;
+    }
+
+    public JobConfig build() {
+      return new JobConfig(
+          training,
+          bootstrapServers,
+          imagesTopic,
+          deadLetterTopic,
+          groupId,
+          kafkaProperties,
+          modelKey,
+          device,
+          torchThreads,
+          checkpointInterval,
+          checkpointDir,
+          bounded,
+          decodeParallelism,
+          evaluation);
+    }
   }
 }

@@ -105,22 +105,10 @@ public final class JobOptions {
     }
     Map<String, String> mergedKafka = new TreeMap<>(job.kafkaProperties());
     mergedKafka.putAll(kafka);
-    return new JobConfig(
-            job.training(),
-            job.bootstrapServers(),
-            job.imagesTopic(),
-            job.deadLetterTopic(),
-            job.groupId(),
-            mergedKafka,
-            job.modelKey(),
-            job.device(),
-            job.torchThreads(),
-            job.checkpointInterval(),
-            job.checkpointDir(),
-            job.bounded(),
-            job.decodeParallelism(),
-            evaluation)
-        .validate();
+    JobConfig.Builder b = job.toBuilder();
+    b.kafkaProperties = mergedKafka;
+    b.evaluation = evaluation;
+    return b.build().validate();
   }
 
   /** A copy of {@code base} with the components named in {@code values} replaced (and removed). */

@@ -43,22 +43,10 @@ class BackpressureTest {
       TrainingConfig.Builder b = base.training().toBuilder();
       b.width = 8; // slow enough next to the reader
       b.batchSize = BATCH;
-      JobConfig c =
-          new JobConfig(
-              b.build(),
-              base.bootstrapServers(),
-              base.imagesTopic(),
-              base.deadLetterTopic(),
-              base.groupId(),
-              base.kafkaProperties(),
-              base.modelKey(),
-              "cpu",
-              0,
-              Duration.ofSeconds(1),
-              base.checkpointDir(),
-              true,
-              1,
-              base.evaluation());
+      JobConfig.Builder j = base.toBuilder();
+      j.training = b.build();
+      j.checkpointInterval = Duration.ofSeconds(1);
+      JobConfig c = j.build();
       int port = RestMetrics.freePort();
       Configuration conf = MixstreamJob.flinkConfiguration(c);
       conf.addAll(RestMetrics.webUi(port));

@@ -34,22 +34,17 @@ class DashboardMetricsTest {
       fx.produce("dash-bank", fx.cifar(), 1000, 64);
       fx.produce("dash-test", fx.cifar(), 2000, 32);
       JobConfig plain = fx.job(Method.MOCO, "dash", "dash", 1, false);
-      JobConfig c =
-          plain.withEvaluation(
-              new EvaluationConfig(
-                  5,
-                  "dash-bank",
-                  "dash-test",
-                  64,
-                  32,
-                  20,
-                  0.1,
-                  "dash-metrics",
-                  "dash-embeddings",
-                  EmbeddingCodec.Format.JSON,
-                  false,
-                  0,
-                  tmp.resolve("snapshots")));
+      EvaluationConfig.Builder e = EvaluationConfig.defaults(tmp.resolve("snapshots")).toBuilder();
+      e.evalEvery = 5;
+      e.knnBankTopic = "dash-bank";
+      e.knnTestTopic = "dash-test";
+      e.knnBankSize = 64;
+      e.knnTestSize = 32;
+      e.knnK = 20;
+      e.metricsTopic = "dash-metrics";
+      e.embeddingsTopic = "dash-embeddings";
+      e.embeddingsFormat = EmbeddingCodec.Format.JSON;
+      JobConfig c = plain.withEvaluation(e.build());
       int port;
       try (ServerSocket s = new ServerSocket(0)) {
         port = s.getLocalPort();

@@ -83,36 +83,21 @@ class EvaluationJobTest {
     b.seed = 3;
     Path snapshots = tmp.resolve("snapshots");
     JobConfig base = fx.job(Method.MOCO, "train", "eval", 1, true);
-    JobConfig c =
-        new JobConfig(
-                b.build(),
-                base.bootstrapServers(),
-                "train",
-                "train-dead",
-                "eval",
-                Map.of(),
-                "default",
-                "cpu",
-                0,
-                Duration.ofSeconds(1),
-                base.checkpointDir(),
-                true,
-                1,
-                new EvaluationConfig(
-                    EVERY,
-                    "bank",
-                    "test",
-                    BANK,
-                    TEST,
-                    200,
-                    0.1,
-                    "metrics",
-                    "embeddings",
-                    EmbeddingCodec.Format.BINARY,
-                    true,
-                    0,
-                    snapshots))
-            .validate();
+    EvaluationConfig.Builder ev = EvaluationConfig.defaults(snapshots).toBuilder();
+    ev.evalEvery = EVERY;
+    ev.knnBankTopic = "bank";
+    ev.knnTestTopic = "test";
+    ev.knnBankSize = BANK;
+    ev.knnTestSize = TEST;
+    ev.embedIncoming = true;
+    JobConfig.Builder j = base.toBuilder();
+    j.training = b.build();
+    j.imagesTopic = "train";
+    j.deadLetterTopic = "train-dead";
+    j.groupId = "eval";
+    j.checkpointInterval = Duration.ofSeconds(1);
+    j.evaluation = ev.build();
+    JobConfig c = j.build().validate();
     StreamExecutionEnvironment env =
         StreamExecutionEnvironment.getExecutionEnvironment(MixstreamJob.flinkConfiguration(c));
     List<StepResult> steps = new ArrayList<>();

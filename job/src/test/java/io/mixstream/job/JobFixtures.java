@@ -34,22 +34,18 @@ record JobFixtures(LocalKafkaBroker broker, Cifar10Dataset cifar, Path tmp) {
 
   /** A bounded job on {@code topic}, checkpointing every 200 ms. */
   JobConfig job(Method method, String topic, String name, int decoders, boolean bounded) {
-    JobConfig d = JobConfig.defaults(tiny(method), tmp.resolve("checkpoints-" + name));
-    return new JobConfig(
-        d.training(),
-        broker.bootstrapServers(),
-        topic,
-        topic + "-dead",
-        "group-" + name,
-        Map.of(),
-        d.modelKey(),
-        "cpu",
-        0,
-        Duration.ofMillis(200),
-        d.checkpointDir(),
-        bounded,
-        decoders,
-        EvaluationConfig.off(tmp.resolve("snapshots-" + name)));
+    JobConfig.Builder b =
+        JobConfig.defaults(tiny(method), tmp.resolve("checkpoints-" + name)).toBuilder();
+    b.bootstrapServers = broker.bootstrapServers();
+    b.imagesTopic = topic;
+    b.deadLetterTopic = topic + "-dead";
+    b.groupId = "group-" + name;
+    b.device = "cpu";
+    b.checkpointInterval = Duration.ofMillis(200);
+    b.bounded = bounded;
+    b.decodeParallelism = decoders;
+    b.evaluation = EvaluationConfig.off(tmp.resolve("snapshots-" + name));
+    return b.build();
   }
 
   /** A producer that waits for every replica (acks=all). */

@@ -10,7 +10,6 @@ import io.mixstream.config.Method;
 import io.mixstream.job.training.FailOnceAfterCheckpoint;
 import io.mixstream.job.training.StepResult;
 import io.mixstream.kafka.LocalKafkaBroker;
-import io.mixstream.records.EmbeddingCodec;
 import io.mixstream.testing.SharedData;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -146,23 +145,15 @@ class StreamingJobTest {
   void stopWithDrainWritesTheFinalSnapshot() throws Exception {
     fx.produce("drain", 320, 0); // 10 steps of 32
     Path snapshots = tmp.resolve("drain-snapshots");
-    JobConfig c =
-        fx.job(Method.MOCO, "drain", "drain", 1, false)
-            .withEvaluation(
-                new EvaluationConfig(
-                    1000,
-                    "drain-bank",
-                    "drain-test",
-                    0,
-                    0,
-                    200,
-                    0.1,
-                    "drain-metrics",
-                    "drain-embeddings",
-                    EmbeddingCodec.Format.BINARY,
-                    false,
-                    0,
-                    snapshots));
+    EvaluationConfig.Builder e = EvaluationConfig.defaults(snapshots).toBuilder();
+    e.evalEvery = 1000;
+    e.knnBankTopic = "drain-bank";
+    e.knnTestTopic = "drain-test";
+    e.knnBankSize = 0; // snapshots without an evaluator
+    e.knnTestSize = 0;
+    e.metricsTopic = "drain-metrics";
+    e.embeddingsTopic = "drain-embeddings";
+    JobConfig c = fx.job(Method.MOCO, "drain", "drain", 1, false).withEvaluation(e.build());
     StreamExecutionEnvironment env =
         StreamExecutionEnvironment.getExecutionEnvironment(MixstreamJob.flinkConfiguration(c));
     MixstreamJob.build(env, c).sinkTo(new DiscardingSink<>());

@@ -248,21 +248,18 @@ final class BenchJobCommand implements Callable<Integer> {
       LocalKafkaBroker broker,
       Path checkpoints,
       int intervalSeconds) {
-    return new JobConfig(
-        c,
-        broker.bootstrapServers(),
-        "bench",
-        "bench-dead",
-        "bench-" + checkpoints.getFileName(),
-        Map.of(),
-        checkpoints.getFileName().toString(), // the model key tells the runs apart on "metrics"
-        dev.isGpu() ? "gpu" : "cpu",
-        torchThreads,
-        Duration.ofSeconds(intervalSeconds),
-        checkpoints,
-        true,
-        1,
-        EvaluationConfig.off(checkpoints.resolve("snapshots")));
+    JobConfig.Builder b = JobConfig.defaults(c, checkpoints).toBuilder();
+    b.bootstrapServers = broker.bootstrapServers();
+    b.imagesTopic = "bench";
+    b.deadLetterTopic = "bench-dead";
+    b.groupId = "bench-" + checkpoints.getFileName();
+    b.modelKey = checkpoints.getFileName().toString(); // tells the runs apart on "metrics"
+    b.device = dev.isGpu() ? "gpu" : "cpu";
+    b.torchThreads = torchThreads;
+    b.checkpointInterval = Duration.ofSeconds(intervalSeconds);
+    b.bounded = true;
+    b.evaluation = EvaluationConfig.off(checkpoints.resolve("snapshots"));
+    return b.build();
   }
 
   /** One training step: its time inside the step, waiting for its batch, and when it ended. */

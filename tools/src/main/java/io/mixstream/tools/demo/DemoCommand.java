@@ -195,21 +195,11 @@ public final class DemoCommand implements Callable<Integer> {
       EvaluationConfig evaluation = EvaluationConfig.off(workDir.resolve("snapshots"));
       if (evalEvery > 0) {
         EvaluationConfig d = EvaluationConfig.defaults(workDir.resolve("snapshots"));
-        evaluation =
-            new EvaluationConfig(
-                evalEvery,
-                d.knnBankTopic(),
-                d.knnTestTopic(),
-                bankSize,
-                testSize,
-                d.knnK(),
-                d.knnTemperature(),
-                d.metricsTopic(),
-                d.embeddingsTopic(),
-                d.embeddingsFormat(),
-                false,
-                0,
-                d.snapshotDir());
+        EvaluationConfig.Builder e = d.toBuilder();
+        e.evalEvery = evalEvery;
+        e.knnBankSize = bankSize;
+        e.knnTestSize = testSize;
+        evaluation = e.build();
         publishOnce(broker.bootstrapServers(), train, d.knnBankTopic(), bankSize);
         publishOnce(broker.bootstrapServers(), test, d.knnTestTopic(), testSize);
       }
@@ -234,23 +224,14 @@ public final class DemoCommand implements Callable<Integer> {
       replay.setDaemon(true);
       replay.start();
 
-      JobConfig defaults = JobConfig.defaults(config, state.checkpoints());
-      JobConfig job =
-          new JobConfig(
-              config,
-              broker.bootstrapServers(),
-              "images",
-              "images-dead-letters",
-              "mixstream-demo",
-              Map.of(),
-              defaults.modelKey(),
-              dev.isGpu() ? "gpu" : "cpu",
-              0,
-              defaults.checkpointInterval(),
-              defaults.checkpointDir(),
-              false,
-              1,
-              evaluation);
+      JobConfig.Builder j = JobConfig.defaults(config, state.checkpoints()).toBuilder();
+      j.bootstrapServers = broker.bootstrapServers();
+      j.imagesTopic = "images";
+      j.deadLetterTopic = "images-dead-letters";
+      j.groupId = "mixstream-demo";
+      j.device = dev.isGpu() ? "gpu" : "cpu";
+      j.evaluation = evaluation;
+      JobConfig job = j.build();
       Configuration conf = LocalFlink.resumable(job, "127.0.0.1", restPort, resumeFrom);
       StreamExecutionEnvironment env =
           StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
