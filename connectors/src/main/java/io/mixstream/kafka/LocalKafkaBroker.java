@@ -1,12 +1,11 @@
 package io.mixstream.kafka;
 
+import io.mixstream.net.LocalPorts;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.net.BindException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -116,10 +115,7 @@ public final class LocalKafkaBroker implements AutoCloseable {
   }
 
   private static void refuseIfTaken(int port) throws IOException {
-    try (ServerSocket s = new ServerSocket()) {
-      s.setReuseAddress(true);
-      s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-    } catch (BindException e) {
+    if (!LocalPorts.isFree("127.0.0.1", port)) {
       throw new BrokerNotStartedException(
           ("port %d on 127.0.0.1 is in use (another broker?): pick another with --port, or"
                   + " --port 0 for any free one")

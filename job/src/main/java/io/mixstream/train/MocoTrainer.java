@@ -90,8 +90,8 @@ public final class MocoTrainer implements AutoCloseable {
   }
 
   /**
-   * {@link #step} that also returns every term's inputs and what each queue was handed: for tests
-   * that check a method against its formula.
+   * {@link #step} that also returns every term's inputs: for tests that check a method against its
+   * formula.
    */
   public StepTrace stepTraced(byte[][] images) {
     return step(images, true);
@@ -103,21 +103,12 @@ public final class MocoTrainer implements AutoCloseable {
         NDScope scope = new NDScope()) {
       scope.suppressNotUsedWarning();
       double lr = schedule.lr(step);
-      Forward f = forwardBackward(images);
+      Forward f = forwardBackward(images, trace);
       sgd.step(lr);
       zeroGradients();
       List<StepTrace.Term> traced = trace ? traceTerms(f) : List.of();
-      Map<QueueName, float[]> enqueued = new EnumMap<>(QueueName.class);
       Map<String, Integer> pointers = new LinkedHashMap<>();
-      f.loss
-          .toEnqueue()
-          .forEach(
-              (name, keys) -> {
-                if (trace) {
-                  enqueued.put(name, keys.toFloatArray());
-                }
-                queues.get(name).enqueue(keys);
-              });
+      f.loss.toEnqueue().forEach((name, keys) -> queues.get(name).enqueue(keys));
       queues.forEach((name, q) -> pointers.put(name.name(), q.pointer()));
       double loss = f.loss.total().getFloat(); // waits for the device, so the time is the step's
       Map<String, Double> terms = f.loss.values();
@@ -134,7 +125,7 @@ public final class MocoTrainer implements AutoCloseable {
               pointers,
               f.augmentSeconds,
               (System.nanoTime() - start) / 1e9);
-      return new StepTrace(report, traced, enqueued);
+      return new StepTrace(report, traced);
     }
   }
 
@@ -165,7 +156,7 @@ public final class MocoTrainer implements AutoCloseable {
     try (GradMode off = GradMode.off();
         NDScope scope = new NDScope()) {
       scope.suppressNotUsedWarning();
-      Forward f = forwardBackward(images);
+      Forward f = forwardBackward(images, false);
       Map<String, float[]> grads = new LinkedHashMap<>();
       for (NamedTensor p : nets.trainable()) {
         grads.put(p.name(), p.array().getGradient().toFloatArray());
@@ -180,7 +171,7 @@ public final class MocoTrainer implements AutoCloseable {
 
   private record Forward(StepLoss loss, StepContext ctx, double augmentSeconds) {}
 
-  private Forward forwardBackward(byte[][] images) {
+  private Forward forwardBackward(byte[][] images, boolean trace) {
     if (images.length != config.batchSize()) {
       throw new IllegalArgumentException(
           "a step takes batch-size %d images, got %d".formatted(config.batchSize(), images.length));
@@ -192,6 +183,9 @@ public final class MocoTrainer implements AutoCloseable {
     nets.key.momentumUpdateFrom(nets.query, config.keyMomentum());
     SplittableRandom rng = new SplittableRandom(Seeds.mix(config.seed(), STEP_STREAM, step));
     StepContext ctx = new StepContext(config, x1, x2, rng, nets, manager, queues);
+    if (trace) {
+      ctx.infoNceCalls = new java.util.IdentityHashMap<>();
+    }
     StepLoss loss;
     try (GradMode on = GradMode.on()) {
       loss = method.compute(ctx);

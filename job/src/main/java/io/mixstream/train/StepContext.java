@@ -131,15 +131,20 @@ final class StepContext {
 
   NDArray infoNce(NDArray q, NDArray k, QueueName queue) {
     NDArray loss = InfoNce.loss(q, k, queues.get(queue).matrix(), config.temperature());
-    infoNceCalls.put(loss, new InfoNceCall(q, k, queue));
+    if (infoNceCalls != null) {
+      infoNceCalls.put(loss, new InfoNceCall(q, k, queue));
+    }
     return loss;
   }
 
   /** One InfoNCE term's inputs: L(q, k; queue). */
   record InfoNceCall(NDArray q, NDArray k, QueueName queue) {}
 
-  /** The step's InfoNCE calls by the loss each returned (references only, for a trace). */
-  final Map<NDArray, InfoNceCall> infoNceCalls = new java.util.IdentityHashMap<>();
+  /**
+   * The step's InfoNCE calls by the loss each returned, when the step is traced ({@link
+   * MocoTrainer#stepTraced}); null otherwise, so an ordinary step records nothing.
+   */
+  Map<NDArray, InfoNceCall> infoNceCalls;
 
   private long[] permutation() {
     return java.util.Arrays.stream(Shuffle.permutation(batch, rng)).asLongStream().toArray();

@@ -2,7 +2,6 @@ package io.mixstream.train;
 
 import io.mixstream.queue.QueueName;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A step as its method computed it, for checking the method against ALGORITHM.md's formula: every
@@ -10,9 +9,8 @@ import java.util.Map;
  *
  * @param report the step's report, as {@link MocoTrainer#step} returns it
  * @param terms in the order the method added them
- * @param enqueued what the method handed each queue, [batch, dim] row-major
  */
-public record StepTrace(StepReport report, List<Term> terms, Map<QueueName, float[]> enqueued) {
+public record StepTrace(StepReport report, List<Term> terms) {
   /**
    * One term, weight × L(q, k; queue).
    *

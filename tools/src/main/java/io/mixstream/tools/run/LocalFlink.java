@@ -2,9 +2,7 @@ package io.mixstream.tools.run;
 
 import io.mixstream.config.JobConfig;
 import io.mixstream.job.MixstreamJob;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
+import io.mixstream.net.LocalPorts;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -22,14 +20,10 @@ public final class LocalFlink {
     if (port == 0) {
       return;
     }
-    try (ServerSocket s = new ServerSocket()) {
-      s.setReuseAddress(true);
-      s.bind(new InetSocketAddress(address, port));
-    } catch (IOException e) {
+    if (!LocalPorts.isFree(address, port)) {
       throw new IllegalArgumentException(
           "--rest-port %d: %s:%d is in use (another dashboard or a broker?); pick another port"
-              .formatted(port, address, port),
-          e);
+              .formatted(port, address, port));
     }
   }
 
