@@ -119,6 +119,7 @@ public final class Replayer {
             throw e;
           }
         }
+        awaitLeaders(admin, plan.topic(), timeoutMs);
       } else {
         TopicDescription d =
             admin
@@ -155,6 +156,41 @@ public final class Replayer {
     } catch (org.apache.kafka.common.KafkaException e) {
       throw new ReplayException(
           "cannot connect to Kafka at %s: %s".formatted(bootstrap, e.getMessage()), e);
+    }
+  }
+
+  /**
+   * Until every partition of a new topic has a leader. A producer that starts sooner can hold a
+   * partition's first batches until they expire (CI once lost 86 records of a fresh topic's
+   * partition 0 that way after the 120 s delivery timeout).
+   */
+  private static void awaitLeaders(Admin admin, String topic, int timeoutMs)
+      throws ExecutionException, InterruptedException, TimeoutException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    while (true) {
+      TopicDescription d;
+      try {
+        d =
+            admin
+                .describeTopics(List.of(topic))
+                .allTopicNames()
+                .get(timeoutMs, TimeUnit.MILLISECONDS)
+                .get(topic);
+      } catch (ExecutionException e) {
+        if (!(e.getCause()
+            instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)) {
+          throw e;
+        }
+        d = null; // the metadata has not reached the broker yet
+      }
+      if (d != null
+          && d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new TimeoutException("partitions of " + topic + " have no leader yet");
+      }
+      Thread.sleep(50);
     }
   }
 
