@@ -6,7 +6,6 @@ import io.mixstream.cifar.Cifar10Reader;
 import io.mixstream.cifar.CifarSplit;
 import io.mixstream.config.EvaluationConfig;
 import io.mixstream.config.JobConfig;
-import io.mixstream.config.Method;
 import io.mixstream.config.TrainingConfig;
 import io.mixstream.job.MixstreamJob;
 import io.mixstream.job.training.FailOnceAfterCheckpoint;
@@ -56,24 +55,6 @@ final class BenchJobCommand implements Callable<Integer> {
   Path data;
 
   @Option(
-      names = "--method",
-      defaultValue = "moco",
-      description = "Method (default: ${DEFAULT-VALUE}).")
-  String method;
-
-  @Option(
-      names = "--width",
-      defaultValue = "16",
-      description = "Stem width (default: ${DEFAULT-VALUE}).")
-  int width;
-
-  @Option(
-      names = "--batch",
-      defaultValue = "64",
-      description = "Batch size (default: ${DEFAULT-VALUE}).")
-  int batch;
-
-  @Option(
       names = "--images",
       defaultValue = "6400",
       description = "Images per run (default: ${DEFAULT-VALUE}).")
@@ -103,10 +84,13 @@ final class BenchJobCommand implements Callable<Integer> {
               + " core (default: ${DEFAULT-VALUE}).")
   int torchThreads;
 
+  @Mixin ModelChoice model = new ModelChoice("moco", 16, "64");
+
   @Mixin DeviceOption device;
 
   @Override
   public Integer call() throws Exception {
+    int batch = model.batch();
     if (rounds < 1 || images < 4 * batch) {
       throw new picocli.CommandLine.ParameterException(
           spec.commandLine(),
@@ -114,9 +98,7 @@ final class BenchJobCommand implements Callable<Integer> {
     }
     Device dev = device.resolve();
     TrainingConfig.Builder b = TrainingConfig.defaults().toBuilder();
-    b.method = Method.parse(method);
-    b.width = width;
-    b.batchSize = batch;
+    model.applyTo(b);
     TrainingConfig config = b.build().validate();
     Cifar10Dataset train = Cifar10Reader.read(data, CifarSplit.TRAIN);
     int n = Math.min(images, train.size()) / batch * batch;
@@ -148,7 +130,7 @@ final class BenchJobCommand implements Callable<Integer> {
     new Replayer(broker.bootstrapServers(), Map.of())
         .replay(
             train,
-            new ReplayPlan("bench", 1, false, false, 0, 0, n, 1, Duration.ofSeconds(30)),
+            ReplayPlan.to("bench").limit(n).build(),
             new Progress(System.out, "images", n, false));
     for (int r = 1; r <= rounds; r++) {
       // on a thread that ends before the job starts, taking its OpenMP team along: a finished

@@ -10,7 +10,6 @@ import io.mixstream.tools.replay.ReplaySummary;
 import io.mixstream.tools.replay.Replayer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -56,16 +55,10 @@ final class BenchReplayCommand implements Callable<Integer> {
       List<Double> rates = new ArrayList<>();
       for (int run = 0; run < runs; run++) {
         ReplayPlan plan =
-            new ReplayPlan(
-                "bench-replay-" + System.nanoTime(),
-                Integer.MAX_VALUE,
-                false,
-                false,
-                0,
-                0,
-                images,
-                1,
-                Duration.ofSeconds(30));
+            ReplayPlan.to("bench-replay-" + System.nanoTime())
+                .epochs(Integer.MAX_VALUE)
+                .limit(images)
+                .build();
         ReplaySummary s =
             new Replayer(servers, Map.of())
                 .replay(dataset, plan, new Progress(System.out, "images", images, false));

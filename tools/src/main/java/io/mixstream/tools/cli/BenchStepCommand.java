@@ -1,7 +1,6 @@
 package io.mixstream.tools.cli;
 
 import ai.djl.Device;
-import io.mixstream.config.Method;
 import io.mixstream.config.TrainingConfig;
 import io.mixstream.train.MocoTrainer;
 import io.mixstream.train.StepReport;
@@ -27,25 +26,6 @@ import picocli.CommandLine.Option;
     })
 final class BenchStepCommand implements Callable<Integer> {
   @Option(
-      names = "--method",
-      defaultValue = "moco",
-      description = "Method (default: ${DEFAULT-VALUE}).")
-  String method;
-
-  @Option(
-      names = "--width",
-      defaultValue = "64",
-      description = "Stem width (default: ${DEFAULT-VALUE}).")
-  int width;
-
-  @Option(
-      names = "--batch",
-      split = ",",
-      defaultValue = "64",
-      description = "Batch size(s), comma-separated (default: ${DEFAULT-VALUE}).")
-  List<Integer> batches;
-
-  @Option(
       names = "--queue",
       defaultValue = "4096",
       description = "Queue size K (default: ${DEFAULT-VALUE}).")
@@ -69,6 +49,9 @@ final class BenchStepCommand implements Callable<Integer> {
       description = "After timing, run this many more steps and report resident-memory growth.")
   int memorySteps;
 
+  /** --batch here takes several sizes, comma-separated: one JSON line each. */
+  @Mixin ModelChoice model = new ModelChoice("moco", 64, "64");
+
   @Mixin DeviceOption device;
 
   @Option(
@@ -79,11 +62,9 @@ final class BenchStepCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     Device dev = device.resolve();
-    for (int batch : batches) {
+    for (int batch : model.batches()) {
       TrainingConfig.Builder b = TrainingConfig.defaults().toBuilder();
-      b.method = Method.parse(method);
-      b.width = width;
-      b.batchSize = batch;
+      model.applyTo(b, model.width(), batch);
       b.queueSize = queue;
       b.approach2FlipTrick = !literalThirdPass;
       TrainingConfig config = b.build().validate();
@@ -137,7 +118,7 @@ final class BenchStepCommand implements Callable<Integer> {
             dev,
             config.method(),
             literalThirdPass ? " (literal third pass)" : "",
-            width,
+            config.width(),
             batch,
             queue,
             steps,

@@ -104,16 +104,15 @@ final class ReplayCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     CifarSplit cifarSplit = parseSplit(split);
     ReplayPlan plan =
-        new ReplayPlan(
-            topic,
-            repeat.epochs,
-            repeat.loop,
-            shuffle,
-            seed,
-            rate,
-            limit,
-            partitions,
-            Duration.ofSeconds(timeoutSeconds));
+        ReplayPlan.to(topic)
+            .epochs(repeat.epochs)
+            .looping(repeat.loop)
+            .shuffled(shuffle, seed)
+            .ratePerSecond(rate)
+            .limit(limit)
+            .partitions(partitions)
+            .timeout(Duration.ofSeconds(timeoutSeconds))
+            .build();
     Map<String, String> props = kafka.properties();
     System.out.printf("reading CIFAR-10 %s from %s%n", cifarSplit.label(), data);
     Cifar10Dataset dataset = Cifar10Reader.read(data, cifarSplit);

@@ -6,11 +6,11 @@ import io.mixstream.cifar.Cifar10Reader;
 import io.mixstream.cifar.CifarSplit;
 import io.mixstream.config.EvaluationConfig;
 import io.mixstream.config.JobConfig;
-import io.mixstream.config.Method;
 import io.mixstream.config.TrainingConfig;
 import io.mixstream.job.MixstreamJob;
 import io.mixstream.kafka.LocalKafkaBroker;
 import io.mixstream.tools.cli.DeviceOption;
+import io.mixstream.tools.cli.ModelChoice;
 import io.mixstream.tools.cli.OptionChecks;
 import io.mixstream.tools.replay.Progress;
 import io.mixstream.tools.replay.ReplayPlan;
@@ -94,24 +94,6 @@ public final class DemoCommand implements Callable<Integer> {
   Path workDir;
 
   @Option(
-      names = "--method",
-      defaultValue = "moco",
-      description = "moco, moco-cutmix, unmix, approach1 or approach2 (default: ${DEFAULT-VALUE}).")
-  String method;
-
-  @Option(
-      names = "--width",
-      defaultValue = "0",
-      description = "Stem width; 0 = 64 on a GPU, 16 on a CPU (default: ${DEFAULT-VALUE}).")
-  int width;
-
-  @Option(
-      names = "--batch",
-      defaultValue = "64",
-      description = "Batch size (default: ${DEFAULT-VALUE}).")
-  int batch;
-
-  @Option(
       names = "--steps",
       defaultValue = "0",
       description =
@@ -127,6 +109,9 @@ public final class DemoCommand implements Callable<Integer> {
               + " the work dir (its topics stay). Without it, a run resumes where the last one"
               + " stopped.")
   boolean fresh;
+
+  /** --width 0 (the default) = 64 on a GPU, 16 on a CPU. */
+  @Mixin ModelChoice model = new ModelChoice("moco", 0, "64");
 
   @Mixin DeviceOption device;
 
@@ -147,8 +132,7 @@ public final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     OptionChecks checks = new OptionChecks();
-    checks.atLeast("--width", width, 0, "0 = 64 on a GPU, 16 on a CPU");
-    checks.atLeast("--batch", batch, 2, null);
+    model.check(checks, 0, "0 = 64 on a GPU, 16 on a CPU");
     checks.atLeast("--eval-every", evalEvery, 0, "0 = no evaluation");
     checks.atLeast("--steps", steps, 0, "0 = until Ctrl-C");
     checks.atLeast("--knn-bank", knnBank, 0, "0 = the device's default");
@@ -159,9 +143,8 @@ public final class DemoCommand implements Callable<Integer> {
     LocalFlink.checkRestPort("127.0.0.1", restPort);
     Device dev = device.resolve();
     TrainingConfig.Builder b = TrainingConfig.defaults().toBuilder();
-    b.method = Method.parse(method);
-    b.width = width > 0 ? width : (dev.isGpu() ? 64 : 16);
-    b.batchSize = batch;
+    int width = model.width() > 0 ? model.width() : (dev.isGpu() ? 64 : 16);
+    model.applyTo(b, width, model.batch());
     TrainingConfig config = b.build().validate();
     System.out.println("training config: " + config.asMap());
     Path dataPath = dataPath();
@@ -211,8 +194,11 @@ public final class DemoCommand implements Callable<Integer> {
                   new Replayer(broker.bootstrapServers(), Map.of())
                       .replay(
                           train,
-                          new ReplayPlan(
-                              "images", 1, true, true, 0, replayRate, 0, 1, Duration.ofSeconds(30)),
+                          ReplayPlan.to("images")
+                              .looping()
+                              .shuffled(0)
+                              .ratePerSecond(replayRate)
+                              .build(),
                           new Progress(System.out, "images replayed", -1, false));
                 } catch (Exception e) {
                   System.err.println("demo: the replay failed, stopping: " + e.getMessage());
@@ -325,7 +311,7 @@ public final class DemoCommand implements Callable<Integer> {
     new Replayer(bootstrap, Map.of())
         .replay(
             d,
-            new ReplayPlan(topic, 1, false, false, 0, 0, n, 1, Duration.ofSeconds(30)),
+            ReplayPlan.to(topic).limit(n).build(),
             new Progress(System.out, "images to " + topic, n, false));
   }
 

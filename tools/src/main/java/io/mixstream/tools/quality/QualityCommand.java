@@ -5,11 +5,11 @@ import io.mixstream.cifar.Cifar10Dataset;
 import io.mixstream.cifar.Cifar10Reader;
 import io.mixstream.cifar.CifarSplit;
 import io.mixstream.config.JobOptions;
-import io.mixstream.config.Method;
 import io.mixstream.config.TrainingConfig;
 import io.mixstream.eval.KnnEvaluation;
 import io.mixstream.rng.Shuffle;
 import io.mixstream.tools.cli.DeviceOption;
+import io.mixstream.tools.cli.ModelChoice;
 import io.mixstream.tools.cli.OptionChecks;
 import io.mixstream.train.MocoTrainer;
 import io.mixstream.train.StepReport;
@@ -47,24 +47,6 @@ import picocli.CommandLine.Unmatched;
           + " --fixed-lambda 1)."
     })
 public final class QualityCommand implements Callable<Integer> {
-  @Option(
-      names = "--method",
-      defaultValue = "moco",
-      description = "moco, moco-cutmix, unmix, approach1 or approach2 (default: ${DEFAULT-VALUE}).")
-  String method;
-
-  @Option(
-      names = "--width",
-      defaultValue = "16",
-      description = "Stem width (default: ${DEFAULT-VALUE}).")
-  int width;
-
-  @Option(
-      names = "--batch",
-      defaultValue = "128",
-      description = "Batch size (default: ${DEFAULT-VALUE}).")
-  int batch;
-
   @Option(
       names = "--budget",
       defaultValue = "10m",
@@ -116,6 +98,8 @@ public final class QualityCommand implements Callable<Integer> {
           "Also write the final encoder snapshot here (safetensors), e.g. for `mixstream attention`.")
   Path snapshot;
 
+  @Mixin ModelChoice model = new ModelChoice("moco", 16, "128");
+
   @Mixin DeviceOption device;
 
   /** Any other hyperparameter, as `mixstream train` takes it (`--fixed-lambda 1`, ...). */
@@ -135,16 +119,14 @@ public final class QualityCommand implements Callable<Integer> {
     }
     checks.atLeast("--knn-bank", bankSize, 1, null);
     checks.atLeast("--knn-test", testSize, 1, null);
-    checks.atLeast("--width", width, 1, null);
+    model.check(checks, 1, null);
     checks.atLeast("--epochs", epochs, 1, null);
     checks.throwIfAny();
     TrainingConfig.Builder b =
         JobOptions.parse(trainingArgs.toArray(String[]::new), Path.of("unused"))
             .training()
             .toBuilder();
-    b.method = Method.parse(method);
-    b.width = width;
-    b.batchSize = batch;
+    model.applyTo(b);
     b.epochs = epochs;
     b.seed = seed;
     TrainingConfig config = b.build().validate();
@@ -164,7 +146,7 @@ public final class QualityCommand implements Callable<Integer> {
     int[] testLabels = IntStream.range(0, testSize).map(test::label).toArray();
     System.out.printf(
         "quality: %s, width %d, batch %d, budget %s, kNN bank %d / test %d, on %s%n",
-        config.method(), width, batch, limit, bankSize, testSize, dev);
+        config.method(), config.width(), config.batchSize(), limit, bankSize, testSize, dev);
 
     KnnEvaluation knn =
         new KnnEvaluation(dev.isGpu() ? "gpu" : "cpu", KnnEvaluation.Protocol.PAPER);
@@ -184,8 +166,8 @@ public final class QualityCommand implements Callable<Integer> {
       long lastPrint = start;
       double loss = Double.NaN;
       while (System.nanoTime() < deadline) {
-        byte[][] batchImages = new byte[batch][];
-        for (int i = 0; i < batch; i++) {
+        byte[][] batchImages = new byte[config.batchSize()][];
+        for (int i = 0; i < config.batchSize(); i++) {
           if (next == perm.length) {
             Shuffle.inPlace(perm, order);
             next = 0;
@@ -194,7 +176,7 @@ public final class QualityCommand implements Callable<Integer> {
         }
         StepReport r = trainer.step(batchImages);
         loss = r.loss();
-        images += batch;
+        images += config.batchSize();
         long now = System.nanoTime();
         if (now - lastPrint > 30e9) {
           System.out.printf(

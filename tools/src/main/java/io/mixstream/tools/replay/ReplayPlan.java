@@ -3,7 +3,8 @@ package io.mixstream.tools.replay;
 import java.time.Duration;
 
 /**
- * What to publish and how fast.
+ * What to publish and how fast. Built with named values: {@code
+ * ReplayPlan.to("images").epochs(3).shuffled(7).limit(1000).build()}.
  *
  * @param topic destination topic
  * @param epochs passes over the data; ignored when {@code loop}
@@ -45,6 +46,83 @@ public record ReplayPlan(
     }
     if (partitions < 1) {
       throw new IllegalArgumentException("--partitions must be at least 1, got " + partitions);
+    }
+  }
+
+  /** A plan for {@code topic} with the defaults: one epoch in order, unthrottled, no limit. */
+  public static Builder to(String topic) {
+    return new Builder(topic);
+  }
+
+  /** Named values for a plan; every one not set keeps the default of {@link #to}. */
+  public static final class Builder {
+    private final String topic;
+    private int epochs = 1;
+    private boolean loop;
+    private boolean shuffle;
+    private long seed;
+    private double ratePerSecond;
+    private long limit;
+    private int partitions = 1;
+    private Duration timeout = Duration.ofSeconds(30);
+
+    private Builder(String topic) {
+      this.topic = topic;
+    }
+
+    public Builder epochs(int epochs) {
+      this.epochs = epochs;
+      return this;
+    }
+
+    /** Repeats until stopped (or until the limit). */
+    public Builder looping(boolean loop) {
+      this.loop = loop;
+      return this;
+    }
+
+    public Builder looping() {
+      return looping(true);
+    }
+
+    /** Each epoch in its own random order drawn from {@code seed}. */
+    public Builder shuffled(long seed) {
+      this.shuffle = true;
+      this.seed = seed;
+      return this;
+    }
+
+    public Builder shuffled(boolean shuffle, long seed) {
+      this.shuffle = shuffle;
+      this.seed = seed;
+      return this;
+    }
+
+    /** Images per second; 0 = as fast as the broker takes them. */
+    public Builder ratePerSecond(double rate) {
+      this.ratePerSecond = rate;
+      return this;
+    }
+
+    /** Images in all; 0 = no limit. */
+    public Builder limit(long limit) {
+      this.limit = limit;
+      return this;
+    }
+
+    public Builder partitions(int partitions) {
+      this.partitions = partitions;
+      return this;
+    }
+
+    public Builder timeout(Duration timeout) {
+      this.timeout = timeout;
+      return this;
+    }
+
+    public ReplayPlan build() {
+      return new ReplayPlan(
+          topic, epochs, loop, shuffle, seed, ratePerSecond, limit, partitions, timeout);
     }
   }
 

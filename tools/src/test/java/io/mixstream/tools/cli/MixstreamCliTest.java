@@ -61,6 +61,22 @@ class MixstreamCliTest {
         .contains("--kafka-property");
   }
 
+  /** --method, --width and --batch come from one mixin; each command keeps its own defaults. */
+  @Test
+  void everyTrainingCommandSpellsTheModelOptionsAlikeWithItsOwnDefaults() {
+    assertThat(Mixstream.run("quality", "--help")).isZero();
+    String quality = stdout();
+    assertThat(quality).containsPattern("--batch=N\\s+Images per training step \\(default: 128\\)");
+    assertThat(quality)
+        .containsPattern("(?s)--width=<width>\\s+Stem width.{0,80}\\(default: 16\\)");
+    assertThat(Mixstream.run("bench", "step", "--help")).isZero();
+    String step = stdout().substring(quality.length());
+    assertThat(step).containsPattern("(?s)--width=<width>\\s+Stem width.{0,80}\\(default: 64\\)");
+    assertThat(step).containsPattern("(?s)--method=<method>\\s+moco, .{0,80}\\(default: moco\\)");
+    assertThat(Mixstream.run("demo", "--batch", "64,128", "--steps", "1")).isEqualTo(1);
+    assertThat(stderr()).contains("--batch takes one size here, got 64,128");
+  }
+
   /**
    * The job benchmark at a tiny width: every part runs (bare loop, both jobs, the injected failure)
    * and the recovery run ends with every step done. The rates themselves are not checked: a

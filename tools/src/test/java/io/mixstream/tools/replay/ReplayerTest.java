@@ -59,8 +59,7 @@ class ReplayerTest {
 
   @Test
   void thousandImagesArriveByteIdenticalOnceEachInOrderPerPartition() throws Exception {
-    ReplayPlan plan =
-        new ReplayPlan("replay-1000", 1, false, true, 11, 0, 1000, 3, Duration.ofSeconds(30));
+    ReplayPlan plan = ReplayPlan.to("replay-1000").shuffled(11).limit(1000).partitions(3).build();
     ReplaySummary summary =
         new Replayer(broker.bootstrapServers(), Map.of()).replay(train, plan, quiet());
     assertThat(summary.images()).isEqualTo(1000);
@@ -90,8 +89,7 @@ class ReplayerTest {
 
   @Test
   void epochsRepeatTheDataAndLimitStopsEarly() throws Exception {
-    ReplayPlan plan =
-        new ReplayPlan("replay-epochs", 3, false, false, 0, 0, 250, 1, Duration.ofSeconds(30));
+    ReplayPlan plan = ReplayPlan.to("replay-epochs").epochs(3).limit(250).build();
     Cifar10Dataset small = Cifar10Reader.read(SharedData.cifar10(), CifarSplit.TEST);
     new Replayer(broker.bootstrapServers(), Map.of()).replay(small, plan, quiet());
     List<ConsumerRecord<String, byte[]>> records = consumeAll("replay-epochs", 250);
@@ -106,7 +104,7 @@ class ReplayerTest {
     try (ServerSocket s = new ServerSocket(0)) {
       deadPort = s.getLocalPort();
     }
-    ReplayPlan plan = new ReplayPlan("x", 1, false, false, 0, 0, 10, 1, Duration.ofSeconds(2));
+    ReplayPlan plan = ReplayPlan.to("x").limit(10).timeout(Duration.ofSeconds(2)).build();
     long start = System.nanoTime();
     assertThatThrownBy(
             () -> new Replayer("127.0.0.1:" + deadPort, Map.of()).replay(train, plan, quiet()))
@@ -117,8 +115,7 @@ class ReplayerTest {
 
   @Test
   void throttledReplayKeepsToTheRate() throws Exception {
-    ReplayPlan plan =
-        new ReplayPlan("replay-rate", 1, false, false, 0, 200, 100, 1, Duration.ofSeconds(30));
+    ReplayPlan plan = ReplayPlan.to("replay-rate").ratePerSecond(200).limit(100).build();
     ReplaySummary s =
         new Replayer(broker.bootstrapServers(), Map.of()).replay(train, plan, quiet());
     // 100 images at 200/s cannot take less than the 99 gaps of 5 ms
