@@ -20,10 +20,16 @@ public final class Augmenter {
 
   public static final int IMAGE_FLOATS = 3 * SIDE * SIDE;
 
-  private final TrainingConfig config;
+  private final TrainingConfig.Augmentation config;
+  private final long seed;
 
-  public Augmenter(TrainingConfig config) {
+  /**
+   * @param seed the training seed: with the step, the view and the index it seeds each image's
+   *     draws
+   */
+  public Augmenter(TrainingConfig.Augmentation config, long seed) {
     this.config = config;
+    this.seed = seed;
   }
 
   /**
@@ -37,7 +43,7 @@ public final class Augmenter {
         .parallel()
         .forEach(
             i -> {
-              SplittableRandom rng = new SplittableRandom(Seeds.mix(config.seed(), step, view, i));
+              SplittableRandom rng = new SplittableRandom(Seeds.mix(seed, step, view, i));
               float[] img = augmentOne(images[i], rng);
               Normalization.normalizeInto(img, out, i * IMAGE_FLOATS);
             });

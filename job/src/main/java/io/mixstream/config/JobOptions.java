@@ -33,10 +33,23 @@ public final class JobOptions {
   private static java.util.Set<String> booleanOptions() {
     java.util.Set<String> out = new java.util.HashSet<>();
     for (Class<?> r : List.of(JobConfig.class, EvaluationConfig.class, TrainingConfig.class)) {
-      for (RecordComponent c : r.getRecordComponents()) {
+      for (RecordComponent c : options(r)) {
         if (c.getType() == boolean.class) {
           out.add(kebab(c.getName()));
         }
+      }
+    }
+    return out;
+  }
+
+  /** A config's components that are options, with TrainingConfig's groups opened. */
+  private static List<RecordComponent> options(Class<?> config) {
+    List<RecordComponent> out = new ArrayList<>();
+    for (RecordComponent c : config.getRecordComponents()) {
+      if (TrainingConfig.isGroup(c.getType())) {
+        out.addAll(options(c.getType()));
+      } else {
+        out.add(c);
       }
     }
     return out;
@@ -124,6 +137,10 @@ public final class JobOptions {
         args[i] = c.getAccessor().invoke(base);
       } catch (ReflectiveOperationException e) {
         throw new IllegalStateException(e);
+      }
+      if (TrainingConfig.isGroup(c.getType())) {
+        args[i] = bind((Record) args[i], values);
+        continue;
       }
       String option = kebab(c.getName());
       String raw = values.remove(option);
@@ -254,10 +271,24 @@ public final class JobOptions {
     }
     lines.add(
         "  --kafka.KEY VALUE              any Kafka client setting (security.protocol, sasl.*, ssl.*)");
-    for (RecordComponent c : TrainingConfig.class.getRecordComponents()) {
-      lines.add(line(c, d.training()));
-    }
+    lines.addAll(trainingLines(d.training()));
     return lines;
+  }
+
+  private static List<String> trainingLines(Record r) {
+    List<String> out = new ArrayList<>();
+    for (RecordComponent c : r.getClass().getRecordComponents()) {
+      if (TrainingConfig.isGroup(c.getType())) {
+        try {
+          out.addAll(trainingLines((Record) c.getAccessor().invoke(r)));
+        } catch (ReflectiveOperationException e) {
+          throw new IllegalStateException(e);
+        }
+      } else {
+        out.add(line(c, r));
+      }
+    }
+    return out;
   }
 
   private static String line(RecordComponent c, Record r) {

@@ -7,125 +7,155 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Every hyperparameter of ALGORITHM.md with its documented default. Build with {@link #defaults()}
- * and the {@code with...} copies or the {@link Builder}; {@link #validate()} names each bad value.
+ * Every hyperparameter of ALGORITHM.md with its documented default, grouped by the part that reads
+ * it: each component takes only its group ({@link Model} the encoder, {@link Moco} the queues and
+ * the loss, {@link Optimizer} SGD and the schedule, {@link Augmentation} the views, {@link Mixing}
+ * the mixtures). Build with {@link #defaults()} and {@link #toBuilder()}, whose fields carry the
+ * defaults by name; {@link #validate()} names each bad value by its option.
  *
  * @param method which of the five methods trains
- * @param width stem width of the ResNet-18 (64 = standard; 8 or 16 for CPU tests and demos)
- * @param embeddingDim output size of the Linear head and of the region projection (128)
  * @param batchSize images per step; a multiple of bnSplits that divides queueSize
- * @param queueSize negatives per queue, K (4096)
- * @param temperature InfoNCE τ (0.1)
- * @param keyMomentum m of the key encoder's momentum update (0.99)
- * @param baseLr learning rate at lrReferenceBatch images per step (0.06)
- * @param lrReferenceBatch the batch size at which baseLr applies (512): lr = baseLr·batch/512
- * @param sgdMomentum SGD momentum μ (0.9)
- * @param weightDecay coupled L2 weight decay (5e-4)
- * @param epochs cosine schedule horizon E in epochs (200, the MoCo demo's)
- * @param epochSize images per epoch (50,000); steps per epoch = floor(epochSize/batchSize)
- * @param bnSplits SplitBatchNorm groups (8); 1 = plain BatchNorm
- * @param cropScaleMin smallest RandomResizedCrop area fraction (0.08)
- * @param cropScaleMax largest RandomResizedCrop area fraction (1.0)
- * @param flipProbability horizontal flip probability (0.5)
- * @param jitterProbability probability of applying colour jitter (0.8)
- * @param brightness colour jitter brightness strength (0.4)
- * @param contrast colour jitter contrast strength (0.4)
- * @param saturation colour jitter saturation strength (0.4)
- * @param hue colour jitter hue strength (0.1)
- * @param grayscaleProbability random grayscale probability (0.2)
- * @param unmixMixupProbability Un-Mix's probability of mixup instead of CutMix per step (0.5)
- * @param cutmixSource MoCo+CutMix patch source (other view = reading (c))
- * @param cutmixReverseTerm MoCo+CutMix adds the (1-λ)·L(q^{M,R},k) term (reading (a))
- * @param approach2FlipTrick Approach 2 reverses rows instead of a third query forward (§7, exact)
- * @param fixedLambda a fixed λ for the approaches instead of the per-step CutMix ratio; NaN = off
- * @param shuffleKeyMixture shuffle the key-side mixture for BN like the plain key (A8); off
  * @param seed seed of every random draw (augmentation, boxes, shuffles, initial weights, queues)
  */
 public record TrainingConfig(
     Method method,
-    int width,
-    int embeddingDim,
     int batchSize,
-    int queueSize,
-    double temperature,
-    double keyMomentum,
-    double baseLr,
-    int lrReferenceBatch,
-    double sgdMomentum,
-    double weightDecay,
-    int epochs,
-    int epochSize,
-    int bnSplits,
-    double cropScaleMin,
-    double cropScaleMax,
-    double flipProbability,
-    double jitterProbability,
-    double brightness,
-    double contrast,
-    double saturation,
-    double hue,
-    double grayscaleProbability,
-    double unmixMixupProbability,
-    CutMixSource cutmixSource,
-    boolean cutmixReverseTerm,
-    boolean approach2FlipTrick,
-    double fixedLambda,
-    boolean shuffleKeyMixture,
-    long seed)
+    long seed,
+    Model model,
+    Moco moco,
+    Optimizer optimizer,
+    Augmentation augmentation,
+    Mixing mixing)
     implements Serializable {
+
+  /**
+   * The encoder.
+   *
+   * @param width stem width of the ResNet-18 (64 = standard; 8 or 16 for CPU tests and demos)
+   * @param embeddingDim output size of the Linear head and of the region projection (128)
+   * @param bnSplits SplitBatchNorm groups (8); 1 = plain BatchNorm
+   */
+  public record Model(int width, int embeddingDim, int bnSplits) implements Serializable {}
+
+  /**
+   * The queues, the key encoder and InfoNCE.
+   *
+   * @param queueSize negatives per queue, K (4096)
+   * @param temperature InfoNCE τ (0.1)
+   * @param keyMomentum m of the key encoder's momentum update (0.99)
+   */
+  public record Moco(int queueSize, double temperature, double keyMomentum)
+      implements Serializable {}
+
+  /**
+   * SGD and its cosine schedule.
+   *
+   * @param baseLr learning rate at lrReferenceBatch images per step (0.06)
+   * @param lrReferenceBatch the batch size at which baseLr applies (512): lr = baseLr·batch/512
+   * @param sgdMomentum SGD momentum μ (0.9)
+   * @param weightDecay coupled L2 weight decay (5e-4)
+   * @param epochs cosine schedule horizon E in epochs (200, the MoCo demo's)
+   * @param epochSize images per epoch (50,000); steps per epoch = floor(epochSize/batchSize)
+   */
+  public record Optimizer(
+      double baseLr,
+      int lrReferenceBatch,
+      double sgdMomentum,
+      double weightDecay,
+      int epochs,
+      int epochSize)
+      implements Serializable {}
+
+  /**
+   * The two views (§1.6).
+   *
+   * @param cropScaleMin smallest RandomResizedCrop area fraction (0.08)
+   * @param cropScaleMax largest RandomResizedCrop area fraction (1.0)
+   * @param flipProbability horizontal flip probability (0.5)
+   * @param jitterProbability probability of applying colour jitter (0.8)
+   * @param brightness colour jitter brightness strength (0.4)
+   * @param contrast colour jitter contrast strength (0.4)
+   * @param saturation colour jitter saturation strength (0.4)
+   * @param hue colour jitter hue strength (0.1)
+   * @param grayscaleProbability random grayscale probability (0.2)
+   */
+  public record Augmentation(
+      double cropScaleMin,
+      double cropScaleMax,
+      double flipProbability,
+      double jitterProbability,
+      double brightness,
+      double contrast,
+      double saturation,
+      double hue,
+      double grayscaleProbability)
+      implements Serializable {}
+
+  /**
+   * The mixtures and the choices ALGORITHM.md leaves open.
+   *
+   * @param unmixMixupProbability Un-Mix's probability of mixup instead of CutMix per step (0.5)
+   * @param cutmixSource MoCo+CutMix patch source (other view = reading (c))
+   * @param cutmixReverseTerm MoCo+CutMix adds the (1-λ)·L(q^{M,R},k) term (reading (a))
+   * @param approach2FlipTrick Approach 2 reverses rows instead of a third query forward (§7, exact)
+   * @param fixedLambda a fixed λ for the approaches instead of the per-step CutMix ratio; NaN = off
+   * @param shuffleKeyMixture shuffle the key-side mixture for BN like the plain key (A8); off
+   */
+  public record Mixing(
+      double unmixMixupProbability,
+      CutMixSource cutmixSource,
+      boolean cutmixReverseTerm,
+      boolean approach2FlipTrick,
+      double fixedLambda,
+      boolean shuffleKeyMixture)
+      implements Serializable {
+    public boolean hasFixedLambda() {
+      return !Double.isNaN(fixedLambda);
+    }
+  }
+
+  /** Whether a component of this record is a group of options rather than an option. */
+  public static boolean isGroup(Class<?> type) {
+    return type.isRecord() && type.getEnclosingClass() == TrainingConfig.class;
+  }
 
   /** ALGORITHM.md's values (MoCo demo recipe, batch 512, K 4096, 200 epochs). */
   public static TrainingConfig defaults() {
-    return new TrainingConfig(
-        Method.MOCO,
-        64,
-        128,
-        512,
-        4096,
-        0.1,
-        0.99,
-        0.06,
-        512,
-        0.9,
-        5e-4,
-        200,
-        50_000,
-        8,
-        0.08,
-        1.0,
-        0.5,
-        0.8,
-        0.4,
-        0.4,
-        0.4,
-        0.1,
-        0.2,
-        0.5,
-        CutMixSource.OTHER_VIEW,
-        false,
-        true,
-        Double.NaN,
-        false,
-        0);
+    return new Builder().build();
   }
 
   /** The learning rate before the schedule: baseLr × batchSize / lrReferenceBatch. */
   public double scaledLr() {
-    return baseLr * batchSize / lrReferenceBatch;
+    return optimizer.baseLr() * batchSize / optimizer.lrReferenceBatch();
   }
 
   /** floor(epochSize / batchSize), at least 1: the schedule's steps per epoch (drop_last). */
   public int stepsPerEpoch() {
-    return Math.max(1, epochSize / batchSize);
-  }
-
-  public boolean hasFixedLambda() {
-    return !Double.isNaN(fixedLambda);
+    return Math.max(1, optimizer.epochSize() / batchSize);
   }
 
   /** Every problem with the values, each naming its option; empty when valid. */
   public List<String> problems() {
     List<String> p = new ArrayList<>();
+    Builder v = toBuilder(); // every value by its flat name, as the options spell them
+    int width = v.width;
+    int embeddingDim = v.embeddingDim;
+    int bnSplits = v.bnSplits;
+    int queueSize = v.queueSize;
+    double temperature = v.temperature;
+    double keyMomentum = v.keyMomentum;
+    double baseLr = v.baseLr;
+    int lrReferenceBatch = v.lrReferenceBatch;
+    double sgdMomentum = v.sgdMomentum;
+    double weightDecay = v.weightDecay;
+    int epochs = v.epochs;
+    int epochSize = v.epochSize;
+    double cropScaleMin = v.cropScaleMin;
+    double cropScaleMax = v.cropScaleMax;
+    double flipProbability = v.flipProbability;
+    double jitterProbability = v.jitterProbability;
+    double grayscaleProbability = v.grayscaleProbability;
+    double unmixMixupProbability = v.unmixMixupProbability;
     check(p, width >= 1, "width must be at least 1, got " + width);
     check(p, embeddingDim >= 1, "embedding-dim must be at least 1, got " + embeddingDim);
     check(p, bnSplits >= 1, "bn-splits must be at least 1, got " + bnSplits);
@@ -168,18 +198,21 @@ public record TrainingConfig(
           e.getValue() >= 0 && e.getValue() <= 1,
           e.getKey() + " must be in [0,1], got " + e.getValue());
     }
-    check(p, brightness >= 0 && contrast >= 0 && saturation >= 0, "jitter strengths must be >= 0");
-    check(p, hue >= 0 && hue <= 0.5, "hue must be in [0, 0.5], got " + hue);
     check(
         p,
-        !hasFixedLambda() || (fixedLambda >= 0 && fixedLambda <= 1),
-        "fixed-lambda must be in [0,1] (or unset), got " + fixedLambda);
-    check(p, method != null && cutmixSource != null, "method and cutmix-source must be set");
+        v.brightness >= 0 && v.contrast >= 0 && v.saturation >= 0,
+        "brightness, contrast and saturation must be >= 0");
+    check(p, v.hue >= 0 && v.hue <= 0.5, "hue must be in [0, 0.5], got " + v.hue);
+    check(
+        p,
+        !mixing.hasFixedLambda() || (v.fixedLambda >= 0 && v.fixedLambda <= 1),
+        "fixed-lambda must be in [0,1] (or unset), got " + v.fixedLambda);
+    check(p, method != null && v.cutmixSource != null, "method and cutmix-source must be set");
     // (1-λ)·L(q^{M,R},k) pairs the reversed mixture's rows with k: that is reading (a) only when
     // the patch came from the reversed batch; with the other view's patch it is no reading at all
     check(
         p,
-        !(cutmixReverseTerm && cutmixSource == CutMixSource.OTHER_VIEW),
+        !(v.cutmixReverseTerm && v.cutmixSource == CutMixSource.OTHER_VIEW),
         "cutmix-reverse-term true needs cutmix-source reversed-batch (reading (a)); with"
             + " cutmix-source other-view it pairs flip(q^M) of image B-1-i with k_i, a reading of"
             + " none of the three");
@@ -203,121 +236,135 @@ public record TrainingConfig(
     }
   }
 
-  /** Name → value, in declaration order, for printing the effective config. */
+  /**
+   * Option name → value, the groups flattened (their names are unique), in declaration order: for
+   * printing the effective config and comparing it with a saved one.
+   */
   public Map<String, Object> asMap() {
     Map<String, Object> m = new LinkedHashMap<>();
-    for (var c : TrainingConfig.class.getRecordComponents()) {
+    putComponents(this, m);
+    return m;
+  }
+
+  private static void putComponents(Record r, Map<String, Object> m) {
+    for (var c : r.getClass().getRecordComponents()) {
       try {
-        m.put(c.getName(), c.getAccessor().invoke(this));
+        Object value = c.getAccessor().invoke(r);
+        if (isGroup(c.getType())) {
+          putComponents((Record) value, m);
+        } else {
+          m.put(c.getName(), value);
+        }
       } catch (ReflectiveOperationException e) {
         throw new IllegalStateException(e);
       }
     }
-    return m;
   }
 
   public Builder toBuilder() {
     return new Builder(this);
   }
 
-  /** Mutable copy for changing a few values. */
+  /** Every value by name, starting from ALGORITHM.md's defaults. */
   public static final class Builder {
-    public Method method;
-    public int width;
-    public int embeddingDim;
-    public int batchSize;
-    public int queueSize;
-    public double temperature;
-    public double keyMomentum;
-    public double baseLr;
-    public int lrReferenceBatch;
-    public double sgdMomentum;
-    public double weightDecay;
-    public int epochs;
-    public int epochSize;
-    public int bnSplits;
-    public double cropScaleMin;
-    public double cropScaleMax;
-    public double flipProbability;
-    public double jitterProbability;
-    public double brightness;
-    public double contrast;
-    public double saturation;
-    public double hue;
-    public double grayscaleProbability;
-    public double unmixMixupProbability;
-    public CutMixSource cutmixSource;
-    public boolean cutmixReverseTerm;
-    public boolean approach2FlipTrick;
-    public double fixedLambda;
-    public boolean shuffleKeyMixture;
-    public long seed;
+    public Method method = Method.MOCO;
+    public int batchSize = 512;
+    public long seed = 0;
+    // Model
+    public int width = 64;
+    public int embeddingDim = 128;
+    public int bnSplits = 8;
+    // Moco
+    public int queueSize = 4096;
+    public double temperature = 0.1;
+    public double keyMomentum = 0.99;
+    // Optimizer
+    public double baseLr = 0.06;
+    public int lrReferenceBatch = 512;
+    public double sgdMomentum = 0.9;
+    public double weightDecay = 5e-4;
+    public int epochs = 200;
+    public int epochSize = 50_000;
+    // Augmentation
+    public double cropScaleMin = 0.08;
+    public double cropScaleMax = 1.0;
+    public double flipProbability = 0.5;
+    public double jitterProbability = 0.8;
+    public double brightness = 0.4;
+    public double contrast = 0.4;
+    public double saturation = 0.4;
+    public double hue = 0.1;
+    public double grayscaleProbability = 0.2;
+    // Mixing
+    public double unmixMixupProbability = 0.5;
+    public CutMixSource cutmixSource = CutMixSource.OTHER_VIEW;
+    public boolean cutmixReverseTerm = false;
+    public boolean approach2FlipTrick = true;
+    public double fixedLambda = Double.NaN;
+    public boolean shuffleKeyMixture = false;
+
+    public Builder() {}
 
     Builder(TrainingConfig c) {
       method = c.method;
-      width = c.width;
-      embeddingDim = c.embeddingDim;
       batchSize = c.batchSize;
-      queueSize = c.queueSize;
-      temperature = c.temperature;
-      keyMomentum = c.keyMomentum;
-      baseLr = c.baseLr;
-      lrReferenceBatch = c.lrReferenceBatch;
-      sgdMomentum = c.sgdMomentum;
-      weightDecay = c.weightDecay;
-      epochs = c.epochs;
-      epochSize = c.epochSize;
-      bnSplits = c.bnSplits;
-      cropScaleMin = c.cropScaleMin;
-      cropScaleMax = c.cropScaleMax;
-      flipProbability = c.flipProbability;
-      jitterProbability = c.jitterProbability;
-      brightness = c.brightness;
-      contrast = c.contrast;
-      saturation = c.saturation;
-      hue = c.hue;
-      grayscaleProbability = c.grayscaleProbability;
-      unmixMixupProbability = c.unmixMixupProbability;
-      cutmixSource = c.cutmixSource;
-      cutmixReverseTerm = c.cutmixReverseTerm;
-      approach2FlipTrick = c.approach2FlipTrick;
-      fixedLambda = c.fixedLambda;
-      shuffleKeyMixture = c.shuffleKeyMixture;
       seed = c.seed;
+      width = c.model.width();
+      embeddingDim = c.model.embeddingDim();
+      bnSplits = c.model.bnSplits();
+      queueSize = c.moco.queueSize();
+      temperature = c.moco.temperature();
+      keyMomentum = c.moco.keyMomentum();
+      baseLr = c.optimizer.baseLr();
+      lrReferenceBatch = c.optimizer.lrReferenceBatch();
+      sgdMomentum = c.optimizer.sgdMomentum();
+      weightDecay = c.optimizer.weightDecay();
+      epochs = c.optimizer.epochs();
+      epochSize = c.optimizer.epochSize();
+      Augmentation a = c.augmentation;
+      cropScaleMin = a.cropScaleMin();
+      cropScaleMax = a.cropScaleMax();
+      flipProbability = a.flipProbability();
+      jitterProbability = a.jitterProbability();
+      brightness = a.brightness();
+      contrast = a.contrast();
+      saturation = a.saturation();
+      hue = a.hue();
+      grayscaleProbability = a.grayscaleProbability();
+      Mixing x = c.mixing;
+      unmixMixupProbability = x.unmixMixupProbability();
+      cutmixSource = x.cutmixSource();
+      cutmixReverseTerm = x.cutmixReverseTerm();
+      approach2FlipTrick = x.approach2FlipTrick();
+      fixedLambda = x.fixedLambda();
+      shuffleKeyMixture = x.shuffleKeyMixture();
     }
 
     public TrainingConfig build() {
       return new TrainingConfig(
           method,
-          width,
-          embeddingDim,
           batchSize,
-          queueSize,
-          temperature,
-          keyMomentum,
-          baseLr,
-          lrReferenceBatch,
-          sgdMomentum,
-          weightDecay,
-          epochs,
-          epochSize,
-          bnSplits,
-          cropScaleMin,
-          cropScaleMax,
-          flipProbability,
-          jitterProbability,
-          brightness,
-          contrast,
-          saturation,
-          hue,
-          grayscaleProbability,
-          unmixMixupProbability,
-          cutmixSource,
-          cutmixReverseTerm,
-          approach2FlipTrick,
-          fixedLambda,
-          shuffleKeyMixture,
-          seed);
+          seed,
+          new Model(width, embeddingDim, bnSplits),
+          new Moco(queueSize, temperature, keyMomentum),
+          new Optimizer(baseLr, lrReferenceBatch, sgdMomentum, weightDecay, epochs, epochSize),
+          new Augmentation(
+              cropScaleMin,
+              cropScaleMax,
+              flipProbability,
+              jitterProbability,
+              brightness,
+              contrast,
+              saturation,
+              hue,
+              grayscaleProbability),
+          new Mixing(
+              unmixMixupProbability,
+              cutmixSource,
+              cutmixReverseTerm,
+              approach2FlipTrick,
+              fixedLambda,
+              shuffleKeyMixture));
     }
   }
 }

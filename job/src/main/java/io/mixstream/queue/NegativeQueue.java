@@ -51,9 +51,10 @@ public final class NegativeQueue {
   /**
    * Writes {@code keys} [B, dim] (unit rows) at the pointer.
    *
+   * @return the first column written (the pointer before)
    * @throws IllegalArgumentException when B does not divide K's remaining space
    */
-  public void enqueue(NDArray keys) {
+  public int enqueue(NDArray keys) {
     int batch = (int) keys.getShape().get(0);
     if (pointer + batch > size) {
       throw new IllegalArgumentException(
@@ -61,7 +62,9 @@ public final class NegativeQueue {
               .formatted(batch, pointer, size));
     }
     matrix.set(new NDIndex(":, {}:{}", pointer, pointer + batch), keys.transpose());
+    int start = pointer;
     pointer = (pointer + batch) % size;
+    return start;
   }
 
   /** Columns [start, start+count) as [dim, count] row-major floats. */

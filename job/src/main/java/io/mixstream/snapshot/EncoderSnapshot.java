@@ -49,7 +49,12 @@ public record EncoderSnapshot(
             .create()
             .toJson(config.asMap());
     return new EncoderSnapshot(
-        step, config.method().toString(), encoder.width(), config.embeddingDim(), json, tensors);
+        step,
+        config.method().toString(),
+        encoder.width(),
+        config.model().embeddingDim(),
+        json,
+        tensors);
   }
 
   public byte[] toSafetensors() {

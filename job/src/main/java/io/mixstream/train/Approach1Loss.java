@@ -23,7 +23,7 @@ final class Approach1Loss implements MethodLoss {
     float[] m2 = Mixing.pasteAligned(ctx.x2, ctx.x1, ctx.batch, box2);
 
     NDArray k = ctx.keyEmbedding(ctx.upload(ctx.x2));
-    NDArray keyMap = ctx.key(ctx.upload(m2), ctx.config.shuffleKeyMixture()).featureMap();
+    NDArray keyMap = ctx.key(ctx.upload(m2), ctx.config.mixing().shuffleKeyMixture()).featureMap();
     Regions kRegions = ctx.keyRegions(keyMap, box2);
 
     NDArray q = StepContext.normalize(ctx.query(ctx.upload(ctx.x1)).embedding());

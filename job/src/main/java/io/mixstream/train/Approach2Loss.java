@@ -27,7 +27,7 @@ final class Approach2Loss implements MethodLoss {
     float[] m2 = Mixing.pasteReversed(ctx.x2, ctx.batch, box2);
 
     NDArray k = ctx.keyEmbedding(ctx.upload(ctx.x2));
-    NDArray keyMap = ctx.key(ctx.upload(m2), ctx.config.shuffleKeyMixture()).featureMap();
+    NDArray keyMap = ctx.key(ctx.upload(m2), ctx.config.mixing().shuffleKeyMixture()).featureMap();
     NDArray kLocal = ctx.keyRegions(keyMap, box2).local();
 
     NDArray q = StepContext.normalize(ctx.query(ctx.upload(ctx.x1)).embedding());
@@ -37,7 +37,7 @@ final class Approach2Loss implements MethodLoss {
     Regions qRegions = ctx.regions(mixedOut.featureMap(), box1);
     NDArray qMixedReversed;
     Regions qRegionsReversed;
-    if (ctx.config.approach2FlipTrick()) {
+    if (ctx.config.mixing().approach2FlipTrick()) {
       qMixedReversed = qMixed.flip(0);
       qRegionsReversed = qRegions.reversed();
     } else {

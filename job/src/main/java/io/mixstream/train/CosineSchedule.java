@@ -13,7 +13,7 @@ public final class CosineSchedule {
   private final int stepsPerEpoch;
 
   public CosineSchedule(TrainingConfig c) {
-    this(c.scaledLr(), c.epochs(), c.stepsPerEpoch());
+    this(c.scaledLr(), c.optimizer().epochs(), c.stepsPerEpoch());
   }
 
   public CosineSchedule(double lr, int epochs, int stepsPerEpoch) {

@@ -20,7 +20,7 @@ final class MocoCutMixLoss implements MethodLoss {
     CutMixBox box = CutMixBox.sample(SIDE, CutMixBox.cutSide(lambda0, SIDE), true, ctx.rng);
     double lambda = box.lambda();
     float[] mixed =
-        ctx.config.cutmixSource() == CutMixSource.OTHER_VIEW
+        ctx.config.mixing().cutmixSource() == CutMixSource.OTHER_VIEW
             ? Mixing.pasteAligned(ctx.x1, ctx.x2, ctx.batch, box)
             : Mixing.pasteReversed(ctx.x1, ctx.batch, box);
     NDArray k = ctx.keyEmbedding(ctx.upload(ctx.x2));
@@ -31,7 +31,7 @@ final class MocoCutMixLoss implements MethodLoss {
             .lambda(lambda)
             .term("original", 1, ctx.infoNce(q, k, QueueName.ORIGINAL))
             .term("mixed", lambda, ctx.infoNce(qMixed, k, QueueName.ORIGINAL));
-    if (ctx.config.cutmixReverseTerm()) {
+    if (ctx.config.mixing().cutmixReverseTerm()) {
       loss.term("mixed_reversed", 1 - lambda, ctx.infoNce(qMixed.flip(0), k, QueueName.ORIGINAL));
     }
     return loss.enqueue(QueueName.ORIGINAL, k);

@@ -10,6 +10,7 @@ import io.mixstream.eval.Embeddings;
 import io.mixstream.model.NamedTensor;
 import io.mixstream.queue.NegativeQueue;
 import io.mixstream.queue.QueueName;
+import io.mixstream.queue.QueueWrite;
 import io.mixstream.rng.Seeds;
 import io.mixstream.snapshot.EncoderSnapshot;
 import io.mixstream.torch.Autograd;
@@ -50,17 +51,24 @@ public final class MocoTrainer implements AutoCloseable {
     this.manager = NDManager.newBaseManager(device);
     SplittableRandom init = new SplittableRandom(Seeds.mix(config.seed(), INIT_STREAM));
     try (GradMode off = GradMode.off()) {
-      this.nets = new Networks(manager, config, init);
+      this.nets = new Networks(manager, config.model(), config.method().usesRegions(), init);
       for (QueueName q : QueueName.values()) {
         if (config.method().queues().contains(q)) {
           queues.put(
-              q, new NegativeQueue(manager, config.embeddingDim(), config.queueSize(), init));
+              q,
+              new NegativeQueue(
+                  manager, config.model().embeddingDim(), config.moco().queueSize(), init));
         }
       }
-      this.sgd = new Sgd(manager, nets.trainable(), config.sgdMomentum(), config.weightDecay());
+      this.sgd =
+          new Sgd(
+              manager,
+              nets.trainable(),
+              config.optimizer().sgdMomentum(),
+              config.optimizer().weightDecay());
     }
     this.schedule = new CosineSchedule(config);
-    this.augmenter = new Augmenter(config);
+    this.augmenter = new Augmenter(config.augmentation(), config.seed());
     this.method = MethodLoss.of(config);
   }
 
@@ -107,9 +115,14 @@ public final class MocoTrainer implements AutoCloseable {
       sgd.step(lr);
       zeroGradients();
       List<StepTrace.Term> traced = trace ? traceTerms(f) : List.of();
-      Map<String, Integer> pointers = new LinkedHashMap<>();
-      f.loss.toEnqueue().forEach((name, keys) -> queues.get(name).enqueue(keys));
-      queues.forEach((name, q) -> pointers.put(name.name(), q.pointer()));
+      List<QueueWrite> enqueued = new ArrayList<>();
+      f.loss
+          .toEnqueue()
+          .forEach(
+              (name, keys) -> {
+                int first = queues.get(name).enqueue(keys);
+                enqueued.add(new QueueWrite(name, first, (int) keys.getShape().get(0)));
+              });
       double loss = f.loss.total().getFloat(); // waits for the device, so the time is the step's
       Map<String, Double> terms = f.loss.values();
       long done = step++;
@@ -122,7 +135,7 @@ public final class MocoTrainer implements AutoCloseable {
               loss,
               terms,
               f.loss.weights(),
-              pointers,
+              List.copyOf(enqueued),
               f.augmentSeconds,
               (System.nanoTime() - start) / 1e9);
       return new StepTrace(report, traced);
@@ -180,7 +193,7 @@ public final class MocoTrainer implements AutoCloseable {
     float[] x1 = augmenter.view(images, step, 0);
     float[] x2 = augmenter.view(images, step, 1);
     double augmentSeconds = (System.nanoTime() - t0) / 1e9;
-    nets.key.momentumUpdateFrom(nets.query, config.keyMomentum());
+    nets.key.momentumUpdateFrom(nets.query, config.moco().keyMomentum());
     SplittableRandom rng = new SplittableRandom(Seeds.mix(config.seed(), STEP_STREAM, step));
     StepContext ctx = new StepContext(config, x1, x2, rng, nets, manager, queues);
     if (trace) {

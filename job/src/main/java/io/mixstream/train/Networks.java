@@ -18,14 +18,12 @@ final class Networks {
   final ResNet18Encoder key;
   final RegionProjection projection; // null unless the method uses region features
 
-  Networks(NDManager m, TrainingConfig c, RandomGenerator rng) {
+  Networks(NDManager m, TrainingConfig.Model c, boolean regions, RandomGenerator rng) {
     query = new ResNet18Encoder(m, c.width(), c.embeddingDim(), c.bnSplits(), rng);
     key = new ResNet18Encoder(m, c.width(), c.embeddingDim(), c.bnSplits(), rng);
     key.copyFrom(query);
     projection =
-        c.method().usesRegions()
-            ? new RegionProjection(m, query.featureChannels(), c.embeddingDim(), rng)
-            : null;
+        regions ? new RegionProjection(m, query.featureChannels(), c.embeddingDim(), rng) : null;
     for (NamedTensor p : trainable()) {
       p.array().setRequiresGradient(true);
     }

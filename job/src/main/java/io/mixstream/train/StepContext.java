@@ -77,7 +77,7 @@ final class StepContext {
 
   /** λ for the approaches: the exact box ratio, or the configured fixed value (A5). */
   double approachLambda(CutMixBox box) {
-    return config.hasFixedLambda() ? config.fixedLambda() : box.lambda();
+    return config.mixing().hasFixedLambda() ? config.mixing().fixedLambda() : box.lambda();
   }
 
   EncoderOutput query(NDArray images) {
@@ -130,7 +130,7 @@ final class StepContext {
   }
 
   NDArray infoNce(NDArray q, NDArray k, QueueName queue) {
-    NDArray loss = InfoNce.loss(q, k, queues.get(queue).matrix(), config.temperature());
+    NDArray loss = InfoNce.loss(q, k, queues.get(queue).matrix(), config.moco().temperature());
     if (infoNceCalls != null) {
       infoNceCalls.put(loss, new InfoNceCall(q, k, queue));
     }

@@ -1,5 +1,7 @@
 package io.mixstream.train;
 
+import io.mixstream.queue.QueueWrite;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -12,7 +14,7 @@ import java.util.Map;
  * @param loss the weighted total
  * @param terms each loss term, unweighted, by name
  * @param weights each term's weight
- * @param queuePointers each queue's pointer after the enqueue
+ * @param enqueued where this step's keys went in each queue it feeds
  * @param augmentSeconds host time spent augmenting both views
  * @param stepSeconds wall time of the whole step
  */
@@ -24,6 +26,6 @@ public record StepReport(
     double loss,
     Map<String, Double> terms,
     Map<String, Double> weights,
-    Map<String, Integer> queuePointers,
+    List<QueueWrite> enqueued,
     double augmentSeconds,
     double stepSeconds) {}

@@ -121,11 +121,11 @@ final class TrainerStateCodec {
     return "method=%s width=%d dim=%d batch=%d queue=%d splits=%d seed=%d"
         .formatted(
             c.method(),
-            c.width(),
-            c.embeddingDim(),
+            c.model().width(),
+            c.model().embeddingDim(),
             c.batchSize(),
-            c.queueSize(),
-            c.bnSplits(),
+            c.moco().queueSize(),
+            c.model().bnSplits(),
             c.seed());
   }
 

@@ -16,7 +16,7 @@ final class UnMixLoss implements MethodLoss {
   @Override
   public StepLoss compute(StepContext ctx) {
     double lambda0 = ctx.drawLambda0();
-    boolean mixup = ctx.rng.nextDouble() < ctx.config.unmixMixupProbability();
+    boolean mixup = ctx.rng.nextDouble() < ctx.config.mixing().unmixMixupProbability();
     float[] mixed;
     double lambda;
     if (mixup) {

@@ -21,7 +21,8 @@ class AugmenterTest {
 
   @Test
   void sameSeedAndStepGiveTheSameViewsAndOthersDiffer() {
-    Augmenter a = new Augmenter(TrainingConfig.defaults());
+    TrainingConfig c = TrainingConfig.defaults();
+    Augmenter a = new Augmenter(c.augmentation(), c.seed());
     byte[][] imgs = images(16);
     float[] v = a.view(imgs, 3, 0);
     assertThat(a.view(imgs, 3, 0)).containsExactly(v);

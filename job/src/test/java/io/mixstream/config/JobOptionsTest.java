@@ -49,10 +49,10 @@ class JobOptionsTest {
     TrainingConfig t = c.training();
     assertThat(t.method()).isEqualTo(Method.APPROACH2);
     assertThat(t.batchSize()).isEqualTo(64); // the flag, not the file's 128
-    assertThat(t.width()).isEqualTo(16);
-    assertThat(t.cutmixSource()).isEqualTo(CutMixSource.REVERSED_BATCH);
-    assertThat(t.fixedLambda()).isEqualTo(0.5);
-    assertThat(t.approach2FlipTrick()).isFalse();
+    assertThat(t.model().width()).isEqualTo(16);
+    assertThat(t.mixing().cutmixSource()).isEqualTo(CutMixSource.REVERSED_BATCH);
+    assertThat(t.mixing().fixedLambda()).isEqualTo(0.5);
+    assertThat(t.mixing().approach2FlipTrick()).isFalse();
     assertThat(c.bootstrapServers()).isEqualTo("a:1");
     assertThat(c.checkpointInterval()).isEqualTo(Duration.ofMillis(500));
     assertThat(c.kafkaProperties())
@@ -136,7 +136,7 @@ class JobOptionsTest {
         JobOptions.parse(
             new String[] {"--cutmix-reverse-term", "--cutmix-source", "reversed-batch"},
             CHECKPOINTS);
-    assertThat(a.training().cutmixReverseTerm()).isTrue();
+    assertThat(a.training().mixing().cutmixReverseTerm()).isTrue();
   }
 
   @Test
@@ -147,7 +147,7 @@ class JobOptionsTest {
             new String[] {"--bounded", "--embed-incoming", "--width", "8"}, CHECKPOINTS);
     assertThat(c.bounded()).isTrue();
     assertThat(c.evaluation().embedIncoming()).isTrue();
-    assertThat(c.training().width()).isEqualTo(8);
+    assertThat(c.training().model().width()).isEqualTo(8);
     assertThat(JobOptions.parse(new String[] {"--bounded", "false"}, CHECKPOINTS).bounded())
         .isFalse();
     assertThat(JobOptions.parse(new String[] {"--bounded=true"}, CHECKPOINTS).bounded()).isTrue();
@@ -178,9 +178,12 @@ class JobOptionsTest {
   @Test
   void helpListsEveryOptionWithItsDefault() {
     String help = String.join("\n", JobOptions.help(CHECKPOINTS));
-    for (var c : TrainingConfig.class.getRecordComponents()) {
-      assertThat(help).contains("--" + JobOptions.kebab(c.getName()) + " ");
+    var training = TrainingConfig.defaults().asMap().keySet(); // the groups' options, flat
+    assertThat(training).hasSize(30).contains("width", "hue", "seed", "shuffleKeyMixture");
+    for (String name : training) {
+      assertThat(help).contains("--" + JobOptions.kebab(name) + " ");
     }
+    assertThat(help).doesNotContain("--model ").doesNotContain("--augmentation ");
     for (var c : EvaluationConfig.class.getRecordComponents()) {
       assertThat(help).contains("--" + JobOptions.kebab(c.getName()) + " ");
     }

@@ -70,7 +70,8 @@ class DashboardMetricsTest {
         assertThat(step).as("step gauge").isEqualTo(10); // 320 images, batch 32
         assertThat(rest.metric(trainer, "loss")).isFinite().isPositive();
         assertThat(rest.metric(trainer, "learningRate")).isPositive();
-        assertThat(rest.metric(trainer, "queueFillOriginal")).isEqualTo(1.0);
+        assertThat(rest.metric(trainer, "queueFillOriginal"))
+            .isEqualTo(1.0); // 320 keys into K 128; partial fills: TrainerMetricsTest
         assertThat(rest.metric(trainer, "loss_original")).isFinite();
         assertThat(rest.metric(trainer, "modelVersion")).isEqualTo(10);
         assertThat(rest.metric(decoder, "deadLetters")).isEqualTo(8);

@@ -74,7 +74,7 @@ class EncoderSnapshotTest {
       EncoderSnapshot back = EncoderSnapshot.fromSafetensors(bytes);
       assertThat(back.step()).isEqualTo(3);
       assertThat(back.method()).isEqualTo("approach2");
-      assertThat(back.width()).isEqualTo(c.width());
+      assertThat(back.width()).isEqualTo(c.model().width());
       assertThat(back.tensors().keySet())
           .startsWith("conv1.weight", "bn1.weight", "bn1.bias", "bn1.running_mean")
           .contains("bn1.num_batches_tracked", "layer2.0.downsample.0.weight", "fc.bias")

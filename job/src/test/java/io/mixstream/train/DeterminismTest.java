@@ -46,42 +46,6 @@ class DeterminismTest {
   @ParameterizedTest
   @EnumSource(
       value = Method.class,
-      names = {"MOCO", "APPROACH1"})
-  void queuesKeptOutsideTheStateRestoreColumnByColumn(Method method) {
-    TrainingConfig c = TrainerFixtures.tiny(method);
-    try (MocoTrainer a = TrainerFixtures.trainer(c)) {
-      java.util.Map<io.mixstream.queue.QueueName, java.util.List<float[]>> chunks =
-          new java.util.EnumMap<>(io.mixstream.queue.QueueName.class);
-      for (int s = 0; s < 5; s++) {
-        java.util.Map<io.mixstream.queue.QueueName, Integer> starts =
-            new java.util.EnumMap<>(io.mixstream.queue.QueueName.class);
-        method.queues().forEach(q -> starts.put(q, a.queuePointer(q)));
-        a.step(batch(s));
-        starts.forEach(
-            (q, start) ->
-                chunks
-                    .computeIfAbsent(q, k -> new java.util.ArrayList<>())
-                    .add(a.queueColumns(q, start, 16)));
-      }
-      byte[] state = a.exportStateWithoutQueueContents();
-      assertThat(state.length).isLessThan(a.exportState().length);
-      try (MocoTrainer restored = TrainerFixtures.trainer(c)) {
-        restored.importState(state);
-        chunks.forEach(
-            (q, list) -> {
-              for (int s = 0; s < list.size(); s++) {
-                restored.restoreQueueColumns(q, (s * 16) % 64, list.get(s));
-              }
-              assertThat(restored.queuePointer(q)).isEqualTo(a.queuePointer(q));
-            });
-        assertSame(restored.snapshot(), a.snapshot());
-      }
-    }
-  }
-
-  @ParameterizedTest
-  @EnumSource(
-      value = Method.class,
       names = {"MOCO"})
   void aStateOfAnotherConfigurationIsRefused(Method method) {
     TrainingConfig c = TrainerFixtures.tiny(method);

@@ -148,7 +148,7 @@ class MethodFormulaTest {
       Map<QueueName, float[]> before = new EnumMap<>(QueueName.class);
       Map<QueueName, Integer> pointers = new EnumMap<>(QueueName.class);
       for (QueueName q : config.method().queues()) {
-        before.put(q, trainer.queueColumns(q, 0, config.queueSize()));
+        before.put(q, trainer.queueColumns(q, 0, config.moco().queueSize()));
         pointers.put(q, trainer.queuePointer(q));
       }
       StepTrace t = trainer.stepTraced(TrainerFixtures.cifar(B, B));
@@ -167,9 +167,9 @@ class MethodFormulaTest {
                 term.q(),
                 term.k(),
                 before.get(e.queue()),
-                config.embeddingDim(),
-                config.queueSize(),
-                config.temperature());
+                config.model().embeddingDim(),
+                config.moco().queueSize(),
+                config.moco().temperature());
         assertThat(r.terms().get(e.name()))
             .as("%s: value against the slow InfoNCE", e.name())
             .isCloseTo(slow, within(2e-4 * Math.max(1, slow)));
@@ -180,7 +180,7 @@ class MethodFormulaTest {
       for (var e : enqueuedFrom.entrySet()) {
         float[] after = trainer.queueColumns(e.getKey(), pointers.get(e.getKey()), B);
         float[] keys = t.term(e.getValue()).k();
-        int dim = config.embeddingDim();
+        int dim = config.model().embeddingDim();
         for (int i = 0; i < B; i++) {
           for (int d = 0; d < dim; d++) {
             assertThat(after[d * B + i])

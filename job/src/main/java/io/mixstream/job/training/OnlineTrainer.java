@@ -4,16 +4,13 @@ import io.mixstream.config.TrainingConfig;
 import io.mixstream.job.evaluation.KnnEvaluator;
 import io.mixstream.job.ingest.TrainingImage;
 import io.mixstream.job.snapshots.ModelSnapshot;
-import io.mixstream.queue.QueueName;
 import io.mixstream.records.EmbeddingRecord;
 import io.mixstream.torch.TorchThreads;
 import io.mixstream.train.MocoTrainer;
+import io.mixstream.train.QueueChunks;
 import io.mixstream.train.StepReport;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -24,7 +21,6 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
@@ -68,9 +64,9 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
   private transient boolean queuesNeedRebuild;
   private transient ListState<TrainingImage> pending;
   private transient ValueState<Integer> pendingCount;
-  private transient MapState<String, float[]> queueChunks;
+  private transient QueueChunks queueChunks;
   private transient ListState<byte[]> modelState;
-  private transient Map<String, Double> gauges; // read by the metric reporters' threads
+  private transient TrainerMetrics metrics;
   private transient long batchStartNanos;
   private transient long lastStepNanos;
   private transient double restoreSeconds; // model import + queue rebuild after a restore
@@ -117,13 +113,27 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
             .getListState(new ListStateDescriptor<>("pending-batch", TrainingImage.class));
     pendingCount =
         getRuntimeContext().getState(new ValueStateDescriptor<>("pending-count", Types.INT));
-    queueChunks =
+    MapState<String, float[]> chunks =
         getRuntimeContext()
             .getMapState(
                 new MapStateDescriptor<>(
                     "queue-chunks",
                     Types.STRING,
                     PrimitiveArrayTypeInfo.FLOAT_PRIMITIVE_ARRAY_TYPE_INFO));
+    queueChunks =
+        new QueueChunks(
+            new QueueChunks.Store() {
+              @Override
+              public float[] get(String key) throws Exception {
+                return chunks.get(key);
+              }
+
+              @Override
+              public void put(String key, float[] columns) throws Exception {
+                chunks.put(key, columns);
+              }
+            },
+            config);
     LOG.info("trainer: libtorch uses {} CPU thread(s)", TorchThreads.useOnThisThread(torchThreads));
     trainer = MocoTrainer.on(device, config);
     if (restoredModel != null) {
@@ -133,30 +143,9 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
       restoreSeconds = (System.nanoTime() - t0) / 1e9;
     }
     lastSnapshotStep = trainer.stepCount() == 0 ? -1 : trainer.stepCount();
-    registerMetrics(getRuntimeContext().getMetricGroup());
+    metrics = new TrainerMetrics(getRuntimeContext().getMetricGroup(), trainer, config);
+    metrics.restored(restoreSeconds);
     batchStartNanos = System.nanoTime();
-  }
-
-  private void registerMetrics(MetricGroup group) {
-    gauges = new ConcurrentHashMap<>();
-    for (String name :
-        List.of("loss", "lambda", "learningRate", "imagesPerSecond", "batchAssemblySeconds")) {
-      gauges.put(name, Double.NaN);
-      group.gauge(name, () -> gauges.get(name));
-    }
-    group.gauge("step", () -> trainer.stepCount());
-    group.gauge("modelVersion", () -> trainer.stepCount());
-    group.gauge("onGpu", () -> trainer.onGpu() ? 1 : 0);
-    group.gauge("restoreSeconds", () -> restoreSeconds);
-    for (QueueName q : config.method().queues()) {
-      group.gauge(
-          "queueFill"
-              + q.name().charAt(0)
-              + q.name().substring(1).toLowerCase(java.util.Locale.ROOT),
-          () ->
-              Math.min(
-                  1.0, trainer.stepCount() * (double) config.batchSize() / config.queueSize()));
-    }
   }
 
   @Override
@@ -206,7 +195,7 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
   /** The batch's images as the model now sees them (test transform, eval mode). */
   private void emitEmbeddings(String key, List<TrainingImage> batch, Context ctx) {
     float[] e = trainer.embed(batch.stream().map(i -> i.pixels).toArray(byte[][]::new));
-    int dim = config.embeddingDim();
+    int dim = config.model().embeddingDim();
     for (int i = 0; i < batch.size(); i++) {
       ctx.output(
           KnnEvaluator.EMBEDDINGS,
@@ -228,31 +217,14 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
       pixels[i] = batch.get(i).pixels;
       ids[i] = batch.get(i).id;
     }
-    Map<QueueName, Integer> starts = new EnumMap<>(QueueName.class);
-    for (QueueName q : config.method().queues()) {
-      starts.put(q, trainer.queuePointer(q));
-    }
     StepReport r = trainer.step(pixels);
-    for (var e : starts.entrySet()) {
-      queueChunks.put(
-          chunkKey(e.getKey(), e.getValue()),
-          trainer.queueColumns(e.getKey(), e.getValue(), config.batchSize()));
-    }
+    queueChunks.persist(trainer, r.enqueued());
     long now = System.nanoTime();
-    gauges.put("loss", r.loss());
-    gauges.put("lambda", r.lambda());
-    gauges.put("learningRate", r.lr());
     double batchSeconds = (assembled - batchStartNanos) / 1e9;
-    gauges.put("batchAssemblySeconds", batchSeconds);
-    if (lastStepNanos > 0) {
-      gauges.put("imagesPerSecond", batch.size() / ((now - lastStepNanos) / 1e9));
-    }
-    for (var term : r.terms().entrySet()) {
-      String name = "loss_" + term.getKey();
-      if (gauges.put(name, term.getValue()) == null) {
-        getRuntimeContext().getMetricGroup().gauge(name, () -> gauges.get(name));
-      }
-    }
+    metrics.step(
+        r,
+        batchSeconds,
+        lastStepNanos > 0 ? batch.size() / ((now - lastStepNanos) / 1e9) : Double.NaN);
     lastStepNanos = now;
     batchStartNanos = now;
     StepResult result = new StepResult();
@@ -274,25 +246,16 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
   /** After a restore: the queue contents come back from the chunks in keyed state. */
   private void rebuildQueues() throws Exception {
     long t0 = System.nanoTime();
-    for (QueueName q : config.method().queues()) {
-      for (int start = 0; start < config.queueSize(); start += config.batchSize()) {
-        float[] chunk = queueChunks.get(chunkKey(q, start));
-        if (chunk != null) {
-          trainer.restoreQueueColumns(q, start, chunk);
-        }
-      }
-    }
+    int chunks = queueChunks.restoreInto(trainer);
     queuesNeedRebuild = false;
     restoreSeconds += (System.nanoTime() - t0) / 1e9;
+    metrics.restored(restoreSeconds);
     LOG.info(
-        "restored {} at step {}: model and queues back in {} s",
+        "restored {} at step {}: model and {} queue chunks back in {} s",
         config.method(),
         trainer.stepCount(),
+        chunks,
         "%.3f".formatted(restoreSeconds));
-  }
-
-  static String chunkKey(QueueName queue, int start) {
-    return queue.name() + "@" + start;
   }
 
   @Override

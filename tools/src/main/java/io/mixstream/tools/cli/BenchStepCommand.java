@@ -118,7 +118,7 @@ final class BenchStepCommand implements Callable<Integer> {
             dev,
             config.method(),
             literalThirdPass ? " (literal third pass)" : "",
-            config.width(),
+            config.model().width(),
             batch,
             queue,
             steps,

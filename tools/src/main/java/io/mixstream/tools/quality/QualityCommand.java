@@ -146,7 +146,13 @@ public final class QualityCommand implements Callable<Integer> {
     int[] testLabels = IntStream.range(0, testSize).map(test::label).toArray();
     System.out.printf(
         "quality: %s, width %d, batch %d, budget %s, kNN bank %d / test %d, on %s%n",
-        config.method(), config.width(), config.batchSize(), limit, bankSize, testSize, dev);
+        config.method(),
+        config.model().width(),
+        config.batchSize(),
+        limit,
+        bankSize,
+        testSize,
+        dev);
 
     KnnEvaluation knn =
         new KnnEvaluation(dev.isGpu() ? "gpu" : "cpu", KnnEvaluation.Protocol.PAPER);
@@ -228,7 +234,7 @@ public final class QualityCommand implements Callable<Integer> {
             .formatted(
                 LocalDate.now(ZoneOffset.UTC),
                 c.method() + (trainingArgs.isEmpty() ? "" : " " + String.join(" ", trainingArgs)),
-                c.width(),
+                c.model().width(),
                 c.batchSize(),
                 seconds,
                 steps,

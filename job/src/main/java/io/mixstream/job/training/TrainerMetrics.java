@@ -1,0 +1,81 @@
+package io.mixstream.job.training;
+
+import io.mixstream.config.TrainingConfig;
+import io.mixstream.queue.QueueName;
+import io.mixstream.train.MocoTrainer;
+import io.mixstream.train.StepReport;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.flink.metrics.MetricGroup;
+
+/**
+ * The trainer's gauges in the Flink dashboard: the last step's loss, each loss term, λ, the
+ * learning rate, throughput, how long the batch took to arrive, the step, the device, restore time
+ * and how full each queue is of real keys.
+ */
+final class TrainerMetrics {
+  private final MetricGroup group;
+  private final Map<String, Double> values = new ConcurrentHashMap<>(); // read by reporter threads
+  private volatile double restoreSeconds;
+
+  TrainerMetrics(MetricGroup group, MocoTrainer trainer, TrainingConfig config) {
+    this.group = group;
+    for (String name :
+        List.of("loss", "lambda", "learningRate", "imagesPerSecond", "batchAssemblySeconds")) {
+      register(name);
+    }
+    group.gauge("step", trainer::stepCount);
+    group.gauge("modelVersion", trainer::stepCount);
+    group.gauge("onGpu", () -> trainer.onGpu() ? 1 : 0);
+    group.gauge("restoreSeconds", () -> restoreSeconds);
+    for (QueueName q : config.method().queues()) {
+      group.gauge(
+          queueFillName(q),
+          () -> queueFill(trainer.stepCount(), config.batchSize(), config.moco().queueSize()));
+    }
+  }
+
+  /** {@code queueFillOriginal}, {@code queueFillGlobal}, {@code queueFillLocal}. */
+  static String queueFillName(QueueName q) {
+    return "queueFill" + q.name().charAt(0) + q.name().substring(1).toLowerCase(Locale.ROOT);
+  }
+
+  /**
+   * The fraction of a queue that holds keys of trained images rather than its random start: every
+   * step writes {@code batch} columns of each queue it feeds, so {@code min(1, steps·B / K)}.
+   */
+  static double queueFill(long steps, int batch, int queueSize) {
+    return Math.min(1.0, steps * (double) batch / queueSize);
+  }
+
+  void restored(double seconds) {
+    restoreSeconds = seconds;
+  }
+
+  /**
+   * @param batchSeconds from the end of the previous step to this batch being complete
+   * @param imagesPerSecond the batch over the time since the previous step ended; NaN for the first
+   */
+  void step(StepReport r, double batchSeconds, double imagesPerSecond) {
+    values.put("loss", r.loss());
+    values.put("lambda", r.lambda());
+    values.put("learningRate", r.lr());
+    values.put("batchAssemblySeconds", batchSeconds);
+    if (!Double.isNaN(imagesPerSecond)) {
+      values.put("imagesPerSecond", imagesPerSecond);
+    }
+    for (var term : r.terms().entrySet()) {
+      String name = "loss_" + term.getKey();
+      if (values.put(name, term.getValue()) == null) {
+        group.gauge(name, () -> values.get(name));
+      }
+    }
+  }
+
+  private void register(String name) {
+    values.put(name, Double.NaN);
+    group.gauge(name, () -> values.get(name));
+  }
+}

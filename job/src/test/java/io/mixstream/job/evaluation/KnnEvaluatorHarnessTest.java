@@ -1,0 +1,124 @@
+package io.mixstream.job.evaluation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mixstream.config.EvaluationConfig;
+import io.mixstream.config.Method;
+import io.mixstream.config.TrainingConfig;
+import io.mixstream.job.snapshots.ModelSnapshot;
+import io.mixstream.records.EmbeddingRecord;
+import io.mixstream.train.MocoTrainer;
+import io.mixstream.train.TrainerFixtures;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
+import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The kNN evaluator in Flink's operator harness (RocksDB backend): snapshots that arrive before the
+ * evaluation images wait, only the step-0 floor and the newest are kept, they are evaluated the
+ * moment both sets are complete, the wait survives a restore, and later snapshots go at once.
+ */
+class KnnEvaluatorHarnessTest {
+  private static final int BANK = 20;
+  private static final int TEST = 10;
+
+  private static KeyedTwoInputStreamOperatorTestHarness<String, EvalImage, ModelSnapshot, KnnReport>
+      harness() throws Exception {
+    EvaluationConfig.Builder b = EvaluationConfig.defaults(Path.of("unused")).toBuilder();
+    b.knnBankSize = BANK;
+    b.knnTestSize = TEST;
+    b.knnK = 5;
+    var h =
+        new KeyedTwoInputStreamOperatorTestHarness<>(
+            new KeyedCoProcessOperator<>(new KnnEvaluator(b.build(), "cpu")),
+            (EvalImage i) -> i.modelKey,
+            (ModelSnapshot s) -> s.modelKey,
+            Types.STRING);
+    h.setStateBackend(new EmbeddedRocksDBStateBackend());
+    return h;
+  }
+
+  private static EvalImage image(int i, boolean bank) {
+    EvalImage e = new EvalImage();
+    e.modelKey = "m";
+    e.bank = bank;
+    e.id = (bank ? "bank-" : "test-") + i;
+    e.label = i % 10;
+    e.pixels = TrainerFixtures.cifar(bank ? i : 1000 + i, 1)[0];
+    return e;
+  }
+
+  private static List<ModelSnapshot> snapshots(int... steps) {
+    TrainingConfig c = TrainerFixtures.tiny(Method.MOCO);
+    List<ModelSnapshot> out = new ArrayList<>();
+    try (MocoTrainer t = TrainerFixtures.trainer(c)) {
+      for (int step : steps) {
+        while (t.stepCount() < step) {
+          t.step(TrainerFixtures.cifar((int) t.stepCount() * 16, 16));
+        }
+        out.add(new ModelSnapshot("m", step, t.encoderSnapshot().toSafetensors()));
+      }
+    }
+    return out;
+  }
+
+  private static List<Long> reportedSteps(
+      KeyedTwoInputStreamOperatorTestHarness<String, EvalImage, ModelSnapshot, KnnReport> h) {
+    List<Long> out = new ArrayList<>();
+    for (Object o : h.getOutput()) {
+      if (o instanceof StreamRecord<?> r && r.getValue() instanceof KnnReport k) {
+        out.add(k.step);
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void snapshotsWaitForTheEvaluationImagesKeepingTheFloorAndTheNewest() throws Exception {
+    List<ModelSnapshot> s = snapshots(0, 1, 2, 3);
+    OperatorSubtaskState state;
+    try (var h = harness()) {
+      h.open();
+      for (ModelSnapshot snapshot : s) {
+        h.processElement2(new StreamRecord<>(snapshot));
+      }
+      for (int i = 0; i < BANK; i++) {
+        h.processElement1(new StreamRecord<>(image(i, true)));
+      }
+      for (int i = 0; i < TEST - 1; i++) {
+        h.processElement1(new StreamRecord<>(image(i, false)));
+      }
+      assertThat(reportedSteps(h)).as("one test image short: nothing evaluated").isEmpty();
+      state = h.snapshot(1, 1);
+    }
+    try (var h = harness()) {
+      h.initializeState(state);
+      h.open();
+      h.processElement1(new StreamRecord<>(image(0, false))); // a duplicate id does not count
+      assertThat(reportedSteps(h)).isEmpty();
+      h.processElement1(new StreamRecord<>(image(TEST - 1, false)));
+      assertThat(reportedSteps(h))
+          .as("complete: the floor and the newest waiting snapshot, steps 1 and 2 dropped")
+          .containsExactly(0L, 3L);
+      h.processElement2(new StreamRecord<>(snapshots(5).get(0)));
+      assertThat(reportedSteps(h)).containsExactly(0L, 3L, 5L);
+      h.processElement1(new StreamRecord<>(image(BANK, true))); // over the size: ignored
+      assertThat(reportedSteps(h)).hasSize(3);
+
+      List<EmbeddingRecord> embeddings = new ArrayList<>();
+      h.getSideOutput(KnnEvaluator.EMBEDDINGS).forEach(r -> embeddings.add(r.getValue()));
+      assertThat(embeddings).hasSize(3 * (BANK + TEST));
+      assertThat(embeddings.stream().filter(e -> e.step() == 5).map(EmbeddingRecord::imageId))
+          .hasSize(BANK + TEST)
+          .doesNotHaveDuplicates()
+          .doesNotContain("bank-" + BANK);
+    }
+  }
+}
