@@ -5,8 +5,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -76,8 +74,11 @@ public final class LocalKafkaBroker implements AutoCloseable {
     if (port != 0) {
       refuseIfTaken(port);
     }
-    int clientPort = port == 0 ? freePort() : port;
-    int controllerPort = freePort();
+    int clientPort = port == 0 ? LocalPorts.anyFree() : port;
+    int controllerPort = LocalPorts.anyFree();
+    while (controllerPort == clientPort) { // the OS may hand out a just-closed port again
+      controllerPort = LocalPorts.anyFree();
+    }
     Properties props = serverProperties(dataDir, clientPort, controllerPort);
     format(dataDir, props);
     KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(props, false), Time.SYSTEM);
@@ -215,12 +216,6 @@ public final class LocalKafkaBroker implements AutoCloseable {
       throw new IOException(
           "formatting Kafka storage in %s failed (exit %d): %s"
               .formatted(dataDir, rc, log.toString(StandardCharsets.UTF_8)));
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
     }
   }
 }

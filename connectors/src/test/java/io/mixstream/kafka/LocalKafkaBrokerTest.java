@@ -2,19 +2,15 @@ package io.mixstream.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mixstream.testing.TopicRecords;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,22 +44,8 @@ class LocalKafkaBrokerTest {
   }
 
   private static List<String> readAll(String bootstrap, String topic, int expected) {
-    List<String> values = new ArrayList<>();
-    try (KafkaConsumer<String, String> consumer =
-        new KafkaConsumer<>(
-            Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
-            new StringDeserializer(),
-            new StringDeserializer())) {
-      TopicPartition tp = new TopicPartition(topic, 0);
-      consumer.assign(List.of(tp));
-      consumer.seekToBeginning(List.of(tp));
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (values.size() < expected && System.nanoTime() < deadline) {
-        for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
-          values.add(r.value());
-        }
-      }
-    }
-    return values;
+    return TopicRecords.read(bootstrap, topic, expected, Duration.ofSeconds(30)).stream()
+        .map(r -> new String(r.value(), StandardCharsets.UTF_8))
+        .toList();
   }
 }

@@ -1,7 +1,7 @@
 package io.mixstream.cluster;
 
+import io.mixstream.net.LocalPorts;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,7 +34,7 @@ final class StandaloneCluster implements AutoCloseable {
   StandaloneCluster(Path dir, String classpath, int slotsPerTaskManager) throws IOException {
     this.dir = dir;
     this.classpath = classpath;
-    this.restPort = freePort();
+    this.restPort = LocalPorts.anyFree();
     this.slotsPerTaskManager = slotsPerTaskManager;
     Files.createDirectories(dir.resolve("conf"));
     Files.writeString(
@@ -42,7 +42,7 @@ final class StandaloneCluster implements AutoCloseable {
         String.join(
             "\n",
             "jobmanager.rpc.address: 127.0.0.1",
-            "jobmanager.rpc.port: " + freePort(),
+            "jobmanager.rpc.port: " + LocalPorts.anyFree(),
             "jobmanager.bind-host: 127.0.0.1",
             "jobmanager.memory.process.size: 1024m",
             "rest.address: 127.0.0.1",
@@ -149,12 +149,6 @@ final class StandaloneCluster implements AutoCloseable {
       b.append(e);
     }
     return b.toString();
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 
   @Override

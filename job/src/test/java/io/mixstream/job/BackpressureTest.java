@@ -9,6 +9,7 @@ import io.mixstream.config.Method;
 import io.mixstream.config.TrainingConfig;
 import io.mixstream.job.training.StepResult;
 import io.mixstream.kafka.LocalKafkaBroker;
+import io.mixstream.net.LocalPorts;
 import io.mixstream.testing.SharedData;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,7 +48,7 @@ class BackpressureTest {
       j.training = b.build();
       j.checkpointInterval = Duration.ofSeconds(1);
       JobConfig c = j.build();
-      int port = RestMetrics.freePort();
+      int port = LocalPorts.anyFree();
       Configuration conf = MixstreamJob.flinkConfiguration(c);
       conf.addAll(RestMetrics.webUi(port));
       // the dashboard's metric store refreshes every 10 s by default: too slow to watch this run

@@ -20,13 +20,6 @@ final class RestMetrics {
         java.util.Map.of("rest.port", String.valueOf(port), "rest.bind-address", "127.0.0.1"));
   }
 
-  /** A free port for the web UI. */
-  static int freePort() throws java.io.IOException {
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   RestMetrics(int port, String jobId) {
     this.base = "http://127.0.0.1:" + port;
     this.jid = jobId;

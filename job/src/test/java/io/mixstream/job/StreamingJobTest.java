@@ -11,6 +11,7 @@ import io.mixstream.job.training.FailOnceAfterCheckpoint;
 import io.mixstream.job.training.StepResult;
 import io.mixstream.kafka.LocalKafkaBroker;
 import io.mixstream.testing.SharedData;
+import io.mixstream.testing.TopicRecords;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,11 +26,7 @@ import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -176,24 +173,10 @@ class StreamingJobTest {
     return consume(broker, topic, expected);
   }
 
-  /** Partition 0 of {@code topic} from the start, until {@code expected} records or 20 s. */
+  /** {@code topic} from the start, until {@code expected} records or 20 s. */
   static List<ConsumerRecord<byte[], byte[]>> consume(
       LocalKafkaBroker broker, String topic, int expected) {
-    List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> c =
-        new KafkaConsumer<>(
-            Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
-            new ByteArrayDeserializer(),
-            new ByteArrayDeserializer())) {
-      TopicPartition tp = new TopicPartition(topic, 0);
-      c.assign(List.of(tp));
-      c.seekToBeginning(List.of(tp));
-      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-      while (out.size() < expected && System.nanoTime() < deadline) {
-        c.poll(Duration.ofMillis(200)).forEach(out::add);
-      }
-    }
-    return out;
+    return TopicRecords.read(broker.bootstrapServers(), topic, expected, Duration.ofSeconds(20));
   }
 
   static String header(ConsumerRecord<byte[], byte[]> r, String name) {

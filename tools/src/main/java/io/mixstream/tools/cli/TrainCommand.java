@@ -6,9 +6,9 @@ import io.mixstream.job.MixstreamJob;
 import io.mixstream.kafka.KafkaPreflight;
 import io.mixstream.tools.run.LocalFlink;
 import io.mixstream.tools.run.ModelHome;
-import io.mixstream.tools.run.SavepointStop;
 import io.mixstream.tools.run.StepCounter;
 import io.mixstream.tools.run.StopRequest;
+import io.mixstream.tools.run.TrainingRun;
 import io.mixstream.torch.DeviceChoice;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,8 +18,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
-import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -122,22 +120,17 @@ final class TrainCommand implements Callable<Integer> {
           .setParallelism(1)
           .sinkTo(new DiscardingSink<>());
       JobClient client = env.executeAsync(MixstreamJob.jobName(c));
-      CompletableFuture<JobExecutionResult> result = client.getJobExecutionResult();
-      while (!stop.requested() && !result.isDone()) {
-        Thread.sleep(100);
-      }
-      if (result.isDone()) {
-        result.get(); // a failed job ends the command with its cause
+      // a failed job ends the command with its cause
+      TrainingRun run = TrainingRun.await(client, stop, 0, home, "train");
+      if (run.finishedByItself()) {
         System.out.printf(
-            "the job finished after %d steps; checkpoints in %s%n",
-            StepCounter.steps(), c.checkpointDir());
+            "the job finished after %d steps; checkpoints in %s%n", run.steps(), c.checkpointDir());
         return 0;
       }
-      Optional<Path> savepoint = SavepointStop.stop(client, home, "train");
       System.out.printf(
           "stopped after %d steps; %s%n",
-          StepCounter.steps(),
-          savepoint
+          run.steps(),
+          run.savepoint()
               .map(
                   p ->
                       "savepoint %s: the same command resumes from it (--fresh starts over)"

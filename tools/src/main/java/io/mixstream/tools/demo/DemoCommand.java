@@ -17,9 +17,9 @@ import io.mixstream.tools.replay.ReplayPlan;
 import io.mixstream.tools.replay.Replayer;
 import io.mixstream.tools.run.LocalFlink;
 import io.mixstream.tools.run.ModelHome;
-import io.mixstream.tools.run.SavepointStop;
 import io.mixstream.tools.run.StepCounter;
 import io.mixstream.tools.run.StopRequest;
+import io.mixstream.tools.run.TrainingRun;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -247,23 +247,22 @@ public final class DemoCommand implements Callable<Integer> {
           .setParallelism(1)
           .sinkTo(new DiscardingSink<>());
       JobClient client = env.executeAsync("mixstream demo");
-      var result = client.getJobExecutionResult();
-      while (!stop.requested() && !result.isDone() && (steps == 0 || StepCounter.steps() < steps)) {
-        Thread.sleep(100);
-      }
-      if (result.isDone()) {
+      TrainingRun run;
+      try {
+        // a job that failed by itself ends the demo with its cause, exit 1
+        run = TrainingRun.await(client, stop, steps, state, "demo");
+      } finally {
         replay.interrupt();
         knn.close();
-        result.get(); // the job failed by itself: its cause ends the demo, exit 1
+      }
+      if (run.finishedByItself()) {
         return 0;
       }
       String savepoint =
-          SavepointStop.stop(client, state, "demo")
+          run.savepoint()
               .map(p -> "savepoint " + p + " (the next run resumes from it)")
               .orElse("no savepoint");
-      long done = StepCounter.steps();
-      replay.interrupt();
-      knn.close();
+      long done = run.steps();
       System.out.printf(
           "stopped after %d steps; %s; checkpoints in %s, snapshots in %s, broker data in %s%n",
           done, savepoint, job.checkpointDir(), evaluation.snapshotDir(), broker.dataDir());

@@ -2,9 +2,7 @@ package io.mixstream.tools.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
+import io.mixstream.net.LocalPorts;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -30,7 +28,7 @@ class KafkaCommandTest {
   @Test
   void aSecondBrokerOnTheSameFolderIsRefusedAndTheFirstKeepsWorking(@TempDir Path dir)
       throws Exception {
-    int port = freePort();
+    int port = LocalPorts.anyFree();
     String dataDir = dir.toString();
     try (MixstreamProcess first =
         MixstreamProcess.start("kafka", "--data-dir", dataDir, "--port", String.valueOf(port))) {
@@ -38,7 +36,7 @@ class KafkaCommandTest {
 
       try (MixstreamProcess second =
           MixstreamProcess.start(
-              "kafka", "--data-dir", dataDir, "--port", String.valueOf(freePort()))) {
+              "kafka", "--data-dir", dataDir, "--port", String.valueOf(LocalPorts.anyFree()))) {
         assertThat(second.awaitExit(MINUTE)).as(second.output()).isEqualTo(1);
         String said = second.output();
         assertThat(said).contains("is in use by another running broker").contains("--data-dir");
@@ -76,12 +74,6 @@ class KafkaCommandTest {
       first.terminate();
       assertThat(first.awaitExit(MINUTE)).as("the first broker stops on SIGTERM").isNotNegative();
       assertThat(first.output()).contains("stopping Kafka");
-    }
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
     }
   }
 }

@@ -6,6 +6,7 @@ import io.mixstream.cifar.Cifar10Dataset;
 import io.mixstream.cifar.Cifar10Reader;
 import io.mixstream.cifar.CifarSplit;
 import io.mixstream.kafka.LocalKafkaBroker;
+import io.mixstream.net.LocalPorts;
 import io.mixstream.records.ImageRecordCodec;
 import io.mixstream.testing.SharedData;
 import java.nio.charset.StandardCharsets;
@@ -89,7 +90,7 @@ class TrainCommandTest {
                 "--snapshot-dir",
                 tmp.resolve("ctrl-c-snapshots").toString(),
                 "--rest-port",
-                String.valueOf(KafkaCommandTest.freePort())));
+                String.valueOf(LocalPorts.anyFree())));
     args.addAll(List.of(more));
     return args;
   }
@@ -161,7 +162,7 @@ class TrainCommandTest {
 
   @Test
   void aClosedPortIsReportedWithinTheTimeout() throws Exception {
-    String closed = "127.0.0.1:" + KafkaCommandTest.freePort();
+    String closed = "127.0.0.1:" + LocalPorts.anyFree();
     List<String> args = trainArgs(tmp.resolve("closed"), "--timeout", "3");
     args.set(args.indexOf(broker.bootstrapServers()), closed);
     long start = System.nanoTime();

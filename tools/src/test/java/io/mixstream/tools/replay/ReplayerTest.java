@@ -9,25 +9,19 @@ import io.mixstream.cifar.CifarSplit;
 import io.mixstream.kafka.LocalKafkaBroker;
 import io.mixstream.records.ImageRecordCodec;
 import io.mixstream.testing.SharedData;
+import io.mixstream.testing.TopicRecords;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -64,7 +58,7 @@ class ReplayerTest {
         new Replayer(broker.bootstrapServers(), Map.of()).replay(train, plan, quiet());
     assertThat(summary.images()).isEqualTo(1000);
 
-    List<ConsumerRecord<String, byte[]>> records = consumeAll("replay-1000", 1000);
+    List<ConsumerRecord<byte[], byte[]>> records = consumeAll("replay-1000", 1000);
     assertThat(records).hasSize(1000);
     ImageRecordCodec codec = ImageRecordCodec.withDefaults();
     int[] order = ReplayOrder.of(train.size(), true, 11, 0);
@@ -74,10 +68,11 @@ class ReplayerTest {
     }
     Set<String> seen = new HashSet<>();
     Map<Integer, Integer> lastPositionInPartition = new HashMap<>();
-    for (ConsumerRecord<String, byte[]> r : records) {
-      assertThat(seen.add(r.key())).as("duplicate %s", r.key()).isTrue();
-      Integer pos = position.get(r.key());
-      assertThat(pos).as("unexpected id %s", r.key()).isNotNull();
+    for (ConsumerRecord<byte[], byte[]> r : records) {
+      String id = new String(r.key(), StandardCharsets.UTF_8);
+      assertThat(seen.add(id)).as("duplicate %s", id).isTrue();
+      Integer pos = position.get(id);
+      assertThat(pos).as("unexpected id %s", id).isNotNull();
       int index = order[pos];
       assertThat(r.value()).isEqualTo(codec.encode(train.record(index)));
       int previous = lastPositionInPartition.getOrDefault(r.partition(), -1);
@@ -92,10 +87,12 @@ class ReplayerTest {
     ReplayPlan plan = ReplayPlan.to("replay-epochs").epochs(3).limit(250).build();
     Cifar10Dataset small = Cifar10Reader.read(SharedData.cifar10(), CifarSplit.TEST);
     new Replayer(broker.bootstrapServers(), Map.of()).replay(small, plan, quiet());
-    List<ConsumerRecord<String, byte[]>> records = consumeAll("replay-epochs", 250);
+    List<ConsumerRecord<byte[], byte[]>> records = consumeAll("replay-epochs", 250);
     assertThat(records).hasSize(250);
-    assertThat(records.get(0).key()).isEqualTo("cifar10-test-00000");
-    assertThat(records.get(249).key()).isEqualTo("cifar10-test-00249");
+    assertThat(new String(records.get(0).key(), StandardCharsets.UTF_8))
+        .isEqualTo("cifar10-test-00000");
+    assertThat(new String(records.get(249).key(), StandardCharsets.UTF_8))
+        .isEqualTo("cifar10-test-00249");
   }
 
   @Test
@@ -122,31 +119,7 @@ class ReplayerTest {
     assertThat(s.elapsed()).isGreaterThanOrEqualTo(Duration.ofMillis(495));
   }
 
-  static List<ConsumerRecord<String, byte[]>> consumeAll(String topic, int expected) {
-    List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
-    try (KafkaConsumer<String, byte[]> consumer =
-        new KafkaConsumer<>(
-            Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
-            new StringDeserializer(),
-            new ByteArrayDeserializer())) {
-      List<TopicPartition> parts = new ArrayList<>();
-      for (PartitionInfo p : consumer.partitionsFor(topic)) {
-        parts.add(new TopicPartition(topic, p.partition()));
-      }
-      consumer.assign(parts);
-      consumer.seekToBeginning(parts);
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      // read a little past the expected count, so that duplicates would show
-      long quietUntil = Long.MAX_VALUE;
-      while (System.nanoTime() < Math.min(deadline, quietUntil)) {
-        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          out.add(r);
-        }
-        if (out.size() >= expected && quietUntil == Long.MAX_VALUE) {
-          quietUntil = System.nanoTime() + Duration.ofSeconds(1).toNanos();
-        }
-      }
-    }
-    return out;
+  static List<ConsumerRecord<byte[], byte[]>> consumeAll(String topic, int expected) {
+    return TopicRecords.read(broker.bootstrapServers(), topic, expected, Duration.ofSeconds(30));
   }
 }
