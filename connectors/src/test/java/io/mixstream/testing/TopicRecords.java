@@ -25,16 +25,29 @@ public final class TopicRecords {
     List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> c =
         new KafkaConsumer<>(
-            Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+            Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG,
+                false), // reading must not create the topic its writer is about to
             new ByteArrayDeserializer(),
             new ByteArrayDeserializer())) {
-      List<TopicPartition> parts =
-          c.partitionsFor(topic, timeout).stream()
-              .map(p -> new TopicPartition(topic, p.partition()))
-              .toList();
+      long deadline = System.nanoTime() + timeout.toNanos();
+      List<TopicPartition> parts = List.of();
+      while (parts.isEmpty()) { // the topic may not exist yet: its writer creates it
+        parts =
+            c.partitionsFor(topic, timeout).stream()
+                .map(p -> new TopicPartition(topic, p.partition()))
+                .toList();
+        if (parts.isEmpty()) {
+          if (System.nanoTime() > deadline) {
+            return out;
+          }
+          sleep();
+        }
+      }
       c.assign(parts);
       c.seekToBeginning(parts);
-      long deadline = System.nanoTime() + timeout.toNanos();
       long quietUntil = Long.MAX_VALUE;
       while (System.nanoTime() < Math.min(deadline, quietUntil)) {
         c.poll(Duration.ofMillis(200)).forEach(out::add);
@@ -47,5 +60,14 @@ public final class TopicRecords {
         Comparator.comparingInt((ConsumerRecord<byte[], byte[]> r) -> r.partition())
             .thenComparingLong(ConsumerRecord::offset));
     return out;
+  }
+
+  private static void sleep() {
+    try {
+      Thread.sleep(200);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for a topic", e);
+    }
   }
 }
