@@ -7,11 +7,15 @@
     z = F.normalize(model(preprocess(images_uint8_nchw)), dim=1)  # the kNN feature, [n, 128]
 
 The snapshot holds the query encoder with torchvision's ResNet-18 names (conv1, bn1, layer1.0.conv1,
-..., fc), so at width 64 torchvision's own model loads it too:
+..., fc), so at width 64 torchvision's own model loads it too. With the imagenet stem (`--stem
+imagenet`, or `auto` above 64 px) it is torchvision's resnet18 as it is:
 
     m = torchvision.models.resnet18(num_classes=meta["embedding_dim"])
+    m.load_state_dict(read_safetensors(path)[0], strict=True)
+
+and with the cifar stem after two edits:
+
     m.conv1 = torch.nn.Conv2d(3, 64, 3, 1, 1, bias=False); m.maxpool = torch.nn.Identity()
-    m.load_state_dict(read_safetensors(path)[0])
 
 No package beyond PyTorch and NumPy is needed (the `safetensors` package reads the file too).
 Run `python3 mixstream_snapshot.py --help` for the command-line check.
@@ -26,8 +30,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-MEAN = (0.4914, 0.4822, 0.4465)
-STD = (0.2023, 0.1994, 0.2010)
+NORMALIZATIONS = {
+    "cifar10": ((0.4914, 0.4822, 0.4465), (0.2023, 0.1994, 0.2010)),
+    "imagenet": ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225)),
+}
 _DTYPES = {"F32": torch.float32, "I64": torch.int64}
 
 
@@ -64,12 +70,17 @@ class BasicBlock(nn.Module):
         return F.relu(out + (x if self.downsample is None else self.downsample(x)))
 
 
-class CifarResNet18(nn.Module):
-    """ALGORITHM.md §1.1: 3x3 stride-1 stem, no max-pool, widths w, 2w, 4w, 8w, Linear head."""
+class ResNet18(nn.Module):
+    """ALGORITHM.md §1.1: widths w, 2w, 4w, 8w and a Linear head; the cifar stem is a 3x3 stride-1
+    convolution without max-pool, the imagenet stem torchvision's 7x7 stride-2 and 3x3 max-pool."""
 
-    def __init__(self, width=64, dim=128):
+    def __init__(self, width=64, dim=128, stem="cifar"):
         super().__init__()
-        self.conv1 = nn.Conv2d(3, width, 3, 1, 1, bias=False)
+        self.imagenet = stem == "imagenet"
+        if self.imagenet:
+            self.conv1 = nn.Conv2d(3, width, 7, 2, 3, bias=False)
+        else:
+            self.conv1 = nn.Conv2d(3, width, 3, 1, 1, bias=False)
         self.bn1 = nn.BatchNorm2d(width)
         cin = width
         for i in range(4):
@@ -82,6 +93,8 @@ class CifarResNet18(nn.Module):
     def features(self, x):
         """layer4's output: the map the attention figure uses."""
         x = F.relu(self.bn1(self.conv1(x)))
+        if self.imagenet:
+            x = F.max_pool2d(x, 3, 2, 1)
         return self.layer4(self.layer3(self.layer2(self.layer1(x))))
 
     def forward(self, x):
@@ -93,30 +106,37 @@ def load_encoder(path):
     state, meta = read_safetensors(path)
     if meta.get("format") != "mixstream-encoder/1":
         raise SystemExit(f"{path}: not a mixstream encoder snapshot (format {meta.get('format')})")
-    model = CifarResNet18(int(meta["width"]), int(meta["embedding_dim"]))
+    model = ResNet18(int(meta["width"]), int(meta["embedding_dim"]), meta.get("stem", "cifar"))
     model.load_state_dict(state, strict=True)
     meta = dict(meta, config=json.loads(meta["config"]))
     return model.eval(), meta
 
 
-def preprocess(images):
-    """uint8 [n, 3, 32, 32] (CIFAR's planar layout) to the normalised float input."""
+def normalization(name):
+    """(mean, std) of a snapshot's "normalization": cifar10, imagenet or M1,M2,M3/S1,S2,S3."""
+    if name in NORMALIZATIONS:
+        return NORMALIZATIONS[name]
+    mean, std = name.split("/")
+    return tuple(float(v) for v in mean.split(",")), tuple(float(v) for v in std.split(","))
+
+
+def preprocess(images, norm="cifar10"):
+    """uint8 [n, 3, S, S] (planar, the snapshot's image size) to the normalised float input."""
+    mean, std = normalization(norm)
     x = torch.as_tensor(np.asarray(images), dtype=torch.float32) / 255.0
-    mean = torch.tensor(MEAN).view(1, 3, 1, 1)
-    std = torch.tensor(STD).view(1, 3, 1, 1)
-    return (x - mean) / std
+    return (x - torch.tensor(mean).view(1, 3, 1, 1)) / torch.tensor(std).view(1, 3, 1, 1)
 
 
 def main():
     ap = argparse.ArgumentParser(description="Compare a snapshot's PyTorch embeddings with the stream's.")
     ap.add_argument("snapshot", help="step-NNNNNNNN.safetensors")
-    ap.add_argument("images", help=".npy of uint8 [n, 3, 32, 32] images")
+    ap.add_argument("images", help=".npy of uint8 [n, 3, S, S] images at the snapshot's image_size")
     ap.add_argument("embeddings", help=".npy of float32 [n, dim] embeddings of the same images (e.g. from `mixstream embeddings --npy`)")
     ap.add_argument("--min-cosine", type=float, default=0.9999)
     a = ap.parse_args()
     model, meta = load_encoder(a.snapshot)
     with torch.no_grad():
-        mine = F.normalize(model(preprocess(np.load(a.images))), dim=1)
+        mine = F.normalize(model(preprocess(np.load(a.images), meta.get("normalization", "cifar10"))), dim=1)
     theirs = torch.as_tensor(np.load(a.embeddings))
     cos = (mine * F.normalize(theirs, dim=1)).sum(1)
     print(json.dumps({"step": int(meta["step"]), "method": meta["method"], "images": len(cos),

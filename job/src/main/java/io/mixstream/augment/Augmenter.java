@@ -1,5 +1,6 @@
 package io.mixstream.augment;
 
+import io.mixstream.config.ChannelStats;
 import io.mixstream.config.TrainingConfig;
 import io.mixstream.rng.Seeds;
 import io.mixstream.rng.Shuffle;
@@ -7,57 +8,67 @@ import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 
 /**
- * The training augmentation of §1.6 for a batch of 32x32 planar RGB byte images: random resized
- * crop, horizontal flip, colour jitter (p=0.8, the four operations in a random order), random
- * grayscale, normalisation. Every image draws from its own generator, seeded from (seed, step,
- * view, index), so the result does not depend on how many threads run it.
+ * The training augmentation of §1.6 for a batch of images of any size: random resized crop taken
+ * from the image at its own resolution and resized to S×S, horizontal flip, colour jitter (p=0.8,
+ * the four operations in a random order), random grayscale, normalisation. Every image draws from
+ * its own generator, seeded from (seed, step, view, index), so the result does not depend on how
+ * many threads run it.
  */
 public final class Augmenter {
-  /**
-   * The network input side, CIFAR's 32: the one constant the decoder, the views and pooling use.
-   */
-  public static final int SIDE = 32;
-
-  public static final int IMAGE_FLOATS = 3 * SIDE * SIDE;
-
   private final TrainingConfig.Augmentation config;
+  private final int side;
+  private final ChannelStats stats;
   private final long seed;
 
   /**
+   * @param side S, the views' side
    * @param seed the training seed: with the step, the view and the index it seeds each image's
    *     draws
    */
-  public Augmenter(TrainingConfig.Augmentation config, long seed) {
+  public Augmenter(TrainingConfig.Augmentation config, int side, long seed) {
     this.config = config;
+    this.side = side;
+    this.stats = config.channelStats();
     this.seed = seed;
   }
 
   /**
-   * One augmented view of every image, normalised, laid end to end as [B, 3, 32, 32].
+   * One augmented view of every image, normalised, laid end to end as [B, 3, S, S].
    *
    * @param view 0 for x1 (the query view), 1 for x2 (the key view)
    */
-  public float[] view(byte[][] images, long step, int view) {
-    float[] out = new float[images.length * IMAGE_FLOATS];
+  public float[] view(SourceImage[] images, long step, int view) {
+    int floats = 3 * side * side;
+    float[] out = new float[images.length * floats];
     IntStream.range(0, images.length)
         .parallel()
         .forEach(
             i -> {
               SplittableRandom rng = new SplittableRandom(Seeds.mix(seed, step, view, i));
               float[] img = augmentOne(images[i], rng);
-              Normalization.normalizeInto(img, out, i * IMAGE_FLOATS);
+              Normalization.normalizeInto(img, out, i * floats, stats);
             });
     return out;
   }
 
-  /** One image, augmented, in [0,1] (not yet normalised). */
-  float[] augmentOne(byte[] planar, SplittableRandom rng) {
-    float[] img = new float[IMAGE_FLOATS];
+  /**
+   * One image, augmented, in [0,1] (not yet normalised). A crop no larger than S either way is
+   * upsampled bilinearly (ResizedCrop, CIFAR's path, bit for bit); one larger than S on an axis is
+   * downsampled with the antialiased filter (Resample), as PIL does.
+   */
+  float[] augmentOne(SourceImage src, SplittableRandom rng) {
     ResizedCrop.Window win =
-        ResizedCrop.sample(SIDE, SIDE, config.cropScaleMin(), config.cropScaleMax(), rng);
-    ResizedCrop.resize(planar, 3, SIDE, SIDE, win, SIDE, img);
+        ResizedCrop.sample(
+            src.height(), src.width(), config.cropScaleMin(), config.cropScaleMax(), rng);
+    float[] img;
+    if (win.height() <= side && win.width() <= side) {
+      img = new float[3 * side * side];
+      ResizedCrop.resize(src.planar(), 3, src.height(), src.width(), win, side, img);
+    } else {
+      img = Resample.resize(src.planar(), 3, src.height(), src.width(), win, side, side);
+    }
     if (rng.nextDouble() < config.flipProbability()) {
-      ColorOps.flipHorizontal(img, SIDE);
+      ColorOps.flipHorizontal(img, side);
     }
     if (rng.nextDouble() < config.jitterProbability()) {
       jitter(img, rng);

@@ -1,18 +1,17 @@
 package io.mixstream.augment;
 
-/** CIFAR-10's per-channel mean and std (§1.6), applied after scaling to [0,1]. */
-public final class Normalization {
-  public static final float[] MEAN = {0.4914f, 0.4822f, 0.4465f};
-  public static final float[] STD = {0.2023f, 0.1994f, 0.2010f};
+import io.mixstream.config.ChannelStats;
 
+/** The per-channel normalisation after scaling to [0,1] (§1.6: CIFAR-10's mean and std). */
+public final class Normalization {
   private Normalization() {}
 
   /** Normalises {@code image} (planar RGB in [0,1]) into {@code out} at {@code offset}. */
-  static void normalizeInto(float[] image, float[] out, int offset) {
+  static void normalizeInto(float[] image, float[] out, int offset, ChannelStats stats) {
     int plane = image.length / 3;
     for (int c = 0; c < 3; c++) {
-      float mean = MEAN[c];
-      float inv = 1f / STD[c];
+      float mean = stats.mean()[c];
+      float inv = 1f / stats.std()[c];
       int base = c * plane;
       for (int i = 0; i < plane; i++) {
         out[offset + base + i] = (image[base + i] - mean) * inv;
@@ -21,10 +20,10 @@ public final class Normalization {
   }
 
   /**
-   * The test transform of §1.6: planar RGB bytes scaled to [0,1] and normalised, for a batch of
-   * images laid end to end.
+   * The test transform of §1.6 after the images are S×S: planar RGB bytes scaled to [0,1] and
+   * normalised, for a batch of images laid end to end.
    */
-  public static float[] testTransform(byte[][] images) {
+  public static float[] testTransform(byte[][] images, ChannelStats stats) {
     int n = images.length;
     int size = images[0].length;
     float[] out = new float[n * size];
@@ -33,7 +32,7 @@ public final class Normalization {
       for (int i = 0; i < size; i++) {
         scaled[i] = (images[b][i] & 0xFF) / 255f;
       }
-      normalizeInto(scaled, out, b * size);
+      normalizeInto(scaled, out, b * size, stats);
     }
     return out;
   }

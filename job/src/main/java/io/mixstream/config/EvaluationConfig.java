@@ -20,6 +20,8 @@ import java.util.Map;
  * @param knnTestSize test images the evaluator takes
  * @param knnK neighbours that vote (200)
  * @param knnTemperature t of the votes' weights exp(s/t) (0.1)
+ * @param knnClasses labels of the bank and test images are 0 to knnClasses-1 (10, CIFAR-10's); the
+ *     training images' labels are not read
  * @param metricsTopic where each kNN result goes, as JSON
  * @param embeddingsTopic where the evaluation images' embeddings go at each evaluation
  * @param embeddingsFormat binary (compact) or json (one object per record)
@@ -37,6 +39,7 @@ public record EvaluationConfig(
     int knnTestSize,
     int knnK,
     double knnTemperature,
+    int knnClasses,
     String metricsTopic,
     String embeddingsTopic,
     EmbeddingCodec.Format embeddingsFormat,
@@ -54,6 +57,7 @@ public record EvaluationConfig(
         10_000,
         200,
         0.1,
+        10,
         "metrics",
         "embeddings",
         EmbeddingCodec.Format.BINARY,
@@ -86,6 +90,9 @@ public record EvaluationConfig(
     }
     if (knnK < 1) {
       p.add("knn-k must be at least 1");
+    }
+    if (knnClasses < 1 || knnClasses > Short.MAX_VALUE) {
+      p.add("knn-classes must be 1 to 32767, got " + knnClasses);
     }
     if (!(knnTemperature > 0)) {
       p.add("knn-temperature must be positive");
@@ -137,6 +144,7 @@ public record EvaluationConfig(
     public int knnTestSize;
     public int knnK;
     public double knnTemperature;
+    public int knnClasses;
     public String metricsTopic;
     public String embeddingsTopic;
     public EmbeddingCodec.Format embeddingsFormat;
@@ -152,6 +160,7 @@ public record EvaluationConfig(
       knnTestSize = c.knnTestSize;
       knnK = c.knnK;
       knnTemperature = c.knnTemperature;
+      knnClasses = c.knnClasses;
       metricsTopic = c.metricsTopic;
       embeddingsTopic = c.embeddingsTopic;
       embeddingsFormat = c.embeddingsFormat;
@@ -169,6 +178,7 @@ public record EvaluationConfig(
           knnTestSize,
           knnK,
           knnTemperature,
+          knnClasses,
           metricsTopic,
           embeddingsTopic,
           embeddingsFormat,

@@ -34,8 +34,16 @@ public record TrainingConfig(
    * @param width stem width of the ResNet-18 (64 = standard; 8 or 16 for CPU tests and demos)
    * @param embeddingDim output size of the Linear head and of the region projection (128)
    * @param bnSplits SplitBatchNorm groups (8); 1 = plain BatchNorm
+   * @param imageSize S, the side of the square images the network takes (32, CIFAR's)
+   * @param stem the network's first layers for that size ({@link Stem}; auto by default)
    */
-  public record Model(int width, int embeddingDim, int bnSplits) implements Serializable {}
+  public record Model(int width, int embeddingDim, int bnSplits, int imageSize, Stem stem)
+      implements Serializable {
+    /** The stem with {@code auto} decided by the image size. */
+    public Stem resolvedStem() {
+      return stem.resolve(imageSize);
+    }
+  }
 
   /**
    * The queues, the key encoder and InfoNCE.
@@ -78,6 +86,8 @@ public record TrainingConfig(
    * @param saturation colour jitter saturation strength (0.4)
    * @param hue colour jitter hue strength (0.1)
    * @param grayscaleProbability random grayscale probability (0.2)
+   * @param normalization per-channel mean and std after scaling to [0,1] ({@link ChannelStats}:
+   *     cifar10, imagenet or M1,M2,M3/S1,S2,S3); also the evaluation's
    */
   public record Augmentation(
       double cropScaleMin,
@@ -88,8 +98,14 @@ public record TrainingConfig(
       double contrast,
       double saturation,
       double hue,
-      double grayscaleProbability)
-      implements Serializable {}
+      double grayscaleProbability,
+      String normalization)
+      implements Serializable {
+    /** The normalization's numbers. */
+    public ChannelStats channelStats() {
+      return ChannelStats.parse(normalization);
+    }
+  }
 
   /**
    * The mixtures and the choices ALGORITHM.md leaves open.
@@ -207,7 +223,21 @@ public record TrainingConfig(
         p,
         !mixing.hasFixedLambda() || (v.fixedLambda >= 0 && v.fixedLambda <= 1),
         "fixed-lambda must be in [0,1] (or unset), got " + v.fixedLambda);
-    check(p, method != null && v.cutmixSource != null, "method and cutmix-source must be set");
+    check(
+        p,
+        method != null && v.cutmixSource != null && v.stem != null && v.normalization != null,
+        "method, cutmix-source, stem and normalization must be set");
+    check(
+        p,
+        v.imageSize >= 8 && v.imageSize <= 1024,
+        "image-size must be 8 to 1024 pixels, got " + v.imageSize);
+    if (v.normalization != null) {
+      try {
+        var unused = ChannelStats.parse(v.normalization);
+      } catch (IllegalArgumentException e) {
+        p.add(e.getMessage());
+      }
+    }
     // (1-λ)·L(q^{M,R},k) pairs the reversed mixture's rows with k: that is reading (a) only when
     // the patch came from the reversed batch; with the other view's patch it is no reading at all
     check(
@@ -274,6 +304,8 @@ public record TrainingConfig(
     public int width = 64;
     public int embeddingDim = 128;
     public int bnSplits = 8;
+    public int imageSize = 32;
+    public Stem stem = Stem.AUTO;
     // Moco
     public int queueSize = 4096;
     public double temperature = 0.1;
@@ -295,6 +327,7 @@ public record TrainingConfig(
     public double saturation = 0.4;
     public double hue = 0.1;
     public double grayscaleProbability = 0.2;
+    public String normalization = "cifar10";
     // Mixing
     public double unmixMixupProbability = 0.5;
     public CutMixSource cutmixSource = CutMixSource.OTHER_VIEW;
@@ -312,6 +345,8 @@ public record TrainingConfig(
       width = c.model.width();
       embeddingDim = c.model.embeddingDim();
       bnSplits = c.model.bnSplits();
+      imageSize = c.model.imageSize();
+      stem = c.model.stem();
       queueSize = c.moco.queueSize();
       temperature = c.moco.temperature();
       keyMomentum = c.moco.keyMomentum();
@@ -331,6 +366,7 @@ public record TrainingConfig(
       saturation = a.saturation();
       hue = a.hue();
       grayscaleProbability = a.grayscaleProbability();
+      normalization = a.normalization();
       Mixing x = c.mixing;
       unmixMixupProbability = x.unmixMixupProbability();
       cutmixSource = x.cutmixSource();
@@ -345,7 +381,7 @@ public record TrainingConfig(
           method,
           batchSize,
           seed,
-          new Model(width, embeddingDim, bnSplits),
+          new Model(width, embeddingDim, bnSplits, imageSize, stem),
           new Moco(queueSize, temperature, keyMomentum),
           new Optimizer(baseLr, lrReferenceBatch, sgdMomentum, weightDecay, epochs, epochSize),
           new Augmentation(
@@ -357,7 +393,8 @@ public record TrainingConfig(
               contrast,
               saturation,
               hue,
-              grayscaleProbability),
+              grayscaleProbability,
+              normalization),
           new Mixing(
               unmixMixupProbability,
               cutmixSource,

@@ -20,10 +20,9 @@ public final class AttentionMaps {
    * @return side×side values in [0, 1], row-major
    */
   public static float[] of(SnapshotEncoder encoder, byte[] image, int side, int power) {
-    if (image.length != 3 * side * side || side % 8 != 0) {
+    if (image.length != 3 * side * side) {
       throw new IllegalArgumentException(
-          "need planar RGB of %dx%d with a side divisible by 8 (the encoder's stride); got %d bytes"
-              .formatted(side, side, image.length));
+          "need planar RGB of %dx%d; got %d bytes".formatted(side, side, image.length));
     }
     float[] coarse;
     int h;
@@ -35,7 +34,9 @@ public final class AttentionMaps {
           encoder
               .manager()
               .create(
-                  Normalization.testTransform(new byte[][] {image}), new Shape(1, 3, side, side));
+                  Normalization.testTransform(
+                      new byte[][] {image}, encoder.snapshot().channelStats()),
+                  new Shape(1, 3, side, side));
       NDArray f = encoder.encoder().forward(x, false).featureMap();
       h = (int) f.getShape().get(2);
       w = (int) f.getShape().get(3);

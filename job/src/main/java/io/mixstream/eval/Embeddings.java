@@ -4,8 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
-import io.mixstream.augment.Augmenter;
 import io.mixstream.augment.Normalization;
+import io.mixstream.config.ChannelStats;
 import io.mixstream.loss.L2;
 import io.mixstream.model.ResNet18Encoder;
 import io.mixstream.torch.GradMode;
@@ -17,8 +17,14 @@ public final class Embeddings {
 
   private Embeddings() {}
 
-  /** [images.length, dim] row-major, computed {@link #BATCH} images at a time. */
-  public static float[] of(NDManager manager, ResNet18Encoder encoder, byte[][] images) {
+  /**
+   * [images.length, dim] row-major, computed {@link #BATCH} images at a time.
+   *
+   * @param images side×side planar RGB bytes each (the evaluation transform done)
+   * @param stats the normalization the encoder was trained with
+   */
+  public static float[] of(
+      NDManager manager, ResNet18Encoder encoder, byte[][] images, int side, ChannelStats stats) {
     float[] out = null;
     for (int from = 0; from < images.length; from += BATCH) {
       int n = Math.min(BATCH, images.length - from);
@@ -28,9 +34,7 @@ public final class Embeddings {
           NDScope scope = new NDScope()) {
         scope.suppressNotUsedWarning();
         NDArray x =
-            manager.create(
-                Normalization.testTransform(batch),
-                new Shape(n, 3, Augmenter.SIDE, Augmenter.SIDE));
+            manager.create(Normalization.testTransform(batch, stats), new Shape(n, 3, side, side));
         float[] e = L2.normalize(encoder.forward(x, false).embedding()).toFloatArray();
         if (out == null) {
           out = new float[images.length * (e.length / n)];

@@ -26,7 +26,12 @@ public final class SnapshotEncoder implements AutoCloseable {
       // the initial weights are overwritten below; BN groups do not matter in eval mode
       encoder =
           new ResNet18Encoder(
-              manager, snapshot.width(), snapshot.embeddingDim(), 1, new SplittableRandom(0));
+              manager,
+              snapshot.width(),
+              snapshot.embeddingDim(),
+              1,
+              snapshot.stem(),
+              new SplittableRandom(0));
       load(snapshot, encoder, manager);
     }
   }
@@ -57,9 +62,14 @@ public final class SnapshotEncoder implements AutoCloseable {
     return manager;
   }
 
-  /** The kNN features of {@link Embeddings#of}, [n, dim] row-major. */
-  public float[] embed(byte[][] images) {
-    return Embeddings.of(manager, encoder, images);
+  /**
+   * The kNN features of {@link Embeddings#of}, [n, dim] row-major.
+   *
+   * @param squareImages the snapshot's image size squared, planar RGB bytes each
+   */
+  public float[] embed(byte[][] squareImages) {
+    return Embeddings.of(
+        manager, encoder, squareImages, snapshot.imageSize(), snapshot.channelStats());
   }
 
   @Override

@@ -46,6 +46,14 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * dead-letter topic) → keyBy(model key) → mini-batch assembly and training in keyed state.
  */
 public final class MixstreamJob {
+  /**
+   * The record limits the job decodes with: any label (training does not read them; the kNN
+   * evaluator takes 0 to knn-classes-1 and skips, saying so, any other).
+   */
+  static final RecordLimits ANY_LABEL =
+      new RecordLimits(
+          Short.MAX_VALUE, RecordLimits.DEFAULT.maxSide(), RecordLimits.DEFAULT.maxPixelBytes());
+
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MixstreamJob.class);
 
   /** How long the preflight waits for the broker, as the replay and the readers do. */
@@ -238,13 +246,14 @@ public final class MixstreamJob {
         decoded(env, c, kafka, deadLetterMaxBytes, ev.knnBankTopic(), "kNN bank", "knn-bank-", 1);
     SingleOutputStreamOperator<TrainingImage> test =
         decoded(env, c, kafka, deadLetterMaxBytes, ev.knnTestTopic(), "kNN test", "knn-test-", 1);
+    int side = c.training().model().imageSize();
     DataStream<EvalImage> evalImages =
-        bank.map(i -> EvalImage.of(i, true))
+        bank.map(i -> EvalImage.of(i, true, side))
             .name("bank role")
             .uid("knn-bank-role")
             .setParallelism(1)
             .union(
-                test.map(i -> EvalImage.of(i, false))
+                test.map(i -> EvalImage.of(i, false, side))
                     .name("test role")
                     .uid("knn-test-role")
                     .setParallelism(1));
@@ -290,7 +299,7 @@ public final class MixstreamJob {
         .uid(uidPrefix + "kafka-source")
         // as many readers as decoders: each decoder chains onto its reader, no shuffle
         .setParallelism(parallelism)
-        .process(new DecodeImages(c.modelKey(), RecordLimits.DEFAULT, deadLetterMaxBytes))
+        .process(new DecodeImages(c.modelKey(), ANY_LABEL, deadLetterMaxBytes))
         .name("decode and validate " + name)
         .uid(uidPrefix + "decode")
         .setParallelism(parallelism);

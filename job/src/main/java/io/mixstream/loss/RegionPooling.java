@@ -2,25 +2,22 @@ package io.mixstream.loss;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
-import io.mixstream.augment.Augmenter;
 import io.mixstream.mixing.CutMixBox;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The region features of §6 without any 32x32 tensor: bilinear upsampling of the 4x4 feature map to
- * 32x32 and averaging inside (local) or outside (global) the box is one weighted 4x4 pool, with
- * weights W_in = a·bᵀ/area and W_out = (64·𝟙𝟙ᵀ − a·bᵀ)/(1024 − area), where a and b sum the rows
- * of the 32x4 interpolation matrix U over the box's rows and columns.
+ * The region features of §6 without any S×S tensor: bilinear upsampling of the M×M feature map to
+ * S×S and averaging inside (local) or outside (global) the box is one weighted M×M pool, with
+ * weights W_in = a·bᵀ/area and W_out = (r·rᵀ − a·bᵀ)/(S² − area), where a and b sum the rows of the
+ * S×M interpolation matrix U over the box's rows and columns and r sums all of them (r_h = S/M when
+ * M divides S: 8 for CIFAR's 32 → 4).
  */
 public final class RegionPooling {
-  public static final int MAP = 4;
+  /** Pool weights for one box on an M×M map. */
+  public record Weights(int mapSide, float[] inside, float[] outside) {}
 
-  /** The network input side the pooling weights are computed for. */
-  public static final int IMAGE = Augmenter.SIDE;
-
-  /** Pool weights for one box. */
-  public record Weights(float[] inside, float[] outside) {}
-
-  private static final double[][] U = interpolationMatrix(IMAGE, MAP);
+  private static final Map<Long, double[][]> MATRICES = new ConcurrentHashMap<>();
 
   private RegionPooling() {}
 
@@ -42,38 +39,52 @@ public final class RegionPooling {
     return u;
   }
 
-  public static Weights weights(CutMixBox box) {
-    double[] a = new double[MAP];
-    double[] b = new double[MAP];
+  /**
+   * @param mapSide M, the side of layer4's output for the box's image side
+   */
+  public static Weights weights(CutMixBox box, int mapSide) {
+    int image = box.side();
+    double[][] u =
+        MATRICES.computeIfAbsent(
+            ((long) image << 32) | mapSide, k -> interpolationMatrix(image, mapSide));
+    double[] a = new double[mapSide];
+    double[] b = new double[mapSide];
+    double[] r = new double[mapSide];
+    for (int row = 0; row < image; row++) {
+      for (int s = 0; s < mapSide; s++) {
+        r[s] += u[row][s];
+      }
+    }
     for (int row = box.top(); row < box.bottom(); row++) {
-      for (int s = 0; s < MAP; s++) {
-        a[s] += U[row][s];
+      for (int s = 0; s < mapSide; s++) {
+        a[s] += u[row][s];
       }
     }
     for (int col = box.left(); col < box.right(); col++) {
-      for (int s = 0; s < MAP; s++) {
-        b[s] += U[col][s];
+      for (int s = 0; s < mapSide; s++) {
+        b[s] += u[col][s];
       }
     }
     int area = box.area();
-    int outsideArea = IMAGE * IMAGE - area;
-    double cellPixels = (double) IMAGE * IMAGE / (MAP * MAP);
-    float[] inside = new float[MAP * MAP];
-    float[] outside = new float[MAP * MAP];
-    for (int h = 0; h < MAP; h++) {
-      for (int w = 0; w < MAP; w++) {
+    int outsideArea = image * image - area;
+    float[] inside = new float[mapSide * mapSide];
+    float[] outside = new float[mapSide * mapSide];
+    for (int h = 0; h < mapSide; h++) {
+      for (int w = 0; w < mapSide; w++) {
         double ab = a[h] * b[w];
         // An empty region (never for a mix-ssl box; λ₀ = 0 for the outside) pools to zero.
-        inside[h * MAP + w] = area == 0 ? 0f : (float) (ab / area);
-        outside[h * MAP + w] = outsideArea == 0 ? 0f : (float) ((cellPixels - ab) / outsideArea);
+        inside[h * mapSide + w] = area == 0 ? 0f : (float) (ab / area);
+        outside[h * mapSide + w] =
+            outsideArea == 0 ? 0f : (float) ((r[h] * r[w] - ab) / outsideArea);
       }
     }
-    return new Weights(inside, outside);
+    return new Weights(mapSide, inside, outside);
   }
 
-  /** Σ_{h,w} weights[h,w]·F[:, :, h, w]: [B, C, 4, 4] → [B, C]. */
+  /** Σ_{h,w} weights[h,w]·F[:, :, h, w]: [B, C, M, M] → [B, C]. */
   public static NDArray pool(NDArray featureMap, float[] weights) {
-    NDArray w = featureMap.getManager().create(weights, new Shape(1, 1, MAP, MAP));
+    int m = (int) featureMap.getShape().get(2);
+    NDArray w = featureMap.getManager().create(weights, new Shape(1, 1, m, m));
     return featureMap.mul(w).sum(new int[] {2, 3});
   }
 }

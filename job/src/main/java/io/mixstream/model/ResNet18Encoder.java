@@ -7,19 +7,28 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
+import ai.djl.nn.pooling.Pool;
+import io.mixstream.config.Stem;
 import io.mixstream.torch.Scopes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.random.RandomGenerator;
 
 /**
- * The CIFAR ResNet-18 of §1.1: 3x3 stride-1 stem, no max-pool, BasicBlocks [2,2,2,2] of widths w,
- * 2w, 4w, 8w, SplitBatchNorm everywhere, global average pool, one Linear 8w→dim head. Tensor names
- * follow torchvision's ResNet ({@code conv1}, {@code bn1}, {@code layer1.0.conv1}, ..., {@code
- * fc}).
+ * The ResNet-18 of §1.1: a stem, BasicBlocks [2,2,2,2] of widths w, 2w, 4w, 8w, SplitBatchNorm
+ * everywhere, global average pool, one Linear 8w→dim head. The CIFAR stem is a 3x3 stride-1
+ * convolution without max-pool; the ImageNet stem torchvision's 7x7 stride-2 convolution and 3x3
+ * stride-2 max-pool. Tensor names follow torchvision's ResNet ({@code conv1}, {@code bn1}, {@code
+ * layer1.0.conv1}, ..., {@code fc}), so that at width 64 an ImageNet-stem encoder is torchvision's
+ * resnet18 with a 128-way fc.
  */
 public final class ResNet18Encoder {
+  private static final Shape POOL_KERNEL = new Shape(3, 3);
+  private static final Shape POOL_STRIDE = new Shape(2, 2);
+  private static final Shape POOL_PADDING = new Shape(1, 1);
+
   private final int width;
+  private final boolean imagenetStem;
   private final Conv2d stem;
   private final SplitBatchNorm stemBn;
   private final List<BasicBlock> blocks = new ArrayList<>();
@@ -32,11 +41,20 @@ public final class ResNet18Encoder {
    * @param width stem width (64 = standard ResNet-18)
    * @param dim head output size
    * @param bnSplits SplitBatchNorm groups
+   * @param stem {@link Stem#CIFAR} or {@link Stem#IMAGENET} (resolved, not auto)
    * @param rng initial weights are drawn from it, in a fixed order
    */
-  public ResNet18Encoder(NDManager m, int width, int dim, int bnSplits, RandomGenerator rng) {
+  public ResNet18Encoder(
+      NDManager m, int width, int dim, int bnSplits, Stem stem, RandomGenerator rng) {
+    if (stem == Stem.AUTO) {
+      throw new IllegalArgumentException("resolve the stem for the image size first");
+    }
     this.width = width;
-    stem = new Conv2d("conv1", Init.defaultUniform(m, new Shape(width, 3, 3, 3), 27, rng), 1, 1);
+    this.imagenetStem = stem == Stem.IMAGENET;
+    this.stem =
+        imagenetStem
+            ? new Conv2d("conv1", Init.defaultUniform(m, new Shape(width, 3, 7, 7), 147, rng), 2, 3)
+            : new Conv2d("conv1", Init.defaultUniform(m, new Shape(width, 3, 3, 3), 27, rng), 1, 1);
     stemBn = new SplitBatchNorm("bn1", m, width, bnSplits);
     int in = width;
     for (int layer = 0; layer < 4; layer++) {
@@ -49,7 +67,7 @@ public final class ResNet18Encoder {
     }
     fcWeight = Init.defaultUniform(m, new Shape(dim, in), in, rng);
     fcBias = Init.defaultUniform(m, new Shape(dim), in, rng);
-    tensors.addAll(stem.tensors());
+    tensors.addAll(this.stem.tensors());
     tensors.addAll(stemBn.tensors());
     blocks.forEach(b -> tensors.addAll(b.tensors()));
     tensors.add(new NamedTensor("fc.weight", fcWeight, true));
@@ -77,6 +95,9 @@ public final class ResNet18Encoder {
     try (NDScope scope = new NDScope()) {
       scope.suppressNotUsedWarning();
       x = Activation.relu(stemBn.forward(stem.forward(images), training));
+      if (imagenetStem) {
+        x = Pool.maxPool2d(x, POOL_KERNEL, POOL_STRIDE, POOL_PADDING, false);
+      }
       for (BasicBlock b : blocks) {
         NDArray in = x;
         x = Scopes.keepOnly(() -> b.forward(in, training));

@@ -3,6 +3,8 @@ package io.mixstream.snapshot;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.mixstream.config.ChannelStats;
+import io.mixstream.config.Stem;
 import io.mixstream.config.TrainingConfig;
 import io.mixstream.model.NamedTensor;
 import io.mixstream.model.ResNet18Encoder;
@@ -21,6 +23,9 @@ import java.util.Map;
  * @param method the method's command-line name
  * @param width the encoder's stem width
  * @param embeddingDim the head's output size
+ * @param stem the encoder's stem, cifar or imagenet
+ * @param imageSize the side S of the images it was trained on (and evaluates)
+ * @param normalization the per-channel mean and std of its inputs ({@link ChannelStats#parse})
  * @param configJson the full training config, as JSON
  * @param tensors every tensor, in the encoder's order
  */
@@ -29,6 +34,9 @@ public record EncoderSnapshot(
     String method,
     int width,
     int embeddingDim,
+    Stem stem,
+    int imageSize,
+    String normalization,
     String configJson,
     Map<String, Tensor> tensors) {
   public static final String FORMAT = "mixstream-encoder/1";
@@ -53,8 +61,16 @@ public record EncoderSnapshot(
         config.method().toString(),
         encoder.width(),
         config.model().embeddingDim(),
+        config.model().resolvedStem(),
+        config.model().imageSize(),
+        config.augmentation().normalization(),
         json,
         tensors);
+  }
+
+  /** The normalization's numbers. */
+  public ChannelStats channelStats() {
+    return ChannelStats.parse(normalization);
   }
 
   public byte[] toSafetensors() {
@@ -69,6 +85,9 @@ public record EncoderSnapshot(
     m.put("method", method);
     m.put("width", Integer.toString(width));
     m.put("embedding_dim", Integer.toString(embeddingDim));
+    m.put("stem", stem.toString());
+    m.put("image_size", Integer.toString(imageSize));
+    m.put("normalization", normalization);
     m.put("config", configJson);
     return m;
   }
@@ -86,6 +105,9 @@ public record EncoderSnapshot(
     o.addProperty("method", metadata.get("method"));
     o.addProperty("width", Integer.parseInt(metadata.get("width")));
     o.addProperty("embedding_dim", Integer.parseInt(metadata.get("embedding_dim")));
+    o.addProperty("stem", metadata.getOrDefault("stem", "cifar"));
+    o.addProperty("image_size", Integer.parseInt(metadata.getOrDefault("image_size", "32")));
+    o.addProperty("normalization", metadata.getOrDefault("normalization", "cifar10"));
     o.add("config", JsonParser.parseString(metadata.get("config")));
     return new GsonBuilder()
         .setPrettyPrinting()
@@ -112,6 +134,10 @@ public record EncoderSnapshot(
         m.get("method"),
         Integer.parseInt(m.get("width")),
         Integer.parseInt(m.get("embedding_dim")),
+        // snapshots written before any image size existed are CIFAR's
+        Stem.valueOf(m.getOrDefault("stem", "cifar").toUpperCase(java.util.Locale.ROOT)),
+        Integer.parseInt(m.getOrDefault("image_size", "32")),
+        m.getOrDefault("normalization", "cifar10"),
         m.get("config"),
         c.tensors());
   }

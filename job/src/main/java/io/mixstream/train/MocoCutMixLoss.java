@@ -1,7 +1,5 @@
 package io.mixstream.train;
 
-import static io.mixstream.augment.Augmenter.SIDE;
-
 import ai.djl.ndarray.NDArray;
 import io.mixstream.config.CutMixSource;
 import io.mixstream.mixing.CutMixBox;
@@ -17,7 +15,7 @@ final class MocoCutMixLoss implements MethodLoss {
   @Override
   public StepLoss compute(StepContext ctx) {
     double lambda0 = ctx.drawLambda0();
-    CutMixBox box = CutMixBox.sample(SIDE, CutMixBox.cutSide(lambda0, SIDE), true, ctx.rng);
+    CutMixBox box = CutMixBox.sample(ctx.side, CutMixBox.cutSide(lambda0, ctx.side), true, ctx.rng);
     double lambda = box.lambda();
     float[] mixed =
         ctx.config.mixing().cutmixSource() == CutMixSource.OTHER_VIEW

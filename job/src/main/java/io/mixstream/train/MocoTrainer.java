@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import io.mixstream.augment.Augmenter;
+import io.mixstream.augment.SourceImage;
 import io.mixstream.config.TrainingConfig;
 import io.mixstream.eval.Embeddings;
 import io.mixstream.model.NamedTensor;
@@ -68,7 +69,8 @@ public final class MocoTrainer implements AutoCloseable {
               config.optimizer().weightDecay());
     }
     this.schedule = new CosineSchedule(config);
-    this.augmenter = new Augmenter(config.augmentation(), config.seed());
+    this.augmenter =
+        new Augmenter(config.augmentation(), config.model().imageSize(), config.seed());
     this.method = MethodLoss.of(config);
   }
 
@@ -90,22 +92,35 @@ public final class MocoTrainer implements AutoCloseable {
   }
 
   /**
-   * One training step on a mini-batch of 32x32 planar RGB images (3072 bytes each, CIFAR's layout):
-   * augment twice, momentum-update the key encoder, forward, loss, backward, SGD, enqueue.
+   * One training step on a mini-batch of images of any size: augment twice (the views are S×S),
+   * momentum-update the key encoder, forward, loss, backward, SGD, enqueue.
    */
-  public StepReport step(byte[][] images) {
+  public StepReport step(SourceImage[] images) {
     return step(images, false).report();
+  }
+
+  /** {@link #step(SourceImage[])} on CIFAR-10 images: 32x32 planar RGB, 3072 bytes each. */
+  public StepReport step(byte[][] cifarImages) {
+    return step(cifar(cifarImages), false).report();
   }
 
   /**
    * {@link #step} that also returns every term's inputs: for tests that check a method against its
    * formula.
    */
-  public StepTrace stepTraced(byte[][] images) {
-    return step(images, true);
+  public StepTrace stepTraced(byte[][] cifarImages) {
+    return step(cifar(cifarImages), true);
   }
 
-  private StepTrace step(byte[][] images, boolean trace) {
+  private static SourceImage[] cifar(byte[][] images) {
+    SourceImage[] out = new SourceImage[images.length];
+    for (int i = 0; i < images.length; i++) {
+      out[i] = SourceImage.cifar(images[i]);
+    }
+    return out;
+  }
+
+  private StepTrace step(SourceImage[] images, boolean trace) {
     long start = System.nanoTime();
     try (GradMode off = GradMode.off();
         NDScope scope = new NDScope()) {
@@ -165,11 +180,11 @@ public final class MocoTrainer implements AutoCloseable {
    * compute them, without the SGD update or the enqueue (the key encoder's momentum update and the
    * BN running statistics do change). For checking methods against each other.
    */
-  public Gradients lossAndGradients(byte[][] images) {
+  public Gradients lossAndGradients(byte[][] cifarImages) {
     try (GradMode off = GradMode.off();
         NDScope scope = new NDScope()) {
       scope.suppressNotUsedWarning();
-      Forward f = forwardBackward(images, false);
+      Forward f = forwardBackward(cifar(cifarImages), false);
       Map<String, float[]> grads = new LinkedHashMap<>();
       for (NamedTensor p : nets.trainable()) {
         grads.put(p.name(), p.array().getGradient().toFloatArray());
@@ -184,7 +199,7 @@ public final class MocoTrainer implements AutoCloseable {
 
   private record Forward(StepLoss loss, StepContext ctx, double augmentSeconds) {}
 
-  private Forward forwardBackward(byte[][] images, boolean trace) {
+  private Forward forwardBackward(SourceImage[] images, boolean trace) {
     if (images.length != config.batchSize()) {
       throw new IllegalArgumentException(
           "a step takes batch-size %d images, got %d".formatted(config.batchSize(), images.length));
@@ -215,11 +230,19 @@ public final class MocoTrainer implements AutoCloseable {
   }
 
   /**
-   * Embeddings of the query encoder in eval mode for images with the test transform: the
-   * L2-normalised head output (the kNN feature of §2), [n, dim] row-major.
+   * Embeddings of the query encoder in eval mode: the L2-normalised head output (the kNN feature of
+   * §2), [n, dim] row-major.
+   *
+   * @param squareImages S×S planar RGB bytes each, already through {@link
+   *     io.mixstream.augment.EvalTransform}
    */
-  public float[] embed(byte[][] images) {
-    return Embeddings.of(manager, nets.query, images);
+  public float[] embed(byte[][] squareImages) {
+    return Embeddings.of(
+        manager,
+        nets.query,
+        squareImages,
+        config.model().imageSize(),
+        config.augmentation().channelStats());
   }
 
   /** The query encoder now, with PyTorch's names, for the snapshot files and the evaluator. */

@@ -1,6 +1,7 @@
 package io.mixstream.train;
 
 import ai.djl.ndarray.NDManager;
+import io.mixstream.config.Stem;
 import io.mixstream.config.TrainingConfig;
 import io.mixstream.model.NamedTensor;
 import io.mixstream.model.RegionProjection;
@@ -19,8 +20,9 @@ final class Networks {
   final RegionProjection projection; // null unless the method uses region features
 
   Networks(NDManager m, TrainingConfig.Model c, boolean regions, RandomGenerator rng) {
-    query = new ResNet18Encoder(m, c.width(), c.embeddingDim(), c.bnSplits(), rng);
-    key = new ResNet18Encoder(m, c.width(), c.embeddingDim(), c.bnSplits(), rng);
+    Stem stem = c.resolvedStem();
+    query = new ResNet18Encoder(m, c.width(), c.embeddingDim(), c.bnSplits(), stem, rng);
+    key = new ResNet18Encoder(m, c.width(), c.embeddingDim(), c.bnSplits(), stem, rng);
     key.copyFrom(query);
     projection =
         regions ? new RegionProjection(m, query.featureChannels(), c.embeddingDim(), rng) : null;

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import io.mixstream.augment.Augmenter;
 import io.mixstream.config.TrainingConfig;
 import io.mixstream.loss.InfoNce;
 import io.mixstream.loss.L2;
@@ -26,6 +25,10 @@ import java.util.random.RandomGenerator;
 final class StepContext {
   final TrainingConfig config;
   final int batch;
+
+  /** S, the views' side. */
+  final int side;
+
   final float[] x1;
   final float[] x2;
   final RandomGenerator rng;
@@ -42,7 +45,8 @@ final class StepContext {
       NDManager manager,
       Map<QueueName, NegativeQueue> queues) {
     this.config = config;
-    this.batch = x1.length / Augmenter.IMAGE_FLOATS;
+    this.side = config.model().imageSize();
+    this.batch = x1.length / (3 * side * side);
     this.x1 = x1;
     this.x2 = x2;
     this.rng = rng;
@@ -51,9 +55,9 @@ final class StepContext {
     this.queues = queues;
   }
 
-  /** Host images [B,3,32,32] to the training device. */
+  /** Host images [B,3,S,S] to the training device. */
   NDArray upload(float[] images) {
-    return manager.create(images, new Shape(batch, 3, Augmenter.SIDE, Augmenter.SIDE));
+    return manager.create(images, new Shape(batch, 3, side, side));
   }
 
   /** λ₀ ~ Beta(1,1) = U(0,1), drawn once per step (§3). */
@@ -66,9 +70,9 @@ final class StepContext {
    * branch (box1) and the key branch (box2), never empty (mix-ssl's rule).
    */
   BoxPair drawBoxPair() {
-    int cut = CutMixBox.cutSide(drawLambda0(), Augmenter.SIDE);
-    CutMixBox box1 = CutMixBox.sample(Augmenter.SIDE, cut, true, rng);
-    CutMixBox box2 = CutMixBox.sample(Augmenter.SIDE, cut, true, rng);
+    int cut = CutMixBox.cutSide(drawLambda0(), side);
+    CutMixBox box1 = CutMixBox.sample(side, cut, true, rng);
+    CutMixBox box2 = CutMixBox.sample(side, cut, true, rng);
     return new BoxPair(box1, box2);
   }
 
@@ -116,7 +120,7 @@ final class StepContext {
 
   /** Local and global features of a layer4 map for a box (§6), normalised. */
   Regions regions(NDArray featureMap, CutMixBox box) {
-    RegionPooling.Weights w = RegionPooling.weights(box);
+    RegionPooling.Weights w = RegionPooling.weights(box, (int) featureMap.getShape().get(2));
     NDArray local = nets.projection.apply(RegionPooling.pool(featureMap, w.inside()));
     NDArray global = nets.projection.apply(RegionPooling.pool(featureMap, w.outside()));
     return new Regions(normalize(local), normalize(global));

@@ -1,7 +1,5 @@
 package io.mixstream.train;
 
-import static io.mixstream.augment.Augmenter.SIDE;
-
 import ai.djl.ndarray.NDArray;
 import io.mixstream.mixing.CutMixBox;
 import io.mixstream.mixing.Mixing;
@@ -23,7 +21,8 @@ final class UnMixLoss implements MethodLoss {
       mixed = Mixing.mixupReversed(ctx.x1, ctx.batch, lambda0);
       lambda = lambda0;
     } else {
-      CutMixBox box = CutMixBox.sample(SIDE, CutMixBox.cutSide(lambda0, SIDE), false, ctx.rng);
+      CutMixBox box =
+          CutMixBox.sample(ctx.side, CutMixBox.cutSide(lambda0, ctx.side), false, ctx.rng);
       mixed = Mixing.pasteReversed(ctx.x1, ctx.batch, box);
       lambda = box.lambda();
     }

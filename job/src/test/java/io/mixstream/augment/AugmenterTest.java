@@ -22,8 +22,9 @@ class AugmenterTest {
   @Test
   void sameSeedAndStepGiveTheSameViewsAndOthersDiffer() {
     TrainingConfig c = TrainingConfig.defaults();
-    Augmenter a = new Augmenter(c.augmentation(), c.seed());
-    byte[][] imgs = images(16);
+    Augmenter a = new Augmenter(c.augmentation(), 32, c.seed());
+    SourceImage[] imgs =
+        java.util.Arrays.stream(images(16)).map(SourceImage::cifar).toArray(SourceImage[]::new);
     float[] v = a.view(imgs, 3, 0);
     assertThat(a.view(imgs, 3, 0)).containsExactly(v);
     assertThat(a.view(imgs, 3, 1)).isNotEqualTo(v);

@@ -208,13 +208,17 @@ class ColorJitterTest {
     b.jitterProbability = jitter;
     b.grayscaleProbability = grey;
     TrainingConfig c = b.build();
-    return new Augmenter(c.augmentation(), c.seed());
+    return new Augmenter(c.augmentation(), 32, c.seed());
   }
 
   private static byte[] cifarImage() throws IOException {
     return io.mixstream.cifar.Cifar10Reader.read(
             SharedData.cifar10(), io.mixstream.cifar.CifarSplit.TEST)
         .pixels(7);
+  }
+
+  private static SourceImage source(byte[] planar) {
+    return SourceImage.cifar(planar);
   }
 
   private static float[] unit(byte[] planar) {
@@ -240,16 +244,17 @@ class ColorJitterTest {
     int grey = 0;
     Augmenter greyOnly = onlyCrop(0, 0, 0.2);
     for (int d = 0; d < draws; d++) {
-      float[] f = flipOnly.augmentOne(src, new SplittableRandom(d));
+      float[] f = flipOnly.augmentOne(source(src), new SplittableRandom(d));
       if (java.util.Arrays.equals(f, mirrored)) {
         flips++;
       } else {
         assertThat(f).isEqualTo(identity);
       }
-      if (!java.util.Arrays.equals(jitterOnly.augmentOne(src, new SplittableRandom(d)), identity)) {
+      if (!java.util.Arrays.equals(
+          jitterOnly.augmentOne(source(src), new SplittableRandom(d)), identity)) {
         jittered++;
       }
-      float[] g = greyOnly.augmentOne(src, new SplittableRandom(d));
+      float[] g = greyOnly.augmentOne(source(src), new SplittableRandom(d));
       if (java.util.Arrays.equals(g, 0, 1024, g, 1024, 2048)) {
         grey++;
       }
@@ -281,7 +286,7 @@ class ColorJitterTest {
     byte[] src = cifarImage();
     Augmenter a = onlyCrop(0, 1.0, 0);
     for (int d = 0; d < 50; d++) {
-      float[] got = a.augmentOne(src, new SplittableRandom(d));
+      float[] got = a.augmentOne(source(src), new SplittableRandom(d));
       SplittableRandom r = new SplittableRandom(d);
       ResizedCrop.sample(32, 32, 1.0, 1.0, r); // the crop's draws
       r.nextDouble(); // flip

@@ -179,7 +179,9 @@ class JobOptionsTest {
   void helpListsEveryOptionWithItsDefault() {
     String help = String.join("\n", JobOptions.help(CHECKPOINTS));
     var training = TrainingConfig.defaults().asMap().keySet(); // the groups' options, flat
-    assertThat(training).hasSize(30).contains("width", "hue", "seed", "shuffleKeyMixture");
+    assertThat(training)
+        .hasSize(33)
+        .contains("width", "hue", "seed", "imageSize", "stem", "normalization");
     for (String name : training) {
       assertThat(help).contains("--" + JobOptions.kebab(name) + " ");
     }

@@ -7,6 +7,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import io.mixstream.augment.Normalization;
+import io.mixstream.config.ChannelStats;
 import io.mixstream.config.Method;
 import io.mixstream.train.MocoTrainer;
 import io.mixstream.train.TrainerFixtures;
@@ -38,7 +39,8 @@ class AttentionMapsTest {
         NDArray x =
             e.manager()
                 .create(
-                    Normalization.testTransform(new byte[][] {image}), new Shape(1, 3, side, side));
+                    Normalization.testTransform(new byte[][] {image}, ChannelStats.CIFAR10),
+                    new Shape(1, 3, side, side));
         float[] f = e.encoder().forward(x, false).featureMap().toFloatArray();
         int c = e.encoder().featureChannels();
         float[] coarse = new float[64];

@@ -86,7 +86,7 @@ class LargeRecordsTest {
                   String.valueOf(16 << 20)),
               new ByteArraySerializer(),
               new ByteArraySerializer())) {
-        for (int i = 0; i < 96; i++) {
+        for (int i = 0; i < 95; i++) { // 95 CIFAR images and the photo: three steps of 32
           if (i == 20) {
             p.send(new ProducerRecord<>("large", bytes("junk"), junk)).get();
           }
@@ -115,11 +115,15 @@ class LargeRecordsTest {
       Set<String> trained = new HashSet<>();
       out.forEach(s -> trained.addAll(List.of(s.imageIds)));
       assertThat(out).hasSize(3);
-      assertThat(trained).hasSize(96).doesNotContain("junk", "photo");
+      assertThat(trained)
+          .as("a 1792x1792 JPEG trains like any image: cropped and resized to 32")
+          .hasSize(96)
+          .contains("photo")
+          .doesNotContain("junk");
 
       List<ConsumerRecord<byte[], byte[]>> dead =
-          StreamingJobTest.consume(broker, c.deadLetterTopic(), 2);
-      assertThat(dead).hasSize(2);
+          StreamingJobTest.consume(broker, c.deadLetterTopic(), 1);
+      assertThat(dead).hasSize(1);
       ConsumerRecord<byte[], byte[]> junkLetter = dead.get(0);
       assertThat(new String(junkLetter.key(), StandardCharsets.UTF_8)).isEqualTo("junk");
       assertThat(junkLetter.value()).as("too large for the topic: sent without it").isNull();
@@ -127,13 +131,6 @@ class LargeRecordsTest {
           .isEqualTo(String.valueOf(junk.length));
       assertThat(StreamingJobTest.header(junkLetter, "mixstream.reason")).isNotBlank();
       assertThat(StreamingJobTest.header(junkLetter, "mixstream.source.offset")).isEqualTo("20");
-
-      ConsumerRecord<byte[], byte[]> photoLetter = dead.get(1);
-      assertThat(new String(photoLetter.key(), StandardCharsets.UTF_8)).isEqualTo("photo");
-      assertThat(photoLetter.value()).as("fits the topic: kept whole").isEqualTo(jpegRecord);
-      assertThat(StreamingJobTest.header(photoLetter, "mixstream.reason"))
-          .isEqualTo("SHAPE_MISMATCH");
-      assertThat(photoLetter.headers().lastHeader("mixstream.value.omitted")).isNull();
     }
   }
 

@@ -7,6 +7,8 @@ import io.mixstream.cifar.CifarSplit;
 import io.mixstream.config.EvaluationConfig;
 import io.mixstream.config.JobConfig;
 import io.mixstream.config.Method;
+import io.mixstream.config.Stem;
+import io.mixstream.config.TrainingConfig;
 import io.mixstream.job.training.FailOnceAfterCheckpoint;
 import io.mixstream.job.training.StepResult;
 import io.mixstream.kafka.LocalKafkaBroker;
@@ -32,6 +34,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** The whole job: a real broker, a MiniCluster with RocksDB and checkpoints, real CIFAR-10. */
@@ -114,12 +117,26 @@ class StreamingJobTest {
     // One partition and one decoder: the trainer sees the images in one order, run after run,
     // so the two runs must agree bit for bit. (With parallel decoders each image is still
     // trained exactly once, but how batches are composed depends on the interleaving.)
+    assertRecoversExactly(method, "recovery-" + method.cliName(), 32, Stem.CIFAR);
+  }
+
+  /** The same at 64 px: the views cropped and resized to 64, regions on 8x8 and 2x2 maps. */
+  @ParameterizedTest
+  @CsvSource({"APPROACH1, CIFAR", "APPROACH2, IMAGENET"})
+  void aFailureAfterACheckpointResumesExactlyAtSixtyFourPixels(Method method, Stem stem)
+      throws Exception {
+    assertRecoversExactly(method, "recovery-64-" + method.cliName(), 64, stem);
+  }
+
+  private void assertRecoversExactly(Method method, String topic, int side, Stem stem)
+      throws Exception {
     int steps = 12;
-    String topic = "recovery-" + method.cliName();
     fx.produce(topic, steps * 32, 0);
-    List<StepResult> clean = run(fx.job(method, topic, topic + "-clean", 1, true), false);
+    List<StepResult> clean =
+        run(atSize(fx.job(method, topic, topic + "-clean", 1, true), side, stem), false);
     FailOnceAfterCheckpoint.reset();
-    List<StepResult> recovered = run(fx.job(method, topic, topic + "-failed", 1, true), true);
+    List<StepResult> recovered =
+        run(atSize(fx.job(method, topic, topic + "-failed", 1, true), side, stem), true);
 
     assertThat(FailOnceAfterCheckpoint.failed()).isTrue();
     assertThat(clean).hasSize(steps);
@@ -131,6 +148,15 @@ class StreamingJobTest {
           .as("%s: loss of step %d", method, s + 1)
           .isEqualTo(Double.doubleToRawLongBits(clean.get(s).loss));
     }
+  }
+
+  private static JobConfig atSize(JobConfig c, int side, Stem stem) {
+    TrainingConfig.Builder t = c.training().toBuilder();
+    t.imageSize = side;
+    t.stem = stem;
+    JobConfig.Builder b = c.toBuilder();
+    b.training = t.build();
+    return b.build();
   }
 
   /**

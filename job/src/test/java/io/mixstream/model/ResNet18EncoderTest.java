@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.mixstream.config.Stem;
 import io.mixstream.torch.Autograd;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -21,7 +22,7 @@ class ResNet18EncoderTest {
   @Test
   void fullWidthHasTheDocumentedParameterCount() {
     try (NDManager m = NDManager.newBaseManager()) {
-      ResNet18Encoder e = new ResNet18Encoder(m, 64, 128, 8, new SplittableRandom(0));
+      ResNet18Encoder e = new ResNet18Encoder(m, 64, 128, 8, Stem.CIFAR, new SplittableRandom(0));
       assertThat(e.parameterCount()).isEqualTo(11_234_496L);
       List<String> names = e.tensors().stream().map(NamedTensor::name).toList();
       assertThat(names)
@@ -33,7 +34,7 @@ class ResNet18EncoderTest {
   @Test
   void forwardShapesAtNarrowWidth() {
     try (NDManager m = NDManager.newBaseManager()) {
-      ResNet18Encoder e = new ResNet18Encoder(m, 8, 128, 8, new SplittableRandom(0));
+      ResNet18Encoder e = new ResNet18Encoder(m, 8, 128, 8, Stem.CIFAR, new SplittableRandom(0));
       EncoderOutput out = e.forward(m.randomNormal(new Shape(16, 3, 32, 32)), true);
       assertThat(out.embedding().getShape()).isEqualTo(new Shape(16, 128));
       assertThat(out.featureMap().getShape()).isEqualTo(new Shape(16, 64, 4, 4));
@@ -99,7 +100,7 @@ class ResNet18EncoderTest {
   @Test
   void reversingTheBatchReversesTheOutputUnderSplitBn() {
     try (NDManager m = NDManager.newBaseManager()) {
-      ResNet18Encoder e = new ResNet18Encoder(m, 4, 16, 8, new SplittableRandom(1));
+      ResNet18Encoder e = new ResNet18Encoder(m, 4, 16, 8, Stem.CIFAR, new SplittableRandom(1));
       NDArray x = m.randomNormal(new Shape(16, 3, 32, 32));
       float[] direct = e.forward(x, true).embedding().flip(0).toFloatArray();
       float[] ofReversed = e.forward(x.flip(0), true).embedding().toFloatArray();
@@ -112,8 +113,8 @@ class ResNet18EncoderTest {
   @Test
   void momentumUpdateMovesParametersOnlyByTheFormula() {
     try (NDManager m = NDManager.newBaseManager()) {
-      ResNet18Encoder q = new ResNet18Encoder(m, 2, 8, 1, new SplittableRandom(1));
-      ResNet18Encoder k = new ResNet18Encoder(m, 2, 8, 1, new SplittableRandom(2));
+      ResNet18Encoder q = new ResNet18Encoder(m, 2, 8, 1, Stem.CIFAR, new SplittableRandom(1));
+      ResNet18Encoder k = new ResNet18Encoder(m, 2, 8, 1, Stem.CIFAR, new SplittableRandom(2));
       float[] qw = q.tensors().get(0).array().toFloatArray();
       float[] kw = k.tensors().get(0).array().toFloatArray();
       NDArray kBuffer = k.tensors().get(3).array(); // bn1.running_var

@@ -97,7 +97,15 @@ class EncoderSnapshotTest {
       missing.remove("layer3.1.conv2.weight");
       EncoderSnapshot broken =
           new EncoderSnapshot(
-              s.step(), s.method(), s.width(), s.embeddingDim(), s.configJson(), missing);
+              s.step(),
+              s.method(),
+              s.width(),
+              s.embeddingDim(),
+              s.stem(),
+              s.imageSize(),
+              s.normalization(),
+              s.configJson(),
+              missing);
       assertThatThrownBy(() -> new SnapshotEncoder(broken, Device.cpu()))
           .hasMessageContaining("layer3.1.conv2.weight");
     }

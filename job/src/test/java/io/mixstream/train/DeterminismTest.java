@@ -3,10 +3,13 @@ package io.mixstream.train;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.mixstream.augment.SourceImage;
 import io.mixstream.config.Method;
+import io.mixstream.config.Stem;
 import io.mixstream.config.TrainingConfig;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 
 class DeterminismTest {
@@ -19,13 +22,27 @@ class DeterminismTest {
       value = Method.class,
       names = {"MOCO", "APPROACH1", "APPROACH2"})
   void sameSeedGivesBitIdenticalStateAndExportImportContinuesExactly(Method method) {
-    TrainingConfig c = TrainerFixtures.tiny(method);
+    assertDeterministic(TrainerFixtures.tiny(method), DeterminismTest::cifarBatch);
+  }
+
+  /** The same at 64 px with each stem, from sources of other sizes (crops up- and downscaled). */
+  @ParameterizedTest
+  @CsvSource({"APPROACH1, CIFAR", "APPROACH2, IMAGENET", "MOCO_CUTMIX, IMAGENET"})
+  void atSixtyFourPixelsTooWithEitherStem(Method method, Stem stem) {
+    TrainingConfig.Builder b = TrainerFixtures.tiny(method).toBuilder();
+    b.imageSize = 64;
+    b.stem = stem;
+    assertDeterministic(b.build(), DeterminismTest::large);
+  }
+
+  private static void assertDeterministic(
+      TrainingConfig c, java.util.function.IntFunction<SourceImage[]> batch) {
     Map<String, float[]> uninterrupted;
     try (MocoTrainer a = TrainerFixtures.trainer(c);
         MocoTrainer b = TrainerFixtures.trainer(c)) {
       for (int s = 0; s < 3; s++) {
-        a.step(batch(s));
-        b.step(batch(s));
+        a.step(batch.apply(s));
+        b.step(batch.apply(s));
       }
       assertSame(a.snapshot(), b.snapshot());
       byte[] state = a.exportState();
@@ -34,13 +51,37 @@ class DeterminismTest {
         assertThat(restored.stepCount()).isEqualTo(3);
         assertSame(restored.snapshot(), a.snapshot());
         for (int s = 3; s < 6; s++) {
-          a.step(batch(s));
-          restored.step(batch(s));
+          a.step(batch.apply(s));
+          restored.step(batch.apply(s));
         }
         uninterrupted = a.snapshot();
         assertSame(restored.snapshot(), uninterrupted);
       }
     }
+  }
+
+  /** CIFAR images as 96x72 sources: every pixel repeated 3 times down and 2.25 across. */
+  private static SourceImage[] large(int step) {
+    byte[][] small = batch(step);
+    SourceImage[] out = new SourceImage[small.length];
+    int h = 96;
+    int w = 72;
+    for (int i = 0; i < small.length; i++) {
+      byte[] p = new byte[3 * h * w];
+      for (int c = 0; c < 3; c++) {
+        for (int y = 0; y < h; y++) {
+          for (int x = 0; x < w; x++) {
+            p[c * h * w + y * w + x] = small[i][c * 1024 + (y / 3) * 32 + (x * 32 / w)];
+          }
+        }
+      }
+      out[i] = new SourceImage(h, w, p);
+    }
+    return out;
+  }
+
+  private static SourceImage[] cifarBatch(int step) {
+    return java.util.Arrays.stream(batch(step)).map(SourceImage::cifar).toArray(SourceImage[]::new);
   }
 
   @ParameterizedTest

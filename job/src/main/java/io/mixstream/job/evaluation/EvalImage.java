@@ -1,5 +1,6 @@
 package io.mixstream.job.evaluation;
 
+import io.mixstream.augment.EvalTransform;
 import io.mixstream.job.ingest.TrainingImage;
 
 /** A decoded image for the kNN evaluator, from the bank or the test topic (a Flink POJO). */
@@ -9,18 +10,24 @@ public class EvalImage {
   public String id;
   public int label;
 
-  /** 3072 planar RGB bytes. */
+  /**
+   * S×S planar RGB bytes, through the evaluation transform already: what the kNN sets keep in state
+   * is never more than S² pixels an image, however large the image that came.
+   */
   public byte[] pixels;
 
   public EvalImage() {}
 
-  public static EvalImage of(TrainingImage image, boolean bank) {
+  /**
+   * @param side S, the network's input side
+   */
+  public static EvalImage of(TrainingImage image, boolean bank, int side) {
     EvalImage e = new EvalImage();
     e.modelKey = image.modelKey;
     e.bank = bank;
     e.id = image.id;
     e.label = image.label;
-    e.pixels = image.pixels;
+    e.pixels = EvalTransform.toSquare(image.source(), side);
     return e;
   }
 }

@@ -35,7 +35,6 @@ public final class KnnEvaluator
     extends KeyedCoProcessFunction<String, EvalImage, ModelSnapshot, KnnReport> {
   private static final long serialVersionUID = 1L;
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(KnnEvaluator.class);
-  private static final int CLASSES = 10;
 
   public static final OutputTag<EmbeddingRecord> EMBEDDINGS =
       new OutputTag<>("embeddings", TypeInformation.of(EmbeddingRecord.class));
@@ -44,6 +43,7 @@ public final class KnnEvaluator
   private final int testSize;
   private final int k;
   private final double temperature;
+  private final int classes;
   private final String device;
   private final int threads;
 
@@ -65,6 +65,7 @@ public final class KnnEvaluator
     this.testSize = config.knnTestSize();
     this.k = config.knnK();
     this.temperature = config.knnTemperature();
+    this.classes = config.knnClasses();
     this.device = device;
     this.threads = config.evalThreads();
   }
@@ -83,7 +84,7 @@ public final class KnnEvaluator
     bankCount = ctx.getState(new ValueStateDescriptor<>("knn-bank-count", Types.INT));
     testCount = ctx.getState(new ValueStateDescriptor<>("knn-test-count", Types.INT));
     waiting = ctx.getListState(new ListStateDescriptor<>("knn-waiting", ModelSnapshot.class));
-    evaluation = new KnnEvaluation(device, new KnnEvaluation.Protocol(k, temperature, CLASSES));
+    evaluation = new KnnEvaluation(device, new KnnEvaluation.Protocol(k, temperature, classes));
     MetricGroup g = ctx.getMetricGroup();
     g.gauge("knnAccuracy", () -> accuracy);
     g.gauge("knnFloor", () -> floor);
@@ -102,12 +103,13 @@ public final class KnnEvaluator
     if (n >= limit || set.contains(image.id)) {
       return;
     }
-    if (image.label < 0 || image.label >= CLASSES) {
+    if (image.label < 0 || image.label >= classes) {
       LOG.warn(
-          "kNN {} image {} has label {}; it needs one of 0..9, skipped",
+          "kNN {} image {} has label {}; it needs one of 0..{} (--knn-classes), skipped",
           image.bank ? "bank" : "test",
           image.id,
-          image.label);
+          image.label,
+          classes - 1);
       return;
     }
     set.put(image.id, image);

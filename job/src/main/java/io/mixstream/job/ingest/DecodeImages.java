@@ -1,11 +1,9 @@
 package io.mixstream.job.ingest;
 
-import io.mixstream.augment.Augmenter;
 import io.mixstream.records.DecodedImage;
 import io.mixstream.records.ImageRecord;
 import io.mixstream.records.ImageRecordCodec;
 import io.mixstream.records.MalformedRecordException;
-import io.mixstream.records.MalformedRecordException.Reason;
 import io.mixstream.records.RecordLimits;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -57,14 +55,17 @@ public final class DecodeImages extends ProcessFunction<RawRecord, TrainingImage
       ImageRecordCodec.Decoded decoded = codec.decodeWithPixels(raw.value);
       ImageRecord r = decoded.record();
       DecodedImage img = decoded.image();
-      int side = Augmenter.SIDE;
-      if (img.height() != side || img.width() != side || img.channels() != 3) {
-        throw new MalformedRecordException(
-            Reason.SHAPE_MISMATCH,
-            "the trainer takes %dx%d RGB images; %s is %dx%dx%d"
-                .formatted(side, side, r.id(), img.height(), img.width(), img.channels()));
-      }
-      out.collect(new TrainingImage(modelKey, r.id(), r.label(), img.planar()));
+      // any size and 1 or 3 channels: the views crop and resize it, grey becomes RGB
+      out.collect(
+          new TrainingImage(
+              modelKey,
+              r.id(),
+              r.label(),
+              img.height(),
+              img.width(),
+              img.channels(),
+              r.encoding(),
+              r.pixels()));
     } catch (MalformedRecordException e) {
       deadLetters.inc();
       DeadLetter letter =

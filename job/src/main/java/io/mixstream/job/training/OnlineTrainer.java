@@ -1,5 +1,7 @@
 package io.mixstream.job.training;
 
+import io.mixstream.augment.EvalTransform;
+import io.mixstream.augment.SourceImage;
 import io.mixstream.config.TrainingConfig;
 import io.mixstream.job.evaluation.KnnEvaluator;
 import io.mixstream.job.ingest.TrainingImage;
@@ -170,11 +172,14 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
     pending.get().forEach(batch::add);
     pending.clear();
     pendingCount.clear();
-    train(ctx.getCurrentKey(), batch, out);
+    // decoded once for this use (JPEG and PNG stay encoded in state), in parallel
+    SourceImage[] sources =
+        batch.parallelStream().map(TrainingImage::source).toArray(SourceImage[]::new);
+    train(ctx.getCurrentKey(), batch, sources, out);
     if (evalEvery > 0 && trainer.stepCount() % evalEvery == 0) {
       emitSnapshot(ctx.getCurrentKey(), ctx);
       if (embedIncoming) {
-        emitEmbeddings(ctx.getCurrentKey(), batch, ctx);
+        emitEmbeddings(ctx.getCurrentKey(), batch, sources, ctx);
       }
     }
   }
@@ -192,9 +197,16 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
     lastSnapshotStep = trainer.stepCount();
   }
 
-  /** The batch's images as the model now sees them (test transform, eval mode). */
-  private void emitEmbeddings(String key, List<TrainingImage> batch, Context ctx) {
-    float[] e = trainer.embed(batch.stream().map(i -> i.pixels).toArray(byte[][]::new));
+  /** The batch's images as the model now sees them (evaluation transform, eval mode). */
+  private void emitEmbeddings(
+      String key, List<TrainingImage> batch, SourceImage[] sources, Context ctx) {
+    int side = config.model().imageSize();
+    float[] e =
+        trainer.embed(
+            java.util.Arrays.stream(sources)
+                .parallel()
+                .map(s -> EvalTransform.toSquare(s, side))
+                .toArray(byte[][]::new));
     int dim = config.model().embeddingDim();
     for (int i = 0; i < batch.size(); i++) {
       ctx.output(
@@ -208,16 +220,12 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
     }
   }
 
-  private void train(String key, List<TrainingImage> batch, Collector<StepResult> out)
+  private void train(
+      String key, List<TrainingImage> batch, SourceImage[] sources, Collector<StepResult> out)
       throws Exception {
     long assembled = System.nanoTime();
-    byte[][] pixels = new byte[batch.size()][];
-    String[] ids = new String[batch.size()];
-    for (int i = 0; i < pixels.length; i++) {
-      pixels[i] = batch.get(i).pixels;
-      ids[i] = batch.get(i).id;
-    }
-    StepReport r = trainer.step(pixels);
+    String[] ids = batch.stream().map(i -> i.id).toArray(String[]::new);
+    StepReport r = trainer.step(sources);
     queueChunks.persist(trainer, r.enqueued());
     long now = System.nanoTime();
     double batchSeconds = (assembled - batchStartNanos) / 1e9;

@@ -39,7 +39,7 @@ class OnlineTrainerHarnessTest {
   }
 
   private static TrainingImage image(int i) {
-    return new TrainingImage("m", "img-" + i, 0, TrainerFixtures.cifar(i, 1)[0]);
+    return TrainingImage.cifar("m", "img-" + i, 0, TrainerFixtures.cifar(i, 1)[0]);
   }
 
   private static void feed(

@@ -7,7 +7,12 @@ import picocli.CommandLine.Command;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks (commands, not tests); record results in BENCHMARKS.md.",
-    subcommands = {BenchReplayCommand.class, BenchStepCommand.class, BenchJobCommand.class})
+    subcommands = {
+      BenchReplayCommand.class,
+      BenchStepCommand.class,
+      BenchJobCommand.class,
+      BenchViewsCommand.class
+    })
 final class BenchCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 

@@ -1,11 +1,12 @@
 package io.mixstream.tools.cli;
 
-import io.mixstream.cifar.Cifar10Dataset;
 import io.mixstream.cifar.Cifar10Reader;
 import io.mixstream.cifar.CifarSplit;
 import io.mixstream.kafka.KafkaClientProperties;
+import io.mixstream.tools.replay.ImageFolder;
 import io.mixstream.tools.replay.Progress;
 import io.mixstream.tools.replay.ReplayPlan;
+import io.mixstream.tools.replay.ReplaySource;
 import io.mixstream.tools.replay.ReplaySummary;
 import io.mixstream.tools.replay.Replayer;
 import java.nio.file.Path;
@@ -17,13 +18,17 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** `mixstream replay`: CIFAR-10 into a Kafka topic. */
+/** `mixstream replay`: CIFAR-10 or a folder of image files into a Kafka topic. */
 @Command(
     name = "replay",
     mixinStandardHelpOptions = true,
     description = {
-      "Publishes a CIFAR-10 split to a Kafka topic, one image record per image (key = image id).",
-      "Idempotent producer with acks=all: nothing lost, nothing duplicated by retries."
+      "Publishes a CIFAR-10 split or a folder of image files to a Kafka topic, one image record per",
+      "image (key = image id). Idempotent producer with acks=all: nothing lost, nothing duplicated",
+      "by retries. A folder: DIR/<class>/... gives labels (the sorted class names' indices, written",
+      "to DIR/classes.txt), a flat folder unlabelled images; DIR/train and DIR/test are the splits,",
+      "else --holdout F holds out a share of the files as the test split. PNG and JPEG files go",
+      "out as they are, other formats as PNG; a file that does not decode is named and skipped."
     })
 final class ReplayCommand implements Callable<Integer> {
   @Mixin KafkaClientOptions kafka;
@@ -39,7 +44,8 @@ final class ReplayCommand implements Callable<Integer> {
       required = true,
       paramLabel = "PATH",
       description =
-          "CIFAR-10 binary folder (data_batch_*.bin, test_batch.bin) or cifar-10-binary.tar.gz.")
+          "CIFAR-10 binary folder (data_batch_*.bin, test_batch.bin), cifar-10-binary.tar.gz, or"
+              + " a folder of image files.")
   Path data;
 
   @Option(
@@ -47,6 +53,24 @@ final class ReplayCommand implements Callable<Integer> {
       defaultValue = "train",
       description = "train or test (default: ${DEFAULT-VALUE}).")
   String split;
+
+  @Option(
+      names = "--holdout",
+      defaultValue = "0",
+      paramLabel = "F",
+      description =
+          "A folder without train/ and test/: this share of its files (by a hash of their path,"
+              + " the same every run) is the test split (default: ${DEFAULT-VALUE}).")
+  double holdout;
+
+  @Option(
+      names = "--resize",
+      defaultValue = "0",
+      paramLabel = "S",
+      description =
+          "A folder: send SxS raw pixels (shorter side to S, centre crop) instead of the files"
+              + " (default: 0, the files).")
+  int resize;
 
   @ArgGroup(exclusive = true)
   Repeat repeat = new Repeat();
@@ -102,7 +126,12 @@ final class ReplayCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    CifarSplit cifarSplit = parseSplit(split);
+    OptionChecks checks = new OptionChecks();
+    checks.atLeast("--resize", resize, 0, "0 = send the files");
+    if (!(holdout >= 0 && holdout < 1)) {
+      checks.problem("--holdout must be in [0, 1), got " + holdout);
+    }
+    checks.throwIfAny();
     ReplayPlan plan =
         ReplayPlan.to(topic)
             .epochs(repeat.epochs)
@@ -114,8 +143,7 @@ final class ReplayCommand implements Callable<Integer> {
             .timeout(Duration.ofSeconds(timeoutSeconds))
             .build();
     Map<String, String> props = kafka.properties();
-    System.out.printf("reading CIFAR-10 %s from %s%n", cifarSplit.label(), data);
-    Cifar10Dataset dataset = Cifar10Reader.read(data, cifarSplit);
+    ReplaySource dataset = source();
     long total = plan.total(dataset.size());
     System.out.printf(
         "publishing %s images to topic %s at %s%s%n",
@@ -127,6 +155,40 @@ final class ReplayCommand implements Callable<Integer> {
     ReplaySummary summary = new Replayer(kafka.bootstrap(), props).replay(dataset, plan, progress);
     System.out.println(summary);
     return 0;
+  }
+
+  private ReplaySource source() throws java.io.IOException {
+    if (ImageFolder.isCifar(data)) {
+      if (resize > 0 || holdout > 0) {
+        throw new IllegalArgumentException(
+            "--resize and --holdout are for a folder of image files; " + data + " is CIFAR-10");
+      }
+      CifarSplit cifarSplit = parseSplit(split);
+      System.out.printf("reading CIFAR-10 %s from %s%n", cifarSplit.label(), data);
+      return ReplaySource.of(Cifar10Reader.read(data, cifarSplit));
+    }
+    ImageFolder folder = ImageFolder.open(data, split, holdout, resize, System.err);
+    System.out.printf(
+        "reading %,d image files (%s split) from %s%s%n",
+        folder.size(),
+        split,
+        data,
+        resize > 0 ? ", sent as %dx%d raw pixels".formatted(resize, resize) : "");
+    if (folder.classes().isEmpty()) {
+      System.out.println("no class subfolders: the images go out unlabelled");
+    } else {
+      try {
+        Path written = folder.writeClasses(data).orElseThrow();
+        System.out.printf(
+            "%d classes (label = index, written to %s): %s%n",
+            folder.classes().size(), written, String.join(", ", folder.classes()));
+      } catch (java.io.IOException e) {
+        System.out.printf(
+            "%d classes (label = index; could not write classes.txt: %s): %s%n",
+            folder.classes().size(), e.getMessage(), String.join(", ", folder.classes()));
+      }
+    }
+    return folder;
   }
 
   static CifarSplit parseSplit(String s) {

@@ -1,7 +1,6 @@
 package io.mixstream.tools.demo;
 
 import ai.djl.Device;
-import io.mixstream.cifar.Cifar10Dataset;
 import io.mixstream.cifar.Cifar10Reader;
 import io.mixstream.cifar.CifarSplit;
 import io.mixstream.config.EvaluationConfig;
@@ -12,8 +11,10 @@ import io.mixstream.kafka.LocalKafkaBroker;
 import io.mixstream.tools.cli.DeviceOption;
 import io.mixstream.tools.cli.ModelChoice;
 import io.mixstream.tools.cli.OptionChecks;
+import io.mixstream.tools.replay.ImageFolder;
 import io.mixstream.tools.replay.Progress;
 import io.mixstream.tools.replay.ReplayPlan;
+import io.mixstream.tools.replay.ReplaySource;
 import io.mixstream.tools.replay.Replayer;
 import io.mixstream.tools.run.LocalFlink;
 import io.mixstream.tools.run.ModelHome;
@@ -54,11 +55,30 @@ public final class DemoCommand implements Callable<Integer> {
       names = "--data",
       paramLabel = "PATH",
       description = {
-        "CIFAR-10 binary folder or cifar-10-binary.tar.gz. Default: $MIXSTREAM_DATA, else",
-        "../shared/data/cifar10 if it exists, else the official archive, downloaded once (MD5",
-        "checked) to ~/.cache/mixstream/."
+        "CIFAR-10 binary folder or cifar-10-binary.tar.gz, or a folder of image files (class",
+        "subfolders give the kNN monitor its labels; see `mixstream replay --help`). Default:",
+        "$MIXSTREAM_DATA, else ../shared/data/cifar10 if it exists, else the official archive,",
+        "downloaded once (MD5 checked) to ~/.cache/mixstream/."
       })
   Path data;
+
+  @Option(
+      names = "--image-size",
+      defaultValue = "32",
+      paramLabel = "S",
+      description =
+          "The network's input side: views are cropped from each image at its own resolution and"
+              + " resized to SxS (default: ${DEFAULT-VALUE}).")
+  int imageSize;
+
+  @Option(
+      names = "--holdout",
+      defaultValue = "0.1",
+      paramLabel = "F",
+      description =
+          "A folder without train/ and test/ subfolders: the share of its files that is the kNN"
+              + " test set (default: ${DEFAULT-VALUE}).")
+  double holdout;
 
   @Option(names = "--download-url", hidden = true)
   URI downloadUrl = CifarDownload.OFFICIAL;
@@ -145,13 +165,32 @@ public final class DemoCommand implements Callable<Integer> {
     TrainingConfig.Builder b = TrainingConfig.defaults().toBuilder();
     int width = model.width() > 0 ? model.width() : (dev.isGpu() ? 64 : 16);
     model.applyTo(b, width, model.batch());
+    b.imageSize = imageSize;
     TrainingConfig config = b.build().validate();
     System.out.println("training config: " + config.asMap());
     Path dataPath = dataPath();
-    Cifar10Dataset train = Cifar10Reader.read(dataPath, CifarSplit.TRAIN);
-    Cifar10Dataset test = Cifar10Reader.read(dataPath, CifarSplit.TEST);
+    ReplaySource train;
+    ReplaySource test;
+    if (ImageFolder.isCifar(dataPath)) {
+      train = ReplaySource.of(Cifar10Reader.read(dataPath, CifarSplit.TRAIN));
+      test = ReplaySource.of(Cifar10Reader.read(dataPath, CifarSplit.TEST));
+    } else {
+      train = ImageFolder.open(dataPath, "train", holdout, 0, System.err);
+      test = ImageFolder.open(dataPath, "test", holdout, 0, System.err);
+      System.out.printf(
+          "image folder %s: %,d training and %,d test files, %s%n",
+          dataPath,
+          train.size(),
+          test.size(),
+          train.classes().isEmpty()
+              ? "no class subfolders (no labels: the kNN monitor is off)"
+              : train.classes().size() + " classes: " + String.join(", ", train.classes()));
+    }
     int bankSize = Math.min(train.size(), knnBank > 0 ? knnBank : (dev.isGpu() ? 50_000 : 5_000));
     int testSize = Math.min(test.size(), knnTest > 0 ? knnTest : (dev.isGpu() ? 10_000 : 1_000));
+    if (train.classes().isEmpty()) {
+      bankSize = 0; // kNN needs labels
+    }
     try (StopRequest stop = new StopRequest(Duration.ofMinutes(3))) {
       return run(dev, config, train, test, bankSize, testSize, stop);
     }
@@ -161,8 +200,8 @@ public final class DemoCommand implements Callable<Integer> {
   private int run(
       Device dev,
       TrainingConfig config,
-      Cifar10Dataset train,
-      Cifar10Dataset test,
+      ReplaySource train,
+      ReplaySource test,
       int bankSize,
       int testSize,
       StopRequest stop)
@@ -176,12 +215,13 @@ public final class DemoCommand implements Callable<Integer> {
     try (LocalKafkaBroker broker = LocalKafkaBroker.start(workDir.resolve("kafka"), 0)) {
       createTopics(broker.bootstrapServers(), EvaluationConfig.defaults(workDir));
       EvaluationConfig evaluation = EvaluationConfig.off(workDir.resolve("snapshots"));
-      if (evalEvery > 0) {
+      if (evalEvery > 0 && bankSize > 0) {
         EvaluationConfig d = EvaluationConfig.defaults(workDir.resolve("snapshots"));
         EvaluationConfig.Builder e = d.toBuilder();
         e.evalEvery = evalEvery;
         e.knnBankSize = bankSize;
         e.knnTestSize = testSize;
+        e.knnClasses = Math.max(1, train.classes().size());
         evaluation = e.build();
         publishOnce(broker.bootstrapServers(), train, d.knnBankTopic(), bankSize);
         publishOnce(broker.bootstrapServers(), test, d.knnTestTopic(), testSize);
@@ -291,7 +331,7 @@ public final class DemoCommand implements Callable<Integer> {
    * The first {@code n} images of a split, in order, to {@code topic}, unless an earlier run in the
    * same work dir put them there (the evaluator takes each id once anyway).
    */
-  private static void publishOnce(String bootstrap, Cifar10Dataset d, String topic, int n)
+  private static void publishOnce(String bootstrap, ReplaySource d, String topic, int n)
       throws Exception {
     try (Admin admin =
         Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {

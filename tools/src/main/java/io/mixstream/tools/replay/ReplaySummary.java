@@ -8,8 +8,9 @@ import java.time.Duration;
  * @param images records acknowledged by the broker
  * @param bytes value bytes acknowledged
  * @param elapsed wall time from the first send to the last acknowledgement
+ * @param skipped distinct images the source could not read (each named when it was skipped)
  */
-public record ReplaySummary(long images, long bytes, Duration elapsed) {
+public record ReplaySummary(long images, long bytes, Duration elapsed, int skipped) {
   public double imagesPerSecond() {
     double s = elapsed.toNanos() / 1e9;
     return s > 0 ? images / s : 0;
@@ -17,7 +18,12 @@ public record ReplaySummary(long images, long bytes, Duration elapsed) {
 
   @Override
   public String toString() {
-    return "published %,d images (%.1f MB) in %.1f s: %,.0f images/s"
-        .formatted(images, bytes / 1e6, elapsed.toNanos() / 1e9, imagesPerSecond());
+    return "published %,d images (%.1f MB) in %.1f s: %,.0f images/s%s"
+        .formatted(
+            images,
+            bytes / 1e6,
+            elapsed.toNanos() / 1e9,
+            imagesPerSecond(),
+            skipped == 0 ? "" : "; %,d unreadable file(s) skipped".formatted(skipped));
   }
 }

@@ -1,11 +1,14 @@
 package io.mixstream.tools.replay;
 
 import io.mixstream.cifar.Cifar10Dataset;
+import io.mixstream.records.ImageRecord;
 import io.mixstream.records.ImageRecordCodec;
+import io.mixstream.records.RecordLimits;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -43,8 +46,22 @@ public final class Replayer {
 
   public ReplaySummary replay(Cifar10Dataset data, ReplayPlan plan, Progress progress)
       throws ReplayException {
+    return replay(ReplaySource.of(data), plan, progress);
+  }
+
+  /**
+   * Publishes {@code data} as the plan says; images the source cannot read are skipped (the source
+   * says which) and counted in the summary.
+   */
+  public ReplaySummary replay(ReplaySource data, ReplayPlan plan, Progress progress)
+      throws ReplayException {
     ensureTopic(plan);
-    ImageRecordCodec codec = ImageRecordCodec.withDefaults();
+    ImageRecordCodec codec =
+        new ImageRecordCodec(
+            new RecordLimits(
+                Math.max(RecordLimits.DEFAULT.classes(), data.classes().size()),
+                RecordLimits.DEFAULT.maxSide(),
+                RecordLimits.DEFAULT.maxPixelBytes()));
     long total = plan.total(data.size());
     AtomicReference<Exception> failure = new AtomicReference<>();
     AtomicLong acked = new AtomicLong();
@@ -53,6 +70,7 @@ public final class Replayer {
     long start = System.nanoTime();
     try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerConfig(plan))) {
       for (int epoch = 0; plan.loop() || epoch < plan.epochs(); epoch++) {
+        long sentBefore = sent;
         for (int index : ReplayOrder.of(data.size(), plan.shuffle(), plan.seed(), epoch)) {
           if (total >= 0 && sent >= total) {
             break;
@@ -60,12 +78,17 @@ public final class Replayer {
           if (failure.get() != null || Thread.currentThread().isInterrupted()) {
             break;
           }
+          Optional<ImageRecord> image = data.record(index);
+          if (image.isEmpty()) {
+            continue;
+          }
           pace(plan.ratePerSecond(), sent, start);
-          byte[] value = codec.encode(data.record(index));
+          ImageRecord record = image.get();
+          byte[] value = codec.encode(record);
           // The callback sees every failure; the Future adds nothing.
           var unused =
               producer.send(
-                  new ProducerRecord<>(plan.topic(), data.id(index), value),
+                  new ProducerRecord<>(plan.topic(), record.id(), value),
                   (metadata, e) -> {
                     if (e != null) {
                       failure.compareAndSet(null, e);
@@ -76,6 +99,15 @@ public final class Replayer {
                   });
           sent++;
           progress.update(acked.get());
+        }
+        if (sent == sentBefore
+            && failure.get() == null
+            && !Thread.currentThread().isInterrupted()
+            && !(total >= 0 && sent >= total)) {
+          failure.compareAndSet(
+              null,
+              new IllegalArgumentException(
+                  "none of the %,d images could be read".formatted(data.size())));
         }
         if ((total >= 0 && sent >= total) || failure.get() != null) {
           break;
@@ -94,7 +126,7 @@ public final class Replayer {
           e);
     }
     return new ReplaySummary(
-        acked.get(), ackedBytes.get(), Duration.ofNanos(System.nanoTime() - start));
+        acked.get(), ackedBytes.get(), Duration.ofNanos(System.nanoTime() - start), data.skipped());
   }
 
   /** Waits for the broker (up to the plan's timeout) and creates the topic if it is missing. */

@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.Device;
+import io.mixstream.augment.EvalTransform;
+import io.mixstream.augment.SourceImage;
 import io.mixstream.cifar.Cifar10Dataset;
 import io.mixstream.cifar.Cifar10Reader;
 import io.mixstream.cifar.CifarSplit;
 import io.mixstream.config.Method;
+import io.mixstream.config.Stem;
 import io.mixstream.config.TrainingConfig;
 import io.mixstream.testing.SharedData;
 import io.mixstream.train.MocoTrainer;
@@ -78,6 +81,82 @@ class SnapshotInPyTorchTest {
     assertThat(minCosine).isGreaterThanOrEqualTo(0.9999);
   }
 
+  /**
+   * At width 64 an imagenet-stem snapshot is torchvision's resnet18(num_classes=128) with no edits:
+   * strict loading, and its embeddings of 96 px images are the trainer's.
+   */
+  @Test
+  void anImagenetStemSnapshotLoadsIntoTorchvisionsResnet18Unchanged(@TempDir Path tmp)
+      throws Exception {
+    assumeTrue(
+        available("import torch, numpy, torchvision"),
+        PYTHON + " cannot import torchvision (Debian: python3-torchvision): skipped");
+    TrainingConfig.Builder b = TrainingConfig.defaults().toBuilder();
+    b.width = 64;
+    b.batchSize = 16;
+    b.queueSize = 64;
+    b.imageSize = 96;
+    b.stem = Stem.IMAGENET;
+    b.normalization = "imagenet";
+    Cifar10Dataset test = Cifar10Reader.read(SharedData.cifar10(), CifarSplit.TEST);
+    int n = 16;
+    int side = 96;
+    byte[][] images = new byte[n][];
+    byte[] flat = new byte[n * 3 * side * side];
+    for (int i = 0; i < n; i++) {
+      images[i] = EvalTransform.toSquare(SourceImage.cifar(test.pixels(i)), side);
+      System.arraycopy(images[i], 0, flat, i * images[i].length, images[i].length);
+    }
+    Path snapshot = tmp.resolve("step.safetensors");
+    try (MocoTrainer trainer = new MocoTrainer(b.build(), Device.cpu())) {
+      byte[][] batch = new byte[16][];
+      for (int i = 0; i < 16; i++) {
+        batch[i] = test.pixels(500 + i);
+      }
+      trainer.step(batch); // BN running statistics away from their initial values
+      Files.write(snapshot, trainer.encoderSnapshot().toSafetensors());
+      NpyWriter.writeFloat32(tmp.resolve("emb.npy"), trainer.embed(images), n, 128);
+    }
+    NpyWriter.writeUint8(tmp.resolve("img.npy"), flat, n, 3, side, side);
+    Path check = tmp.resolve("torchvision_check.py");
+    Files.writeString(
+        check,
+        String.join(
+            "\n",
+            "import json, sys, numpy as np, torch, torchvision, torch.nn.functional as F",
+            "sys.path.insert(0, sys.argv[4])",
+            "from mixstream_snapshot import read_safetensors, preprocess",
+            "state, meta = read_safetensors(sys.argv[1])",
+            "m = torchvision.models.resnet18(num_classes=int(meta['embedding_dim']))",
+            "m.load_state_dict(state, strict=True)",
+            "m.eval()",
+            "with torch.no_grad():",
+            "    z = F.normalize(m(preprocess(np.load(sys.argv[2]), meta['normalization'])), dim=1)",
+            "theirs = F.normalize(torch.as_tensor(np.load(sys.argv[3])), dim=1)",
+            "print(json.dumps({'stem': meta['stem'], 'image_size': int(meta['image_size']),",
+            "                  'min_cosine': float((z * theirs).sum(1).min())}))",
+            ""),
+        StandardCharsets.UTF_8);
+    Process p =
+        new ProcessBuilder(
+                PYTHON,
+                check.toString(),
+                snapshot.toString(),
+                tmp.resolve("img.npy").toString(),
+                tmp.resolve("emb.npy").toString(),
+                script().getParent().toString())
+            .redirectErrorStream(true)
+            .start();
+    assertThat(p.waitFor(180, TimeUnit.SECONDS)).isTrue();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    System.out.println("torchvision check: " + out.trim());
+    assertThat(p.exitValue()).as(out).isZero();
+    assertThat(out).contains("\"stem\": \"imagenet\"", "\"image_size\": 96");
+    double minCosine =
+        Double.parseDouble(out.replaceAll("(?s).*\"min_cosine\": ([0-9.eE+-]+).*", "$1"));
+    assertThat(minCosine).isGreaterThanOrEqualTo(0.9999);
+  }
+
   static Path script() {
     Path here = Path.of("").toAbsolutePath();
     Path s = here.resolve("python/mixstream_snapshot.py"); // run from tools/
@@ -85,9 +164,12 @@ class SnapshotInPyTorchTest {
   }
 
   static boolean torchAvailable() {
+    return available("import torch, numpy");
+  }
+
+  static boolean available(String imports) {
     try {
-      Process p =
-          new ProcessBuilder(PYTHON, "-c", "import torch, numpy").redirectErrorStream(true).start();
+      Process p = new ProcessBuilder(PYTHON, "-c", imports).redirectErrorStream(true).start();
       return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
     } catch (IOException | InterruptedException e) {
       return false;

@@ -1,0 +1,55 @@
+package io.mixstream.tools.replay;
+
+import io.mixstream.cifar.Cifar10Dataset;
+import io.mixstream.records.ImageRecord;
+import java.util.Optional;
+
+/** What a replay publishes: a fixed list of images, each read when it is sent. */
+public interface ReplaySource {
+  int size();
+
+  /**
+   * Image {@code index} as a record, or empty when it cannot be read (said once on the source's own
+   * output, with the reason, and counted by {@link #skipped()}).
+   */
+  Optional<ImageRecord> record(int index);
+
+  /** Distinct images skipped so far because they could not be read. */
+  default int skipped() {
+    return 0;
+  }
+
+  /** The classes' names by label, when the source has classes; empty otherwise. */
+  default java.util.List<String> classes() {
+    return java.util.List.of();
+  }
+
+  static ReplaySource of(Cifar10Dataset data) {
+    return new ReplaySource() {
+      @Override
+      public int size() {
+        return data.size();
+      }
+
+      @Override
+      public Optional<ImageRecord> record(int index) {
+        return Optional.of(data.record(index));
+      }
+
+      @Override
+      public java.util.List<String> classes() {
+        return java.util.List.of(
+            "airplane",
+            "automobile",
+            "bird",
+            "cat",
+            "deer",
+            "dog",
+            "frog",
+            "horse",
+            "ship",
+            "truck");
+      }
+    };
+  }
+}
