@@ -1,5 +1,7 @@
 package io.mixstream.augment;
 
+import io.mixstream.cifar.Cifar10Dataset;
+
 /**
  * A decoded image at its own resolution: planar RGB bytes (R plane, G plane, B plane), what the
  * views crop from and the evaluation transform resizes.
@@ -18,6 +20,6 @@ public record SourceImage(int height, int width, byte[] planar) {
 
   /** A CIFAR-10 image: 32x32. */
   public static SourceImage cifar(byte[] planar) {
-    return new SourceImage(32, 32, planar);
+    return new SourceImage(Cifar10Dataset.SIDE, Cifar10Dataset.SIDE, planar);
   }
 }

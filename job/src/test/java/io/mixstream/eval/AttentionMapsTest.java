@@ -9,9 +9,13 @@ import ai.djl.ndarray.types.Shape;
 import io.mixstream.augment.Normalization;
 import io.mixstream.config.ChannelStats;
 import io.mixstream.config.Method;
+import io.mixstream.config.Stem;
+import io.mixstream.config.TrainingConfig;
 import io.mixstream.train.MocoTrainer;
 import io.mixstream.train.TrainerFixtures;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class AttentionMapsTest {
   @Test
@@ -26,16 +30,20 @@ class AttentionMapsTest {
             2f, 2.25f, 2.75f, 3f);
   }
 
-  @Test
-  void theMapIsTheChannelMeanOfLayer4sPowerUpsampledAndNormalised() {
-    int side = 64;
+  /** 64 px with the CIFAR stem (an 8x8 map), 96 px with the imagenet stem (3x3). */
+  @ParameterizedTest
+  @CsvSource({"64, CIFAR, 8", "96, IMAGENET, 3"})
+  void theMapIsTheChannelMeanOfLayer4sPowerUpsampledAndNormalised(int side, Stem stem, int m) {
     byte[] image = new byte[3 * side * side];
     new java.util.SplittableRandom(2).nextBytes(image);
-    try (MocoTrainer t = TrainerFixtures.trainer(TrainerFixtures.tiny(Method.MOCO));
+    TrainingConfig.Builder b = TrainerFixtures.tiny(Method.MOCO).toBuilder();
+    b.imageSize = side;
+    b.stem = stem;
+    try (MocoTrainer t = TrainerFixtures.trainer(b.build());
         SnapshotEncoder e = new SnapshotEncoder(t.encoderSnapshot(), Device.cpu())) {
       for (int p : new int[] {1, 2}) {
         float[] map = AttentionMaps.of(e, image, side, p);
-        // the slow way: every channel of the 8x8 map, summed in double
+        // the slow way: every channel of the m x m map, summed in double
         NDArray x =
             e.manager()
                 .create(
@@ -43,15 +51,16 @@ class AttentionMapsTest {
                     new Shape(1, 3, side, side));
         float[] f = e.encoder().forward(x, false).featureMap().toFloatArray();
         int c = e.encoder().featureChannels();
-        float[] coarse = new float[64];
-        for (int i = 0; i < 64; i++) {
+        assertThat(f).hasSize(c * m * m);
+        float[] coarse = new float[m * m];
+        for (int i = 0; i < m * m; i++) {
           double s = 0;
           for (int ch = 0; ch < c; ch++) {
-            s += Math.pow(f[ch * 64 + i], p);
+            s += Math.pow(f[ch * m * m + i], p);
           }
           coarse[i] = (float) (s / c);
         }
-        float[] up = AttentionMaps.bilinear(coarse, 8, 8, side, side);
+        float[] up = AttentionMaps.bilinear(coarse, m, m, side, side);
         float min = Float.MAX_VALUE;
         float max = -Float.MAX_VALUE;
         for (float v : up) {

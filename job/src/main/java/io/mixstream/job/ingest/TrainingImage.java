@@ -1,6 +1,7 @@
 package io.mixstream.job.ingest;
 
 import io.mixstream.augment.SourceImage;
+import io.mixstream.cifar.Cifar10Dataset;
 import io.mixstream.records.DecodedImage;
 import io.mixstream.records.EncodedImages;
 import io.mixstream.records.MalformedRecordException;
@@ -51,7 +52,8 @@ public class TrainingImage {
 
   /** A CIFAR-10 image: 32x32 raw planar RGB. */
   public static TrainingImage cifar(String modelKey, String id, int label, byte[] planar) {
-    return new TrainingImage(modelKey, id, label, 32, 32, 3, PixelEncoding.RAW_PLANAR, planar);
+    int side = Cifar10Dataset.SIDE;
+    return new TrainingImage(modelKey, id, label, side, side, 3, PixelEncoding.RAW_PLANAR, planar);
   }
 
   /**

@@ -11,15 +11,12 @@ import io.mixstream.torch.TorchThreads;
 import io.mixstream.train.MocoTrainer;
 import io.mixstream.train.QueueChunks;
 import io.mixstream.train.StepReport;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
-import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -64,8 +61,7 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
   private transient MocoTrainer trainer;
   private transient byte[] restoredModel;
   private transient boolean queuesNeedRebuild;
-  private transient ListState<TrainingImage> pending;
-  private transient ValueState<Integer> pendingCount;
+  private transient PendingBatch pending;
   private transient QueueChunks queueChunks;
   private transient ListState<byte[]> modelState;
   private transient TrainerMetrics metrics;
@@ -110,11 +106,7 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
 
   @Override
   public void open(OpenContext openContext) {
-    pending =
-        getRuntimeContext()
-            .getListState(new ListStateDescriptor<>("pending-batch", TrainingImage.class));
-    pendingCount =
-        getRuntimeContext().getState(new ValueStateDescriptor<>("pending-count", Types.INT));
+    pending = new PendingBatch(getRuntimeContext(), config.batchSize());
     MapState<String, float[]> chunks =
         getRuntimeContext()
             .getMapState(
@@ -161,17 +153,10 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
       // fires when the input ends (a bounded run, or stop --drain): the final snapshot
       ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
     }
-    pending.add(image);
-    Integer count = pendingCount.value();
-    int n = (count == null ? 0 : count) + 1;
-    if (n < config.batchSize()) {
-      pendingCount.update(n);
+    List<TrainingImage> batch = pending.add(image);
+    if (batch == null) {
       return;
     }
-    List<TrainingImage> batch = new ArrayList<>(n);
-    pending.get().forEach(batch::add);
-    pending.clear();
-    pendingCount.clear();
     // decoded once for this use (JPEG and PNG stay encoded in state), in parallel
     SourceImage[] sources =
         batch.parallelStream().map(TrainingImage::source).toArray(SourceImage[]::new);

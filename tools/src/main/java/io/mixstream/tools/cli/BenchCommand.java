@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
       BenchReplayCommand.class,
       BenchStepCommand.class,
       BenchJobCommand.class,
-      BenchViewsCommand.class
+      BenchViewsCommand.class,
+      BenchStreamCommand.class
     })
 final class BenchCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;

@@ -127,7 +127,7 @@ final class BenchViewsCommand implements Callable<Integer> {
     return x1[0] + x2[0];
   }
 
-  private static ImageRecord jpeg(Cifar10Dataset cifar, int index, int side) throws Exception {
+  static ImageRecord jpeg(Cifar10Dataset cifar, int index, int side) throws Exception {
     byte[] px = cifar.pixels(index);
     BufferedImage small = new BufferedImage(32, 32, BufferedImage.TYPE_INT_RGB);
     for (int y = 0; y < 32; y++) {

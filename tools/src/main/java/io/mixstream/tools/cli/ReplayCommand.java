@@ -158,12 +158,18 @@ final class ReplayCommand implements Callable<Integer> {
   }
 
   private ReplaySource source() throws java.io.IOException {
+    CifarSplit cifarSplit = parseSplit(split); // the same two splits for a folder
+    if (!java.nio.file.Files.exists(data)) {
+      throw new IllegalArgumentException(
+          "--data %s does not exist: give CIFAR-10's binary folder or archive, or a folder of"
+                  .formatted(data)
+              + " image files");
+    }
     if (ImageFolder.isCifar(data)) {
       if (resize > 0 || holdout > 0) {
         throw new IllegalArgumentException(
             "--resize and --holdout are for a folder of image files; " + data + " is CIFAR-10");
       }
-      CifarSplit cifarSplit = parseSplit(split);
       System.out.printf("reading CIFAR-10 %s from %s%n", cifarSplit.label(), data);
       return ReplaySource.of(Cifar10Reader.read(data, cifarSplit));
     }

@@ -171,6 +171,12 @@ public final class DemoCommand implements Callable<Integer> {
     Path dataPath = dataPath();
     ReplaySource train;
     ReplaySource test;
+    if (!Files.exists(dataPath)) {
+      throw new IllegalArgumentException(
+          "--data %s does not exist: give CIFAR-10's binary folder or archive, or a folder of"
+                  .formatted(dataPath)
+              + " image files");
+    }
     if (ImageFolder.isCifar(dataPath)) {
       train = ReplaySource.of(Cifar10Reader.read(dataPath, CifarSplit.TRAIN));
       test = ReplaySource.of(Cifar10Reader.read(dataPath, CifarSplit.TEST));

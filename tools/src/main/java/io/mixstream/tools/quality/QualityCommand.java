@@ -1,6 +1,8 @@
 package io.mixstream.tools.quality;
 
 import ai.djl.Device;
+import io.mixstream.augment.EvalTransform;
+import io.mixstream.augment.SourceImage;
 import io.mixstream.cifar.Cifar10Dataset;
 import io.mixstream.cifar.Cifar10Reader;
 import io.mixstream.cifar.CifarSplit;
@@ -139,10 +141,16 @@ public final class QualityCommand implements Callable<Integer> {
     }
     checks.throwIfAny();
     Device dev = device.resolve();
-    byte[][] bank = IntStream.range(0, bankSize).mapToObj(train::pixels).toArray(byte[][]::new);
+    int side = config.model().imageSize(); // the evaluation transform: the identity at 32
+    byte[][] bank =
+        IntStream.range(0, bankSize)
+            .mapToObj(i -> EvalTransform.toSquare(SourceImage.cifar(train.pixels(i)), side))
+            .toArray(byte[][]::new);
     int[] bankLabels = IntStream.range(0, bankSize).map(train::label).toArray();
     byte[][] testImages =
-        IntStream.range(0, testSize).mapToObj(test::pixels).toArray(byte[][]::new);
+        IntStream.range(0, testSize)
+            .mapToObj(i -> EvalTransform.toSquare(SourceImage.cifar(test.pixels(i)), side))
+            .toArray(byte[][]::new);
     int[] testLabels = IntStream.range(0, testSize).map(test::label).toArray();
     System.out.printf(
         "quality: %s, width %d, batch %d, budget %s, kNN bank %d / test %d, on %s%n",

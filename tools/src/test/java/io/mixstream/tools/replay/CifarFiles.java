@@ -32,10 +32,16 @@ final class CifarFiles {
    */
   static List<Written> write(Cifar10Dataset cifar, Path dir, int perClass, long seed)
       throws IOException {
+    return write(cifar, 0, dir, perClass, seed);
+  }
+
+  /** {@link #write} from image {@code from} of {@code cifar} on. */
+  static List<Written> write(Cifar10Dataset cifar, int from, Path dir, int perClass, long seed)
+      throws IOException {
     SplittableRandom rng = new SplittableRandom(seed);
     int[] count = new int[CLASSES.length];
     List<Written> out = new ArrayList<>();
-    for (int i = 0; i < cifar.size() && out.size() < perClass * CLASSES.length; i++) {
+    for (int i = from; i < cifar.size() && out.size() < perClass * CLASSES.length; i++) {
       int label = cifar.label(i);
       if (count[label] == perClass) {
         continue;

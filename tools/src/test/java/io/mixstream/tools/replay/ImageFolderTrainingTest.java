@@ -56,7 +56,7 @@ class ImageFolderTrainingTest {
         CifarFiles.write(cifar, folder.resolve("train"), 8, 7).stream()
             .map(CifarFiles.Written::id)
             .collect(Collectors.toSet());
-    CifarFiles.write(cifar, folder.resolve("test"), 4, 8);
+    CifarFiles.write(cifar, 5000, folder.resolve("test"), 4, 8); // other images than train's
     Files.write(folder.resolve("train/dog/truncated.jpg"), new byte[] {(byte) 0xFF, (byte) 0xD8});
   }
 
@@ -91,8 +91,31 @@ class ImageFolderTrainingTest {
     replay("train", name + "-bank", 1);
     replay("test", name + "-test", 1);
 
+    JobConfig c = job(name, side, stem, 4, 5, 80, 40);
+
+    List<StepResult> steps = run(c, name);
+    assertThat(steps).hasSize(5);
+    Set<String> trained = new HashSet<>();
+    steps.forEach(s -> trained.addAll(List.of(s.imageIds)));
+    assertThat(trained).as("every readable file, grey or not, square or not").isEqualTo(trainIds);
+    steps.forEach(s -> assertThat(s.loss).isFinite().isPositive());
+
+    List<MetricsRecord.Knn> knn = knn(c, 2);
+    assertThat(knn).extracting(MetricsRecord.Knn::step).containsExactly(0L, 5L);
+    for (MetricsRecord.Knn k : knn) {
+      assertThat(k.bankSize()).isEqualTo(80);
+      assertThat(k.testSize()).isEqualTo(40);
+      assertThat(k.accuracy()).isBetween(0.0, 1.0);
+    }
+    System.out.printf(
+        "%d px, %s stem: kNN %.3f at step 0, %.3f at step 5%n",
+        side, stem, knn.get(0).accuracy(), knn.get(1).accuracy());
+  }
+
+  private static JobConfig job(
+      String name, int side, String stem, int width, int every, int bank, int test) {
     TrainingConfig.Builder t = TrainingConfig.defaults().toBuilder();
-    t.width = 4;
+    t.width = width;
     t.batchSize = 32;
     t.queueSize = 128;
     t.imageSize = side;
@@ -100,11 +123,11 @@ class ImageFolderTrainingTest {
     t.seed = 3;
     EvaluationConfig.Builder e =
         EvaluationConfig.defaults(tmp.resolve("snapshots-" + name)).toBuilder();
-    e.evalEvery = 5;
+    e.evalEvery = every;
     e.knnBankTopic = name + "-bank";
     e.knnTestTopic = name + "-test";
-    e.knnBankSize = 80;
-    e.knnTestSize = 40;
+    e.knnBankSize = bank;
+    e.knnTestSize = test;
     e.metricsTopic = name + "-metrics";
     e.embeddingsTopic = name + "-embeddings";
     JobConfig.Builder j =
@@ -117,8 +140,10 @@ class ImageFolderTrainingTest {
     j.checkpointInterval = Duration.ofSeconds(1);
     j.bounded = true;
     j.evaluation = e.build();
-    JobConfig c = j.build().validate();
+    return j.build().validate();
+  }
 
+  private static List<StepResult> run(JobConfig c, String name) throws Exception {
     StreamExecutionEnvironment env =
         StreamExecutionEnvironment.getExecutionEnvironment(MixstreamJob.flinkConfiguration(c));
     env.setParallelism(1);
@@ -126,29 +151,23 @@ class ImageFolderTrainingTest {
     try (var it = MixstreamJob.build(env, c).executeAndCollect(name)) {
       it.forEachRemaining(steps::add);
     }
-    assertThat(steps).hasSize(5);
-    Set<String> trained = new HashSet<>();
-    steps.forEach(s -> trained.addAll(List.of(s.imageIds)));
-    assertThat(trained).as("every readable file, grey or not, square or not").isEqualTo(trainIds);
-    steps.forEach(s -> assertThat(s.loss).isFinite().isPositive());
+    return steps;
+  }
 
+  /** The kNN records on the finished job's metrics topic ({@code expected} records at least). */
+  private static List<MetricsRecord.Knn> knn(JobConfig c, int expected) {
     List<MetricsRecord.Knn> knn = new ArrayList<>();
     for (ConsumerRecord<byte[], byte[]> r :
         TopicRecords.read(
-            broker.bootstrapServers(), c.evaluation().metricsTopic(), 2, Duration.ofSeconds(30))) {
+            broker.bootstrapServers(),
+            c.evaluation().metricsTopic(),
+            expected,
+            Duration.ofSeconds(30))) {
       if (MetricsCodec.decode(new String(r.value(), StandardCharsets.UTF_8))
           instanceof MetricsRecord.Knn k) {
         knn.add(k);
       }
     }
-    assertThat(knn).extracting(MetricsRecord.Knn::step).containsExactly(0L, 5L);
-    for (MetricsRecord.Knn k : knn) {
-      assertThat(k.bankSize()).isEqualTo(80);
-      assertThat(k.testSize()).isEqualTo(40);
-      assertThat(k.accuracy()).isBetween(0.0, 1.0);
-    }
-    System.out.printf(
-        "%d px, %s stem: kNN %.3f at step 0, %.3f at step 5%n",
-        side, stem, knn.get(0).accuracy(), knn.get(1).accuracy());
+    return knn;
   }
 }

@@ -1,0 +1,212 @@
+package io.mixstream.tools.cli;
+
+import io.mixstream.augment.Augmenter;
+import io.mixstream.augment.SourceImage;
+import io.mixstream.cifar.Cifar10Dataset;
+import io.mixstream.cifar.Cifar10Reader;
+import io.mixstream.cifar.CifarSplit;
+import io.mixstream.config.JobConfig;
+import io.mixstream.config.TrainingConfig;
+import io.mixstream.job.MixstreamJob;
+import io.mixstream.job.ingest.DecodeImages;
+import io.mixstream.job.ingest.RawRecord;
+import io.mixstream.job.ingest.RawRecordDeserializer;
+import io.mixstream.job.ingest.TrainingImage;
+import io.mixstream.job.training.PendingBatch;
+import io.mixstream.kafka.KafkaConnectors;
+import io.mixstream.kafka.LocalKafkaBroker;
+import io.mixstream.records.ImageRecord;
+import io.mixstream.records.RecordLimits;
+import io.mixstream.tools.replay.Progress;
+import io.mixstream.tools.replay.ReplayPlan;
+import io.mixstream.tools.replay.ReplaySource;
+import io.mixstream.tools.replay.Replayer;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * `mixstream bench stream`: the streaming path's ceiling. The job's own parts (Kafka source, decode
+ * and validate, keyBy, the pending batch in RocksDB keyed state with checkpoints on, the batch
+ * decoded in parallel and both views made) with the training step replaced by nothing: how many
+ * images per second the stream can feed a trainer that takes no time.
+ */
+@Command(
+    name = "stream",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Measures the streaming path without training: Kafka -> decode -> pending batch in RocksDB",
+      "-> both augmented views, images/s, for 32 px raw CIFAR records and 224 px JPEG (real CIFAR",
+      "images upscaled) at --image-size 224. A local broker and a local Flink, checkpoints on."
+    })
+final class BenchStreamCommand implements Callable<Integer> {
+  @Option(names = "--data", required = true, paramLabel = "PATH", description = "CIFAR-10 data.")
+  Path data;
+
+  @Option(
+      names = "--images",
+      defaultValue = "40000",
+      description =
+          "32 px images per run; the 224 px run takes a tenth (default: ${DEFAULT-VALUE}).")
+  int images;
+
+  @Option(
+      names = "--batch",
+      defaultValue = "256",
+      description = "Images per batch (default: ${DEFAULT-VALUE}).")
+  int batch;
+
+  @Override
+  public Integer call() throws Exception {
+    Cifar10Dataset cifar = Cifar10Reader.read(data, CifarSplit.TRAIN);
+    Path dir = Files.createTempDirectory("mixstream-bench-stream");
+    try (LocalKafkaBroker broker = LocalKafkaBroker.start(dir.resolve("kafka"), 0)) {
+      for (int side : new int[] {32, 224}) {
+        int n = side == 32 ? images : images / 10;
+        String topic = "stream-" + side;
+        List<ImageRecord> records = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+          records.add(
+              side == 32 ? cifar.record(i % cifar.size()) : BenchViewsCommand.jpeg(cifar, i, side));
+        }
+        new Replayer(broker.bootstrapServers(), Map.of())
+            .replay(
+                new ReplaySource() {
+                  @Override
+                  public int size() {
+                    return records.size();
+                  }
+
+                  @Override
+                  public Optional<ImageRecord> record(int index) {
+                    ImageRecord r = records.get(index);
+                    return Optional.of(
+                        new ImageRecord(
+                            r.id() + "-" + index,
+                            r.label(),
+                            r.height(),
+                            r.width(),
+                            r.channels(),
+                            r.encoding(),
+                            r.pixels()));
+                  }
+                },
+                ReplayPlan.to(topic).build(),
+                new Progress(
+                    new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                    "images",
+                    -1,
+                    false));
+        run(broker, dir, topic, side, n);
+      }
+    }
+    return 0;
+  }
+
+  private void run(LocalKafkaBroker broker, Path dir, String topic, int side, int n)
+      throws Exception {
+    TrainingConfig.Builder t = TrainingConfig.defaults().toBuilder();
+    t.imageSize = side;
+    t.batchSize = batch;
+    t.queueSize = batch;
+    TrainingConfig training = t.build();
+    JobConfig.Builder j =
+        JobConfig.defaults(training, dir.resolve("checkpoints-" + side)).toBuilder();
+    j.bootstrapServers = broker.bootstrapServers();
+    j.imagesTopic = topic;
+    j.bounded = true;
+    JobConfig c = j.build();
+    StreamExecutionEnvironment env =
+        StreamExecutionEnvironment.getExecutionEnvironment(MixstreamJob.flinkConfiguration(c));
+    env.setParallelism(1);
+    List<long[]> batches = new ArrayList<>();
+    try (var it =
+        env.fromSource(
+                KafkaConnectors.source(
+                    c.bootstrapServers(),
+                    topic,
+                    "bench-" + side,
+                    new Properties(),
+                    new RawRecordDeserializer(),
+                    true),
+                WatermarkStrategy.<RawRecord>noWatermarks(),
+                "images from Kafka")
+            .process(new DecodeImages("bench", RecordLimits.DEFAULT, 1 << 20))
+            .keyBy(image -> image.modelKey)
+            .process(new ViewsOnly(training))
+            .executeAndCollect("bench stream " + side)) {
+      it.forEachRemaining(batches::add);
+    }
+    // from the end of the first batch to the end of the last: the steady stream, not the start-up
+    long first = batches.get(0)[0];
+    long last = batches.get(batches.size() - 1)[0];
+    long imagesAfterFirst = (long) (batches.size() - 1) * batch;
+    double rate = imagesAfterFirst / ((last - first) / 1e9);
+    double viewsShare = batches.stream().mapToLong(b -> b[1]).sum() / (double) (last - first);
+    System.out.printf(
+        "{\"case\": \"%s\", \"image_size\": %d, \"images\": %d, \"batch\": %d, \"cores\": %d,"
+            + " \"img_per_s\": %.0f, \"decode_and_views_share\": %.2f}%n",
+        side == 32 ? "32 px raw" : side + " px JPEG",
+        side,
+        n,
+        batch,
+        Runtime.getRuntime().availableProcessors(),
+        rate,
+        Math.min(1, viewsShare));
+  }
+
+  /**
+   * The trainer's operator with its step taken out: the same pending batch in keyed state, the
+   * batch decoded in parallel and both views made, then nothing. Emits (end time, nanoseconds spent
+   * decoding and making views, floats made) per batch.
+   */
+  static final class ViewsOnly extends KeyedProcessFunction<String, TrainingImage, long[]> {
+    private static final long serialVersionUID = 1L;
+    private final TrainingConfig config;
+    private transient PendingBatch pending;
+    private transient Augmenter augmenter;
+    private transient long step;
+
+    ViewsOnly(TrainingConfig config) {
+      this.config = config;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+      pending = new PendingBatch(getRuntimeContext(), config.batchSize());
+      augmenter = new Augmenter(config.augmentation(), config.model().imageSize(), config.seed());
+    }
+
+    @Override
+    public void processElement(TrainingImage image, Context ctx, Collector<long[]> out)
+        throws Exception {
+      List<TrainingImage> batch = pending.add(image);
+      if (batch == null) {
+        return;
+      }
+      long t0 = System.nanoTime();
+      SourceImage[] sources =
+          batch.parallelStream().map(TrainingImage::source).toArray(SourceImage[]::new);
+      float[] x1 = augmenter.view(sources, step, 0);
+      float[] x2 = augmenter.view(sources, step, 1);
+      step++;
+      long t1 = System.nanoTime();
+      out.collect(new long[] {t1, t1 - t0, x1.length + x2.length});
+    }
+  }
+}
