@@ -65,11 +65,17 @@ final class ColorOps {
         h = 4f + (r - g) / chroma;
       }
       h = h / 6f + shift;
-      h = h - (float) Math.floor(h); // wrap to [0,1)
+      // wrap to [0,1): h is in (-0.5, 1.5), so h - floor(h) is h + 1, h or h - 1 (the same floats)
+      if (h < 0) {
+        h += 1f;
+      } else if (h >= 1) {
+        h -= 1f;
+      }
       float v = max;
       float h6 = h * 6f;
-      int sector = ((int) Math.floor(h6)) % 6;
-      float f = h6 - (float) Math.floor(h6);
+      int whole = (int) h6; // floor: h6 is not negative
+      int sector = whole % 6;
+      float f = h6 - whole;
       float p = clamp(v * (1 - s));
       float q = clamp(v * (1 - s * f));
       float t = clamp(v * (1 - s * (1 - f)));

@@ -12,6 +12,15 @@ package io.mixstream.augment;
  * the two passes, the result stays in floats.
  */
 final class Resample {
+  /** 0.0 to 255.0 by byte value: a load, not a conversion (see ResizedCrop's BYTE_VALUE). */
+  private static final double[] BYTE_VALUE = new double[256];
+
+  static {
+    for (int i = 0; i < 256; i++) {
+      BYTE_VALUE[i] = i;
+    }
+  }
+
   private Resample() {}
 
   /** For one axis: each output pixel's first source pixel and its normalised weights. */
@@ -61,7 +70,7 @@ final class Resample {
           int from = row + rows.first()[x];
           double v = 0;
           for (int t = 0; t < k.length; t++) {
-            v += k[t] * (src[from + t] & 0xFF);
+            v += k[t] * BYTE_VALUE[src[from + t] & 0xFF];
           }
           horizontal[y * outW + x] = v;
         }

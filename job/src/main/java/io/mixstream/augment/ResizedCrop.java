@@ -11,6 +11,19 @@ final class ResizedCrop {
   private static final double LOG_RATIO_MIN = Math.log(3.0 / 4.0);
   private static final double LOG_RATIO_MAX = Math.log(4.0 / 3.0);
 
+  /**
+   * 0f to 255f by byte value: a load instead of an int-to-float conversion, which x86's cvtsi2ss
+   * serialises through a false dependency on its destination register (the resize ran at a third of
+   * the speed with the conversions inline). The same floats either way.
+   */
+  private static final float[] BYTE_VALUE = new float[256];
+
+  static {
+    for (int i = 0; i < 256; i++) {
+      BYTE_VALUE[i] = i;
+    }
+  }
+
   /** top, left, height, width of a crop. */
   record Window(int top, int left, int height, int width) {}
 
@@ -50,33 +63,49 @@ final class ResizedCrop {
    * outSide x outSide), align_corners=False like PyTorch; source coordinates below 0 clamp to 0.
    */
   static void resize(byte[] src, int channels, int h, int w, Window win, int outSide, float[] out) {
-    double sy = (double) win.height() / outSide;
-    double sx = (double) win.width() / outSide;
+    // the taps of each output column and row, computed once (the same values, in the same float
+    // arithmetic, as computing them per pixel and channel)
+    int[] x0 = new int[outSide];
+    int[] x1 = new int[outSide];
+    float[] wx = new float[outSide];
+    taps(win.width(), outSide, x0, x1, wx);
+    int[] y0 = new int[outSide];
+    int[] y1 = new int[outSide];
+    float[] wy = new float[outSide];
+    taps(win.height(), outSide, y0, y1, wy);
     int plane = h * w;
     int outPlane = outSide * outSide;
-    for (int oy = 0; oy < outSide; oy++) {
-      double fy = Math.max(0, (oy + 0.5) * sy - 0.5);
-      int y0 = Math.min((int) fy, win.height() - 1);
-      int y1 = Math.min(y0 + 1, win.height() - 1);
-      float wy = (float) (fy - y0);
-      int r0 = (win.top() + y0) * w + win.left();
-      int r1 = (win.top() + y1) * w + win.left();
-      for (int ox = 0; ox < outSide; ox++) {
-        double fx = Math.max(0, (ox + 0.5) * sx - 0.5);
-        int x0 = Math.min((int) fx, win.width() - 1);
-        int x1 = Math.min(x0 + 1, win.width() - 1);
-        float wx = (float) (fx - x0);
-        for (int c = 0; c < channels; c++) {
-          int base = c * plane;
-          float a = src[base + r0 + x0] & 0xFF;
-          float b = src[base + r0 + x1] & 0xFF;
-          float d = src[base + r1 + x0] & 0xFF;
-          float e = src[base + r1 + x1] & 0xFF;
-          float top = a + (b - a) * wx;
-          float bottom = d + (e - d) * wx;
-          out[c * outPlane + oy * outSide + ox] = (top + (bottom - top) * wy) / 255f;
+    for (int c = 0; c < channels; c++) {
+      int base = c * plane + win.top() * w + win.left();
+      int outBase = c * outPlane;
+      for (int oy = 0; oy < outSide; oy++) {
+        int r0 = base + y0[oy] * w;
+        int r1 = base + y1[oy] * w;
+        float fy = wy[oy];
+        int o = outBase + oy * outSide;
+        for (int ox = 0; ox < outSide; ox++) {
+          float a = BYTE_VALUE[src[r0 + x0[ox]] & 0xFF];
+          float b = BYTE_VALUE[src[r0 + x1[ox]] & 0xFF];
+          float d = BYTE_VALUE[src[r1 + x0[ox]] & 0xFF];
+          float e = BYTE_VALUE[src[r1 + x1[ox]] & 0xFF];
+          float top = a + (b - a) * wx[ox];
+          float bottom = d + (e - d) * wx[ox];
+          out[o + ox] = (top + (bottom - top) * fy) / 255f;
         }
       }
+    }
+  }
+
+  /**
+   * Half-pixel bilinear taps from {@code in} source pixels to {@code out}: i0, i1 and the weight.
+   */
+  private static void taps(int in, int out, int[] i0, int[] i1, float[] weight) {
+    double scale = (double) in / out;
+    for (int o = 0; o < out; o++) {
+      double f = Math.max(0, (o + 0.5) * scale - 0.5);
+      i0[o] = Math.min((int) f, in - 1);
+      i1[o] = Math.min(i0[o] + 1, in - 1);
+      weight[o] = (float) (f - i0[o]);
     }
   }
 }
