@@ -10,8 +10,7 @@ import io.mixstream.job.ingest.TrainingImage;
 import io.mixstream.records.ImageRecord;
 import io.mixstream.records.ImageRecordCodec;
 import io.mixstream.records.PixelEncoding;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
+import io.mixstream.tools.pictures.Images;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
@@ -128,21 +127,7 @@ final class BenchViewsCommand implements Callable<Integer> {
   }
 
   static ImageRecord jpeg(Cifar10Dataset cifar, int index, int side) throws Exception {
-    byte[] px = cifar.pixels(index);
-    BufferedImage small = new BufferedImage(32, 32, BufferedImage.TYPE_INT_RGB);
-    for (int y = 0; y < 32; y++) {
-      for (int x = 0; x < 32; x++) {
-        int o = y * 32 + x;
-        small.setRGB(
-            x, y, (px[o] & 0xFF) << 16 | (px[1024 + o] & 0xFF) << 8 | (px[2048 + o] & 0xFF));
-      }
-    }
-    BufferedImage big = new BufferedImage(side, side, BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = big.createGraphics();
-    g.setRenderingHint(
-        RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-    g.drawImage(small, 0, 0, side, side, null);
-    g.dispose();
+    BufferedImage big = Images.square(Images.fromPlanar(cifar.pixels(index), 32), side);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ImageIO.write(big, "jpeg", out);
     return new ImageRecord(

@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 
 /** Images named on the command line: a CIFAR-10 id (read from the data folder) or a file. */
-final class Images {
+public final class Images {
   private static final Pattern CIFAR_ID = Pattern.compile("cifar10-(train|test)-(\\d+)");
 
   private final Path data;
@@ -56,7 +56,7 @@ final class Images {
     return img;
   }
 
-  static BufferedImage fromPlanar(byte[] planar, int side) {
+  public static BufferedImage fromPlanar(byte[] planar, int side) {
     BufferedImage img = new BufferedImage(side, side, BufferedImage.TYPE_INT_RGB);
     int plane = side * side;
     for (int i = 0; i < plane; i++) {
@@ -69,7 +69,7 @@ final class Images {
   }
 
   /** Resized to side×side with bilinear filtering (aspect ratio not kept, as §10's squares). */
-  static BufferedImage square(BufferedImage src, int side) {
+  public static BufferedImage square(BufferedImage src, int side) {
     BufferedImage out = new BufferedImage(side, side, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = out.createGraphics();
     g.setRenderingHint(

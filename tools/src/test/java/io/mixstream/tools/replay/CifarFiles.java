@@ -1,6 +1,7 @@
 package io.mixstream.tools.replay;
 
 import io.mixstream.cifar.Cifar10Dataset;
+import io.mixstream.tools.pictures.Images;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
@@ -61,16 +62,7 @@ final class CifarFiles {
   }
 
   private static BufferedImage upscaled(byte[] planar, int h, int w, boolean grey) {
-    BufferedImage small = new BufferedImage(32, 32, BufferedImage.TYPE_INT_RGB);
-    for (int y = 0; y < 32; y++) {
-      for (int x = 0; x < 32; x++) {
-        int o = y * 32 + x;
-        small.setRGB(
-            x,
-            y,
-            (planar[o] & 0xFF) << 16 | (planar[1024 + o] & 0xFF) << 8 | (planar[2048 + o] & 0xFF));
-      }
-    }
+    BufferedImage small = Images.fromPlanar(planar, 32);
     BufferedImage big =
         new BufferedImage(w, h, grey ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
     Graphics2D g = big.createGraphics();
