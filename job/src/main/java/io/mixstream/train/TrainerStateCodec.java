@@ -1,5 +1,6 @@
 package io.mixstream.train;
 
+import io.mixstream.config.Stem;
 import io.mixstream.config.TrainingConfig;
 import io.mixstream.model.NamedTensor;
 import io.mixstream.queue.NegativeQueue;
@@ -118,15 +119,20 @@ final class TrainerStateCodec {
   }
 
   private static String fingerprint(TrainingConfig c) {
-    return "method=%s width=%d dim=%d batch=%d queue=%d splits=%d seed=%d"
-        .formatted(
-            c.method(),
-            c.model().width(),
-            c.model().embeddingDim(),
-            c.batchSize(),
-            c.moco().queueSize(),
-            c.model().bnSplits(),
-            c.seed());
+    String base =
+        "method=%s width=%d dim=%d batch=%d queue=%d splits=%d seed=%d"
+            .formatted(
+                c.method(),
+                c.model().width(),
+                c.model().embeddingDim(),
+                c.batchSize(),
+                c.moco().queueSize(),
+                c.model().bnSplits(),
+                c.seed());
+    // CIFAR's 32 px and stem add nothing, so that states written before other sizes existed load
+    TrainingConfig.Model m = c.model();
+    boolean cifar = m.imageSize() == 32 && m.resolvedStem() == Stem.CIFAR;
+    return cifar ? base : base + " stem=%s size=%d".formatted(m.resolvedStem(), m.imageSize());
   }
 
   private static void writeFloats(DataOutputStream out, float[] v) throws IOException {

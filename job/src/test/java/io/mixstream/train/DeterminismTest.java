@@ -99,6 +99,12 @@ class DeterminismTest {
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("width=4")
           .hasMessageContaining("width=8");
+      TrainingConfig.Builder larger = c.toBuilder();
+      larger.imageSize = 96; // auto: the imagenet stem
+      try (MocoTrainer d = TrainerFixtures.trainer(larger.build())) {
+        assertThatThrownBy(() -> d.importState(state))
+            .hasMessageContaining("stem=imagenet size=96");
+      }
       assertThatThrownBy(() -> a.importState(java.util.Arrays.copyOf(state, 100)))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("corrupt");
