@@ -13,6 +13,11 @@ public final class Cifar10Dataset {
   public static final int RECORD_BYTES = 1 + IMAGE_BYTES;
   public static final int CLASSES = 10;
 
+  /** The classes' names, by label (batches.meta.txt's order). */
+  public static final java.util.List<String> CLASS_NAMES =
+      java.util.List.of(
+          "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck");
+
   private final CifarSplit split;
   private final byte[] labels;
   private final byte[] pixels;

@@ -18,12 +18,11 @@ public final class EncodedImages {
   /** Decodes a PNG or JPEG file into planar bytes (grey stays 1 channel, colour becomes RGB). */
   public static DecodedImage decode(PixelEncoding encoding, byte[] file)
       throws MalformedRecordException {
-    if (encoding == PixelEncoding.PNG && !startsWith(file, PNG_SIGNATURE)) {
+    if (encoding == PixelEncoding.PNG && sniff(file) != PixelEncoding.PNG) {
       throw new MalformedRecordException(
           Reason.UNDECODABLE_IMAGE, "pixels declared PNG do not start with the PNG signature");
     }
-    if (encoding == PixelEncoding.JPEG
-        && !(file.length > 2 && (file[0] & 0xFF) == 0xFF && (file[1] & 0xFF) == 0xD8)) {
+    if (encoding == PixelEncoding.JPEG && sniff(file) != PixelEncoding.JPEG) {
       throw new MalformedRecordException(
           Reason.UNDECODABLE_IMAGE, "pixels declared JPEG do not start with the JPEG SOI marker");
     }
@@ -38,7 +37,18 @@ public final class EncodedImages {
       throw new MalformedRecordException(
           Reason.UNDECODABLE_IMAGE, "no image reader recognised the " + encoding);
     }
-    return toPlanar(image);
+    return planar(image);
+  }
+
+  /** PNG or JPEG by the file's first bytes (signature, SOI marker), or null for neither. */
+  public static PixelEncoding sniff(byte[] file) {
+    if (startsWith(file, PNG_SIGNATURE)) {
+      return PixelEncoding.PNG;
+    }
+    if (file.length > 2 && (file[0] & 0xFF) == 0xFF && (file[1] & 0xFF) == 0xD8) {
+      return PixelEncoding.JPEG;
+    }
+    return null;
   }
 
   /** The record's pixels as planar bytes, decoding PNG or JPEG where needed. */
@@ -49,7 +59,8 @@ public final class EncodedImages {
     return decode(r.encoding(), r.pixels());
   }
 
-  private static DecodedImage toPlanar(BufferedImage image) {
+  /** A decoded image's pixels as planar bytes (grey stays 1 channel, colour becomes RGB). */
+  public static DecodedImage planar(BufferedImage image) {
     int h = image.getHeight();
     int w = image.getWidth();
     boolean grey = image.getColorModel().getNumColorComponents() == 1;

@@ -72,18 +72,6 @@ public class TrainingImage {
         throw new IllegalStateException("image " + id + " decoded before but not now", e);
       }
     }
-    return new SourceImage(d.height(), d.width(), rgb(d));
-  }
-
-  private static byte[] rgb(DecodedImage d) {
-    if (d.channels() == 3) {
-      return d.planar();
-    }
-    int plane = d.height() * d.width();
-    byte[] out = new byte[3 * plane];
-    for (int c = 0; c < 3; c++) {
-      System.arraycopy(d.planar(), 0, out, c * plane, plane);
-    }
-    return out;
+    return new SourceImage(d.height(), d.width(), d.rgb());
   }
 }

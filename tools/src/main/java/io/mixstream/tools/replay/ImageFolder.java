@@ -2,6 +2,7 @@ package io.mixstream.tools.replay;
 
 import io.mixstream.augment.EvalTransform;
 import io.mixstream.augment.SourceImage;
+import io.mixstream.records.EncodedImages;
 import io.mixstream.records.ImageRecord;
 import io.mixstream.records.PixelEncoding;
 import java.awt.image.BufferedImage;
@@ -233,11 +234,11 @@ public final class ImageFolder implements ReplaySource {
       String id = id(index);
       int label = labels[index];
       if (resize > 0) {
-        byte[] planar = planarRgb(image);
+        byte[] planar = EncodedImages.planar(image).rgb();
         byte[] square = EvalTransform.toSquare(new SourceImage(h, w, planar), resize);
         return Optional.of(ImageRecord.rawRgb(id, label, resize, resize, square));
       }
-      PixelEncoding encoding = encodingOf(bytes);
+      PixelEncoding encoding = EncodedImages.sniff(bytes);
       if (encoding == null) {
         ByteArrayOutputStream png = new ByteArrayOutputStream();
         ImageIO.write(image, "png", png);
@@ -255,31 +256,5 @@ public final class ImageFolder implements ReplaySource {
       log.printf("skipped %s: %s%n", files.get(index), why);
     }
     return Optional.empty();
-  }
-
-  private static PixelEncoding encodingOf(byte[] b) {
-    if (b.length > 8 && (b[0] & 0xFF) == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G') {
-      return PixelEncoding.PNG;
-    }
-    if (b.length > 2 && (b[0] & 0xFF) == 0xFF && (b[1] & 0xFF) == 0xD8) {
-      return PixelEncoding.JPEG;
-    }
-    return null;
-  }
-
-  private static byte[] planarRgb(BufferedImage image) {
-    int h = image.getHeight();
-    int w = image.getWidth();
-    byte[] out = new byte[3 * h * w];
-    for (int y = 0; y < h; y++) {
-      for (int x = 0; x < w; x++) {
-        int rgb = image.getRGB(x, y);
-        int o = y * w + x;
-        out[o] = (byte) (rgb >> 16);
-        out[h * w + o] = (byte) (rgb >> 8);
-        out[2 * h * w + o] = (byte) rgb;
-      }
-    }
-    return out;
   }
 }

@@ -38,17 +38,7 @@ public interface ReplaySource {
 
       @Override
       public java.util.List<String> classes() {
-        return java.util.List.of(
-            "airplane",
-            "automobile",
-            "bird",
-            "cat",
-            "deer",
-            "dog",
-            "frog",
-            "horse",
-            "ship",
-            "truck");
+        return Cifar10Dataset.CLASS_NAMES;
       }
     };
   }

@@ -18,9 +18,7 @@ import javax.imageio.ImageIO;
  * 40–128 px, some grey, some not square, under class subfolders.
  */
 final class CifarFiles {
-  static final String[] CLASSES = {
-    "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"
-  };
+  static final String[] CLASSES = Cifar10Dataset.CLASS_NAMES.toArray(String[]::new);
 
   /** One written file: its path under the folder (the record id) and its class. */
   record Written(String id, int label, int height, int width, boolean grey) {}
