@@ -54,6 +54,18 @@ public final class MetricsCodec {
       o.addProperty("test_size", k.testSize());
       o.addProperty("seconds", k.seconds());
       time(o, k.time());
+    } else if (record instanceof MetricsRecord.Embed e) {
+      o.addProperty("type", "embed");
+      o.addProperty("model", e.model());
+      o.addProperty("step", e.step());
+      o.addProperty("images", e.images());
+      o.addProperty("per_second", e.perSecond());
+      if (!Double.isNaN(e.latencyP50Ms())) {
+        o.addProperty("latency_p50_ms", e.latencyP50Ms());
+        o.addProperty("latency_p99_ms", e.latencyP99Ms());
+      }
+      o.addProperty("swaps", e.swaps());
+      time(o, e.time());
     }
     return o.toString();
   }
@@ -101,6 +113,16 @@ public final class MetricsCodec {
                 optional(o, "bank_size", 0).intValue(),
                 optional(o, "test_size", 0).intValue(),
                 optional(o, "seconds", Double.NaN).doubleValue(),
+                time(o));
+        case "embed" ->
+            new MetricsRecord.Embed(
+                text(o, "model"),
+                number(o, "step").longValue(),
+                number(o, "images").longValue(),
+                optional(o, "per_second", Double.NaN).doubleValue(),
+                optional(o, "latency_p50_ms", Double.NaN).doubleValue(),
+                optional(o, "latency_p99_ms", Double.NaN).doubleValue(),
+                optional(o, "swaps", 0).longValue(),
                 time(o));
         default -> throw new IllegalArgumentException("unknown record type '" + type + "'");
       };

@@ -7,7 +7,8 @@ import java.util.Map;
  * A record of the metrics topic: one training step, or one kNN evaluation. The JSON layout is
  * {@link MetricsCodec}'s, documented in the README.
  */
-public sealed interface MetricsRecord permits MetricsRecord.Train, MetricsRecord.Knn {
+public sealed interface MetricsRecord
+    permits MetricsRecord.Train, MetricsRecord.Knn, MetricsRecord.Embed {
   /** The model key. */
   String model();
 
@@ -58,6 +59,29 @@ public sealed interface MetricsRecord permits MetricsRecord.Train, MetricsRecord
       int bankSize,
       int testSize,
       double seconds,
+      Instant time)
+      implements MetricsRecord {}
+
+  /**
+   * The embedding service's gauges, at each interval and at each model swap.
+   *
+   * @param step the training step of the model in use
+   * @param images images embedded since the service's task started
+   * @param perSecond images embedded a second over the last interval
+   * @param latencyP50Ms median time from an input record's timestamp to its vector's output, over
+   *     the last interval's images; NaN when there were none
+   * @param latencyP99Ms the 99th percentile of the same
+   * @param swaps model swaps since the task started
+   * @param time when it was taken; null when the record did not say
+   */
+  record Embed(
+      String model,
+      long step,
+      long images,
+      double perSecond,
+      double latencyP50Ms,
+      double latencyP99Ms,
+      long swaps,
       Instant time)
       implements MetricsRecord {}
 }

@@ -45,6 +45,22 @@ class MetricsCodecTest {
   }
 
   @Test
+  void decodesAnEmbedRecordWrittenAsTheReadmeSays() {
+    MetricsRecord r =
+        MetricsCodec.decode(
+            """
+            {"v": 1, "type": "embed", "model": "m", "step": 40, "images": 6400,
+             "per_second": 812.5, "latency_p50_ms": 31.0, "latency_p99_ms": 58.25, "swaps": 2,
+             "time": "2026-12-01T10:15:30.123Z"}
+            """);
+    assertThat(r).isEqualTo(new MetricsRecord.Embed("m", 40, 6400, 812.5, 31.0, 58.25, 2, T));
+    var idle = new MetricsRecord.Embed("m", 40, 6400, 0, Double.NaN, Double.NaN, 2, T);
+    JsonObject o = JsonParser.parseString(MetricsCodec.encode(idle)).getAsJsonObject();
+    assertThat(o.has("latency_p50_ms")).as("no latency without images").isFalse();
+    assertThat(MetricsCodec.decode(MetricsCodec.encode(idle))).isEqualTo(idle);
+  }
+
+  @Test
   void encodesEveryDocumentedFieldAndRoundTrips() {
     var train =
         new MetricsRecord.Train("m", 3, 1, 7.5, Map.of("original", 7.5), 0.03, Double.NaN, 1, 2, T);

@@ -22,12 +22,24 @@ public final class TopicRecords {
    */
   public static List<ConsumerRecord<byte[], byte[]>> read(
       String bootstrap, String topic, int expected, Duration timeout) {
+    return read(bootstrap, topic, expected, timeout, false);
+  }
+
+  /**
+   * {@link #read(String, String, int, Duration)} as a {@code read_committed} consumer when {@code
+   * committedOnly} (records of aborted and open transactions left out), else {@code
+   * read_uncommitted}, which sees them all.
+   */
+  public static List<ConsumerRecord<byte[], byte[]>> read(
+      String bootstrap, String topic, int expected, Duration timeout, boolean committedOnly) {
     List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> c =
         new KafkaConsumer<>(
             Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
                 bootstrap,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                committedOnly ? "read_committed" : "read_uncommitted",
                 ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG,
                 false), // reading must not create the topic its writer is about to
             new ByteArrayDeserializer(),

@@ -26,13 +26,15 @@ public final class JobOptions {
   public static final String KAFKA_PREFIX = "kafka.";
 
   /** The options that are booleans, which may be given without a value. */
-  private static final java.util.Set<String> BOOLEANS = booleanOptions();
+  private static final java.util.Set<String> BOOLEANS =
+      booleanOptions(JobConfig.class, EvaluationConfig.class, TrainingConfig.class);
 
   private JobOptions() {}
 
-  private static java.util.Set<String> booleanOptions() {
+  /** The boolean options of these configs, which may stand alone on a command line. */
+  static java.util.Set<String> booleanOptions(Class<?>... configs) {
     java.util.Set<String> out = new java.util.HashSet<>();
-    for (Class<?> r : List.of(JobConfig.class, EvaluationConfig.class, TrainingConfig.class)) {
+    for (Class<?> r : configs) {
       for (RecordComponent c : options(r)) {
         if (c.getType() == boolean.class) {
           out.add(kebab(c.getName()));
@@ -64,6 +66,16 @@ public final class JobOptions {
    * @throws IllegalArgumentException naming the option that is unknown, missing a value, or bad
    */
   public static JobConfig parse(String[] args, Path defaultCheckpointDir) {
+    return build(values(args, BOOLEANS), defaultCheckpointDir);
+  }
+
+  /**
+   * The options on a command line by name, with those of a {@code --config FILE} where the line
+   * does not give them.
+   *
+   * @param booleans options that may stand alone, meaning true
+   */
+  static Map<String, String> values(String[] args, java.util.Set<String> booleans) {
     Map<String, String> values = new LinkedHashMap<>();
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
@@ -76,7 +88,7 @@ public final class JobOptions {
       if (eq >= 0) {
         value = name.substring(eq + 1);
         name = name.substring(0, eq);
-      } else if (BOOLEANS.contains(name) && (i + 1 >= args.length || !isBoolean(args[i + 1]))) {
+      } else if (booleans.contains(name) && (i + 1 >= args.length || !isBoolean(args[i + 1]))) {
         value = "true"; // a boolean flag may stand alone: --bounded
       } else {
         if (i + 1 >= args.length) {
@@ -91,31 +103,17 @@ public final class JobOptions {
         values.put(name, value);
       }
     }
-    return build(values, defaultCheckpointDir);
+    return values;
   }
 
   static JobConfig build(Map<String, String> values, Path defaultCheckpointDir) {
     Map<String, String> rest = new LinkedHashMap<>(values);
-    Map<String, String> kafka = new TreeMap<>();
-    rest.entrySet()
-        .removeIf(
-            e -> {
-              if (e.getKey().startsWith(KAFKA_PREFIX)) {
-                kafka.put(e.getKey().substring(KAFKA_PREFIX.length()), e.getValue());
-                return true;
-              }
-              return false;
-            });
+    Map<String, String> kafka = takeKafka(rest);
     TrainingConfig training = bind(TrainingConfig.defaults(), rest);
     JobConfig defaults = JobConfig.defaults(training, defaultCheckpointDir);
     EvaluationConfig evaluation = bind(defaults.evaluation(), rest);
     JobConfig job = bind(defaults, rest);
-    if (!rest.isEmpty()) {
-      throw new IllegalArgumentException(
-          "unknown option(s) "
-              + String.join(", ", rest.keySet().stream().map(k -> "--" + k).toList())
-              + " (see --help for the list)");
-    }
+    refuseUnknown(rest);
     Map<String, String> mergedKafka = new TreeMap<>(job.kafkaProperties());
     mergedKafka.putAll(kafka);
     JobConfig.Builder b = job.toBuilder();
@@ -124,9 +122,37 @@ public final class JobOptions {
     return b.build().validate();
   }
 
+  /** Removes the {@code kafka.KEY} options from {@code values}; returns them by KEY. */
+  static Map<String, String> takeKafka(Map<String, String> values) {
+    Map<String, String> kafka = new TreeMap<>();
+    values
+        .entrySet()
+        .removeIf(
+            e -> {
+              if (e.getKey().startsWith(KAFKA_PREFIX)) {
+                kafka.put(e.getKey().substring(KAFKA_PREFIX.length()), e.getValue());
+                return true;
+              }
+              return false;
+            });
+    return kafka;
+  }
+
+  /**
+   * @throws IllegalArgumentException naming the options left over
+   */
+  static void refuseUnknown(Map<String, String> rest) {
+    if (!rest.isEmpty()) {
+      throw new IllegalArgumentException(
+          "unknown option(s) "
+              + String.join(", ", rest.keySet().stream().map(k -> "--" + k).toList())
+              + " (see --help for the list)");
+    }
+  }
+
   /** A copy of {@code base} with the components named in {@code values} replaced (and removed). */
   @SuppressWarnings("unchecked")
-  private static <R extends Record> R bind(R base, Map<String, String> values) {
+  static <R extends Record> R bind(R base, Map<String, String> values) {
     RecordComponent[] components = base.getClass().getRecordComponents();
     Object[] args = new Object[components.length];
     Class<?>[] types = new Class<?>[components.length];
@@ -291,7 +317,7 @@ public final class JobOptions {
     return out;
   }
 
-  private static String line(RecordComponent c, Record r) {
+  static String line(RecordComponent c, Record r) {
     try {
       Object v = c.getAccessor().invoke(r);
       String name = kebab(c.getName());

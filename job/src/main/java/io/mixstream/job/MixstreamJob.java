@@ -46,14 +46,6 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * dead-letter topic) → keyBy(model key) → mini-batch assembly and training in keyed state.
  */
 public final class MixstreamJob {
-  /**
-   * The record limits the job decodes with: any label (training does not read them; the kNN
-   * evaluator takes 0 to knn-classes-1 and skips, saying so, any other).
-   */
-  static final RecordLimits ANY_LABEL =
-      new RecordLimits(
-          Short.MAX_VALUE, RecordLimits.DEFAULT.maxSide(), RecordLimits.DEFAULT.maxPixelBytes());
-
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MixstreamJob.class);
 
   /** How long the preflight waits for the broker, as the replay and the readers do. */
@@ -136,11 +128,16 @@ public final class MixstreamJob {
 
   /** Flink settings the job relies on: RocksDB state, file checkpoints, restarts on failure. */
   public static Configuration flinkConfiguration(JobConfig c) {
+    return flinkConfiguration(c.checkpointDir(), c.checkpointInterval());
+  }
+
+  /** The settings of {@link #flinkConfiguration(JobConfig)} for any job of mixstream's. */
+  public static Configuration flinkConfiguration(Path checkpointDir, Duration checkpointInterval) {
     Map<String, String> m = new HashMap<>();
     m.put("state.backend.type", "rocksdb");
     m.put("execution.checkpointing.storage", "filesystem");
-    m.put("execution.checkpointing.dir", c.checkpointDir().toAbsolutePath().toUri().toString());
-    m.put("execution.checkpointing.interval", c.checkpointInterval().toMillis() + " ms");
+    m.put("execution.checkpointing.dir", checkpointDir.toAbsolutePath().toUri().toString());
+    m.put("execution.checkpointing.interval", checkpointInterval.toMillis() + " ms");
     m.put("execution.checkpointing.incremental", "true");
     m.put("restart-strategy.type", "fixed-delay");
     m.put("restart-strategy.fixed-delay.attempts", "10");
@@ -299,7 +296,7 @@ public final class MixstreamJob {
         .uid(uidPrefix + "kafka-source")
         // as many readers as decoders: each decoder chains onto its reader, no shuffle
         .setParallelism(parallelism)
-        .process(new DecodeImages(c.modelKey(), ANY_LABEL, deadLetterMaxBytes))
+        .process(new DecodeImages(c.modelKey(), DecodeImages.ANY_LABEL, deadLetterMaxBytes))
         .name("decode and validate " + name)
         .uid(uidPrefix + "decode")
         .setParallelism(parallelism);

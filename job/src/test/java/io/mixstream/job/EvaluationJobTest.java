@@ -15,12 +15,12 @@ import io.mixstream.config.Method;
 import io.mixstream.config.TrainingConfig;
 import io.mixstream.eval.KnnClassifierTest;
 import io.mixstream.eval.SnapshotEncoder;
-import io.mixstream.job.snapshots.SnapshotFiles;
 import io.mixstream.job.training.StepResult;
 import io.mixstream.kafka.LocalKafkaBroker;
 import io.mixstream.records.EmbeddingCodec;
 import io.mixstream.records.EmbeddingRecord;
 import io.mixstream.snapshot.EncoderSnapshot;
+import io.mixstream.snapshot.SnapshotDirectory;
 import io.mixstream.testing.SharedData;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -158,7 +158,7 @@ class EvaluationJobTest {
     assertThat(incoming).hasSize(BATCH);
     EncoderSnapshot at80 =
         EncoderSnapshot.fromSafetensors(
-            Files.readAllBytes(SnapshotFiles.file(snapshots, "default", EVERY)));
+            Files.readAllBytes(SnapshotDirectory.file(snapshots, "default", EVERY)));
     try (SnapshotEncoder encoder = new SnapshotEncoder(at80, Device.cpu())) {
       List<String> ids = new ArrayList<>(incoming.keySet());
       byte[][] px =
@@ -177,7 +177,7 @@ class EvaluationJobTest {
     }
     assertThat(streamed).hasSize(BANK + TEST);
     for (long step : List.of(0L, 80L, 160L, 200L)) {
-      Path file = SnapshotFiles.file(snapshots, "default", step);
+      Path file = SnapshotDirectory.file(snapshots, "default", step);
       assertThat(file).exists();
       assertThat(
               Files.readString(
@@ -187,7 +187,7 @@ class EvaluationJobTest {
     }
     EncoderSnapshot last200 =
         EncoderSnapshot.fromSafetensors(
-            Files.readAllBytes(SnapshotFiles.file(snapshots, "default", STEPS)));
+            Files.readAllBytes(SnapshotDirectory.file(snapshots, "default", STEPS)));
     byte[][] bankPixels = IntStream.range(0, BANK).mapToObj(train::pixels).toArray(byte[][]::new);
     byte[][] testPixels = IntStream.range(0, TEST).mapToObj(test::pixels).toArray(byte[][]::new);
     float[] bankFeatures;

@@ -9,7 +9,7 @@ import io.mixstream.config.JobConfig;
 import io.mixstream.config.Method;
 import io.mixstream.config.Stem;
 import io.mixstream.config.TrainingConfig;
-import io.mixstream.job.training.FailOnceAfterCheckpoint;
+import io.mixstream.job.faults.FailOnceAfterCheckpoint;
 import io.mixstream.job.training.StepResult;
 import io.mixstream.kafka.LocalKafkaBroker;
 import io.mixstream.testing.SharedData;
@@ -66,7 +66,7 @@ class StreamingJobTest {
     env.setParallelism(1);
     DataStream<StepResult> steps = MixstreamJob.build(env, c);
     if (failOnce) {
-      steps = steps.map(new FailOnceAfterCheckpoint(5, 50)).name("fail once");
+      steps = steps.map(FailOnceAfterCheckpoint.afterStep(5, 50)).name("fail once");
     }
     List<StepResult> out = new ArrayList<>();
     try (var it = steps.executeAndCollect("test " + c.groupId())) {

@@ -25,6 +25,14 @@ public final class DecodeImages extends ProcessFunction<RawRecord, TrainingImage
   public static final OutputTag<DeadLetter> DEAD_LETTERS =
       new OutputTag<>("dead-letters", TypeInformation.of(DeadLetter.class));
 
+  /**
+   * The record limits the jobs decode with: any label (training does not read them; the kNN
+   * evaluator takes 0 to knn-classes-1 and skips, saying so, any other).
+   */
+  public static final RecordLimits ANY_LABEL =
+      new RecordLimits(
+          Short.MAX_VALUE, RecordLimits.DEFAULT.maxSide(), RecordLimits.DEFAULT.maxPixelBytes());
+
   private final String modelKey;
   private final RecordLimits limits;
   private final int deadLetterMaxBytes;
@@ -49,23 +57,32 @@ public final class DecodeImages extends ProcessFunction<RawRecord, TrainingImage
     withoutValue = getRuntimeContext().getMetricGroup().counter("deadLettersWithoutValue");
   }
 
+  /**
+   * A valid record's image: any size and 1 or 3 channels (the views crop and resize it, grey
+   * becomes RGB).
+   *
+   * @throws MalformedRecordException saying why the record is not a valid image
+   */
+  public static TrainingImage decode(ImageRecordCodec codec, String modelKey, byte[] value)
+      throws MalformedRecordException {
+    ImageRecordCodec.Decoded decoded = codec.decodeWithPixels(value);
+    ImageRecord r = decoded.record();
+    DecodedImage img = decoded.image();
+    return new TrainingImage(
+        modelKey,
+        r.id(),
+        r.label(),
+        img.height(),
+        img.width(),
+        img.channels(),
+        r.encoding(),
+        r.pixels());
+  }
+
   @Override
   public void processElement(RawRecord raw, Context ctx, Collector<TrainingImage> out) {
     try {
-      ImageRecordCodec.Decoded decoded = codec.decodeWithPixels(raw.value);
-      ImageRecord r = decoded.record();
-      DecodedImage img = decoded.image();
-      // any size and 1 or 3 channels: the views crop and resize it, grey becomes RGB
-      out.collect(
-          new TrainingImage(
-              modelKey,
-              r.id(),
-              r.label(),
-              img.height(),
-              img.width(),
-              img.channels(),
-              r.encoding(),
-              r.pixels()));
+      out.collect(decode(codec, modelKey, raw.value));
     } catch (MalformedRecordException e) {
       deadLetters.inc();
       DeadLetter letter =

@@ -2,6 +2,8 @@ package io.mixstream.job.metrics;
 
 import io.mixstream.job.evaluation.KnnReport;
 import io.mixstream.job.training.StepResult;
+import io.mixstream.records.MetricsCodec;
+import io.mixstream.records.MetricsRecord;
 import java.nio.charset.StandardCharsets;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.util.function.SerializableFunction;
@@ -9,7 +11,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * A record on the metrics topic: key = model key, value = one JSON object whose {@code type} says
- * what it is ({@code train}: a step's losses; {@code knn}: an evaluation).
+ * what it is ({@code train}: a step's losses; {@code knn}: an evaluation; {@code embed}: the
+ * embedding service's gauges).
  */
 public final class MetricsSerializer<T> implements KafkaRecordSerializationSchema<T> {
   private static final long serialVersionUID = 1L;
@@ -27,6 +30,11 @@ public final class MetricsSerializer<T> implements KafkaRecordSerializationSchem
 
   public static MetricsSerializer<KnnReport> knn(String topic) {
     return new MetricsSerializer<>(topic, r -> r.modelKey, KnnReport::toJson);
+  }
+
+  /** The embedding service's gauges ({@code type} embed). */
+  public static MetricsSerializer<MetricsRecord.Embed> embed(String topic) {
+    return new MetricsSerializer<>(topic, MetricsRecord.Embed::model, MetricsCodec::encode);
   }
 
   public static MetricsSerializer<StepResult> steps(String topic) {

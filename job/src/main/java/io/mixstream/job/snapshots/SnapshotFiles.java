@@ -2,6 +2,7 @@ package io.mixstream.job.snapshots;
 
 import io.mixstream.snapshot.EncoderSnapshot;
 import io.mixstream.snapshot.Safetensors;
+import io.mixstream.snapshot.SnapshotDirectory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,17 +29,12 @@ public final class SnapshotFiles implements Sink<ModelSnapshot> {
     this.dir = dir.toAbsolutePath().toString();
   }
 
-  /** Where the snapshot of {@code step} goes. */
-  public static Path file(Path dir, String modelKey, long step) {
-    return dir.resolve(modelKey).resolve("step-%08d.safetensors".formatted(step));
-  }
-
   @Override
   public SinkWriter<ModelSnapshot> createWriter(WriterInitContext context) {
     return new SinkWriter<>() {
       @Override
       public void write(ModelSnapshot s, Context context) throws IOException {
-        Path target = file(Path.of(dir), s.modelKey, s.step);
+        Path target = SnapshotDirectory.file(Path.of(dir), s.modelKey, s.step);
         Files.createDirectories(target.getParent());
         String json = EncoderSnapshot.sidecarJson(Safetensors.readMetadata(s.safetensors));
         String base = target.getFileName().toString().replace(".safetensors", "");

@@ -8,7 +8,7 @@ import io.mixstream.config.EvaluationConfig;
 import io.mixstream.config.JobConfig;
 import io.mixstream.config.TrainingConfig;
 import io.mixstream.job.MixstreamJob;
-import io.mixstream.job.training.FailOnceAfterCheckpoint;
+import io.mixstream.job.faults.FailOnceAfterCheckpoint;
 import io.mixstream.job.training.StepResult;
 import io.mixstream.kafka.LocalKafkaBroker;
 import io.mixstream.records.ImageRecordCodec;
@@ -252,7 +252,8 @@ final class BenchJobCommand implements Callable<Integer> {
    * its steps back from the metrics topic, as a user would: no collect sink polling beside it.
    */
   private static List<Step> run(
-      JobConfig job, LocalKafkaBroker broker, FailOnceAfterCheckpoint failure) throws Exception {
+      JobConfig job, LocalKafkaBroker broker, FailOnceAfterCheckpoint<StepResult> failure)
+      throws Exception {
     StreamExecutionEnvironment env =
         StreamExecutionEnvironment.getExecutionEnvironment(MixstreamJob.flinkConfiguration(job));
     DataStream<StepResult> out = MixstreamJob.build(env, job);
@@ -300,7 +301,10 @@ final class BenchJobCommand implements Callable<Integer> {
       throws Exception {
     FailOnceAfterCheckpoint.reset();
     List<Step> steps =
-        run(jobConfig(c, dev, broker, checkpoints, 1), broker, new FailOnceAfterCheckpoint(20, 0));
+        run(
+            jobConfig(c, dev, broker, checkpoints, 1),
+            broker,
+            FailOnceAfterCheckpoint.afterStep(20, 0));
     if (!FailOnceAfterCheckpoint.failed()) {
       System.out.println("recovery: no checkpoint completed before the end; use more --images");
       return;

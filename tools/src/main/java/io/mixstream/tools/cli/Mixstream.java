@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
       BenchCommand.class,
       io.mixstream.tools.demo.DemoCommand.class,
       TrainCommand.class,
+      EmbedCommand.class,
       EmbeddingsCommand.class,
       io.mixstream.tools.pictures.AttentionCommand.class,
       io.mixstream.tools.pictures.PlotCommand.class,

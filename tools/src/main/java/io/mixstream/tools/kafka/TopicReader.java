@@ -13,9 +13,10 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
- * Reads a topic's values with a plain consumer (no group, no commits): everything from the start to
- * the end offsets of the moment it starts, or everything until stopped when following. Records
- * without a value (tombstones) are skipped and counted: there is nothing in them to read.
+ * Reads a topic's values with a plain consumer (no group, no commits, committed records only):
+ * everything from the start to the end offsets of the moment it starts, or everything until stopped
+ * when following. Records without a value (tombstones) are skipped and counted: there is nothing in
+ * them to read.
  */
 public final class TopicReader implements AutoCloseable {
   private final KafkaConsumer<byte[], byte[]> consumer;
@@ -27,7 +28,10 @@ public final class TopicReader implements AutoCloseable {
    * @param writtenBy who writes the topic, for the message when it does not exist yet
    */
   public TopicReader(String bootstrap, Map<String, String> props, String topic, String writtenBy) {
-    Map<String, Object> config = new HashMap<>(props);
+    Map<String, Object> config = new HashMap<>();
+    // an exactly-once writer's aborted records (mixstream embed after a failure) are not read
+    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    config.putAll(props);
     config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     config.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 << 20);

@@ -33,7 +33,22 @@ public final class LocalFlink {
    */
   public static Configuration resumable(
       JobConfig job, String restAddress, int restPort, Optional<Path> resumeFrom) {
-    Configuration conf = MixstreamJob.flinkConfiguration(job);
+    return resumable(
+        MixstreamJob.flinkConfiguration(job), restAddress, restPort, resumeFrom, "the model");
+  }
+
+  /**
+   * {@link #resumable(JobConfig, String, int, Optional)} for a job's own Flink settings.
+   *
+   * @param what what resumes, for the message ("the model")
+   */
+  public static Configuration resumable(
+      Configuration jobSettings,
+      String restAddress,
+      int restPort,
+      Optional<Path> resumeFrom,
+      String what) {
+    Configuration conf = new Configuration(jobSettings);
     conf.addAll(
         Configuration.fromMap(
             Map.of(
@@ -49,8 +64,7 @@ public final class LocalFlink {
                 "true")));
     if (resumeFrom.isPresent()) {
       conf.setString("execution.state-recovery.path", resumeFrom.get().toUri().toString());
-      System.out.printf(
-          "resuming the model from %s (--fresh starts a new one)%n", resumeFrom.get());
+      System.out.printf("resuming %s from %s (--fresh starts a new one)%n", what, resumeFrom.get());
     }
     return conf;
   }

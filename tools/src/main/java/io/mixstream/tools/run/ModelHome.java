@@ -52,6 +52,18 @@ public record ModelHome(Path checkpoints, Path savepoints, Path snapshots, Path 
   }
 
   /**
+   * A service's home ({@code mixstream embed}): checkpoints and savepoints in its checkpoint
+   * folder; it writes no snapshots (it reads the trainer's), so there are none here to forget.
+   */
+  public static ModelHome ofService(Path checkpointDir) {
+    return new ModelHome(
+        checkpointDir,
+        checkpointDir.resolve("savepoints"),
+        checkpointDir.resolve("snapshots"),
+        checkpointDir.resolve("service-config.properties"));
+  }
+
+  /**
    * Forgets the model: its checkpoints, savepoints, snapshots and recorded options (the topics
    * stay). Deletes only what Flink and the job wrote there (job-id folders, savepoint folders,
    * snapshot files): a checkpoint dir may be a folder the user keeps other things in.

@@ -1,0 +1,423 @@
+package io.mixstream.job.embed;
+
+import io.mixstream.augment.EvalTransform;
+import io.mixstream.config.EmbedConfig;
+import io.mixstream.job.ingest.DeadLetter;
+import io.mixstream.job.ingest.DecodeImages;
+import io.mixstream.job.ingest.TrainingImage;
+import io.mixstream.records.EmbeddingRecord;
+import io.mixstream.records.ImageRecordCodec;
+import io.mixstream.records.MalformedRecordException;
+import io.mixstream.records.MetricsRecord;
+import io.mixstream.serve.ModelFollower;
+import io.mixstream.serve.SnapshotEmbedder;
+import io.mixstream.snapshot.EncoderSnapshot;
+import io.mixstream.snapshot.SnapshotDirectory;
+import io.mixstream.torch.TorchThreads;
+import java.io.IOException;
+import java.io.Serializable;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MeterView;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.BoundedOneInput;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * The embedding service's operator: images in, one {@link EmbeddingRecord} each out, embedded by
+ * the newest snapshot of one model, in micro-batches closed by size, by time, at each checkpoint
+ * barrier and at the end of input (so no image waits in a buffer across a checkpoint).
+ *
+ * <p>Model swaps happen at checkpoint barriers only: the step in use is part of checkpoint N and
+ * every image between barriers N and N+1 is embedded by it, so after a restore from N the same
+ * images are embedded by the same model as before the failure, and each committed transaction
+ * carries one model version. A newer snapshot waits at most a checkpoint interval. The first model
+ * is taken as soon as it appears (nothing was embedded before it).
+ *
+ * <p>With a reference topic, the whole of it is embedded again after each swap into {@link
+ * #REFERENCE}; the pass is owed in state until a checkpoint after it, so a failure repeats it whole
+ * and a read-committed reader sees each version's set once.
+ */
+public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
+    implements OneInputStreamOperator<TrainingImage, EmbeddingRecord>, BoundedOneInput {
+  private static final long serialVersionUID = 1L;
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(EmbedOperator.class);
+
+  public static final OutputTag<EmbeddingRecord> REFERENCE =
+      new OutputTag<>("reference-embeddings", TypeInformation.of(EmbeddingRecord.class));
+  public static final OutputTag<MetricsRecord.Embed> METRICS =
+      new OutputTag<>("embed-metrics", TypeInformation.of(MetricsRecord.Embed.class));
+  public static final OutputTag<DeadLetter> DEAD_LETTERS =
+      new OutputTag<>("reference-dead-letters", TypeInformation.of(DeadLetter.class));
+
+  /** What the operator keeps of the config: serializable, plain values. */
+  record Settings(
+      String modelKey,
+      String snapshotDir,
+      long pollMillis,
+      int batchSize,
+      long batchTimeoutMillis,
+      long metricsMillis,
+      String device,
+      int torchThreads,
+      String reembedTopic,
+      String bootstrapServers,
+      Map<String, String> kafkaProperties,
+      int deadLetterMaxBytes)
+      implements Serializable {
+    static Settings of(EmbedConfig c, int deadLetterMaxBytes) {
+      return new Settings(
+          c.modelKey(),
+          c.snapshotDir().toAbsolutePath().toString(),
+          c.modelPollInterval().toMillis(),
+          c.batchSize(),
+          c.batchTimeout().toMillis(),
+          c.metricsInterval().toMillis(),
+          c.device(),
+          c.torchThreads(),
+          c.reembeds() ? c.reembedTopic() : "",
+          c.bootstrapServers(),
+          Map.copyOf(c.kafkaProperties()),
+          deadLetterMaxBytes);
+    }
+  }
+
+  /** An image waiting for its batch, with its record's timestamp. */
+  private record Pending(TrainingImage image, long timestamp) {}
+
+  private final Settings settings;
+
+  private transient SnapshotDirectory snapshots;
+  private transient ModelFollower follower;
+  private transient SnapshotEmbedder embedder;
+  private transient List<Pending> batch;
+  private transient long batchDeadline;
+  private transient ListState<Long> stepState;
+  private transient ListState<Boolean> reembedOwedState;
+  private transient long restoredStep;
+  private transient boolean reembedOwed;
+  private transient LatencyWindow latencies;
+  private transient long embedded;
+  private transient long embeddedAtLastReport;
+  private transient long lastReportMillis;
+  private transient long swaps;
+  private transient Counter embeddings;
+  private transient Counter swapCounter;
+  private transient Counter referenceEmbeddings;
+  private transient volatile double p50;
+  private transient volatile double p99;
+  private transient volatile long stepInUse;
+  private transient volatile int waiting;
+
+  public EmbedOperator(EmbedConfig config, int deadLetterMaxBytes) {
+    this.settings = Settings.of(config, deadLetterMaxBytes);
+  }
+
+  @Override
+  public void initializeState(StateInitializationContext context) throws Exception {
+    super.initializeState(context);
+    // union state: every subtask restores the step, as there is one model for all of them
+    stepState =
+        context
+            .getOperatorStateStore()
+            .getUnionListState(new ListStateDescriptor<>("model-step", Types.LONG));
+    reembedOwedState =
+        context
+            .getOperatorStateStore()
+            .getUnionListState(new ListStateDescriptor<>("reembed-owed", Types.BOOLEAN));
+    restoredStep = -1;
+    reembedOwed = false;
+    if (context.isRestored()) {
+      for (Long s : stepState.get()) {
+        restoredStep = Math.max(restoredStep, s);
+      }
+      for (Boolean owed : reembedOwedState.get()) {
+        reembedOwed |= owed;
+      }
+    }
+  }
+
+  @Override
+  public void open() throws Exception {
+    super.open();
+    batch = new ArrayList<>();
+    latencies = new LatencyWindow(1 << 14);
+    p50 = Double.NaN;
+    p99 = Double.NaN;
+    stepInUse = -1;
+    var metrics = getMetricGroup();
+    embeddings = metrics.counter("embeddings");
+    metrics.meter("embeddingsPerSecond", new MeterView(embeddings));
+    swapCounter = metrics.counter("modelSwaps");
+    referenceEmbeddings = metrics.counter("referenceEmbeddings");
+    metrics.gauge("modelStep", () -> stepInUse);
+    metrics.gauge("latencyP50Ms", () -> p50);
+    metrics.gauge("latencyP99Ms", () -> p99);
+    metrics.gauge("waitingForModel", () -> waiting);
+
+    TorchThreads.useOnThisThread(settings.torchThreads());
+    embedder = new SnapshotEmbedder(settings.device());
+    snapshots = new SnapshotDirectory(Path.of(settings.snapshotDir()), settings.modelKey());
+    if (restoredStep >= 0) {
+      useRestored();
+    }
+    follower = new ModelFollower(snapshots, Duration.ofMillis(settings.pollMillis()));
+    LOG.info(
+        "embedding with model '{}' from {} on {}{}",
+        settings.modelKey(),
+        snapshots,
+        embedder.device(),
+        restoredStep >= 0 ? " (restored at step " + restoredStep + ")" : "");
+    lastReportMillis = now();
+    tick();
+  }
+
+  private void useRestored() {
+    try {
+      embedder.use(snapshots.read(restoredStep));
+      stepInUse = restoredStep;
+    } catch (IOException | IllegalArgumentException e) {
+      // the checkpoint's model is gone: the newest one follows, said once
+      LOG.warn(
+          "the checkpoint's model, step {}, cannot be read ({}); taking the newest snapshot",
+          restoredStep,
+          e.toString());
+    }
+  }
+
+  private long now() {
+    return getProcessingTimeService().getCurrentProcessingTime();
+  }
+
+  /** The periodic work: the first model, an owed re-embedding, the metrics. */
+  private void tick() throws Exception {
+    if (!embedder.hasModel()) {
+      Optional<EncoderSnapshot> first = follower.newerThan(-1);
+      if (first.isPresent()) {
+        swapTo(first.get());
+      }
+    }
+    if (reembedOwed && embedder.hasModel()) {
+      reembed();
+    }
+    if (now() - lastReportMillis >= settings.metricsMillis()) {
+      report();
+    }
+    long next = now() + Math.min(settings.pollMillis(), settings.batchTimeoutMillis());
+    var unused = getProcessingTimeService().registerTimer(next, t -> tick());
+  }
+
+  @Override
+  public void processElement(StreamRecord<TrainingImage> element) throws Exception {
+    long t = element.hasTimestamp() ? element.getTimestamp() : now();
+    if (batch.isEmpty()) {
+      batchDeadline = now() + settings.batchTimeoutMillis();
+      var unused = getProcessingTimeService().registerTimer(batchDeadline, x -> flushIfDue());
+    }
+    batch.add(new Pending(element.getValue(), t));
+    if (batch.size() >= settings.batchSize()) {
+      flush();
+    }
+  }
+
+  private void flushIfDue() throws Exception {
+    if (!batch.isEmpty() && now() >= batchDeadline) {
+      flush();
+    }
+  }
+
+  private void flush() throws Exception {
+    if (batch.isEmpty()) {
+      return;
+    }
+    awaitFirstModel();
+    List<Pending> images = batch;
+    batch = new ArrayList<>();
+    float[][] vectors = embed(images.stream().map(Pending::image).toList());
+    long step = embedder.step();
+    long done = now();
+    for (int i = 0; i < vectors.length; i++) {
+      TrainingImage img = images.get(i).image();
+      output.collect(
+          new StreamRecord<>(
+              new EmbeddingRecord(settings.modelKey(), img.id, img.label, step, vectors[i])));
+      latencies.add(Math.max(0, done - images.get(i).timestamp()));
+    }
+    embedded += vectors.length;
+    embeddings.inc(vectors.length);
+  }
+
+  /** The evaluation transform in parallel (decoding a JPEG is most of it), then one forward. */
+  private float[][] embed(List<TrainingImage> images) {
+    int side = embedder.imageSize();
+    byte[][] squares =
+        images.parallelStream()
+            .map(i -> EvalTransform.toSquare(i.source(), side))
+            .toArray(byte[][]::new);
+    return embedder.embed(squares);
+  }
+
+  /** Blocks (and says so, once) until the model's first snapshot is there. */
+  private void awaitFirstModel() throws Exception {
+    if (embedder.hasModel()) {
+      return;
+    }
+    LOG.info(
+        "waiting for the first snapshot of model '{}' in {} (the trainer writes one at its first"
+            + " step; --snapshot-dir and --model-key name where to look)",
+        settings.modelKey(),
+        snapshots);
+    waiting = 1;
+    Optional<EncoderSnapshot> first;
+    while ((first = follower.newerThan(-1)).isEmpty()) {
+      Thread.sleep(Math.min(100, settings.pollMillis()));
+    }
+    waiting = 0;
+    swapTo(first.get());
+    if (reembedOwed) {
+      reembed();
+    }
+  }
+
+  private void swapTo(EncoderSnapshot next) {
+    long before = embedder.step();
+    embedder.use(next);
+    stepInUse = next.step();
+    swaps++;
+    swapCounter.inc();
+    reembedOwed = !settings.reembedTopic().isEmpty();
+    LOG.info(
+        before < 0 ? "embedding with step {}" : "embedding with step {} from now on (was {})",
+        next.step(),
+        before);
+    report();
+  }
+
+  /** Every image of the reference topic with the model in use, into {@link #REFERENCE}. */
+  private void reembed() {
+    long started = System.nanoTime();
+    ImageRecordCodec codec = new ImageRecordCodec(DecodeImages.ANY_LABEL);
+    List<TrainingImage> chunk = new ArrayList<>();
+    long[] counts = new long[2];
+    try (ReferenceTopic topic =
+        new ReferenceTopic(
+            settings.bootstrapServers(), settings.kafkaProperties(), settings.reembedTopic())) {
+      topic.readAll(
+          Duration.ofMinutes(10),
+          raw -> {
+            try {
+              chunk.add(DecodeImages.decode(codec, settings.modelKey(), raw.value));
+            } catch (MalformedRecordException e) {
+              counts[1]++;
+              output.collect(
+                  DEAD_LETTERS,
+                  new StreamRecord<>(
+                      new DeadLetter(raw, e.reason().name(), e.getMessage())
+                          .fitting(settings.deadLetterMaxBytes())));
+            }
+            if (chunk.size() >= settings.batchSize()) {
+              counts[0] += emitReference(chunk);
+            }
+          });
+      counts[0] += emitReference(chunk);
+    }
+    reembedOwed = false;
+    LOG.info(
+        "re-embedded {} images of {} with step {} in {} s{}",
+        counts[0],
+        settings.reembedTopic(),
+        embedder.step(),
+        "%.1f".formatted((System.nanoTime() - started) / 1e9),
+        counts[1] > 0 ? " (" + counts[1] + " malformed, to the dead-letter topic)" : "");
+  }
+
+  private int emitReference(List<TrainingImage> chunk) {
+    float[][] vectors = embed(chunk);
+    for (int i = 0; i < vectors.length; i++) {
+      TrainingImage img = chunk.get(i);
+      output.collect(
+          REFERENCE,
+          new StreamRecord<>(
+              new EmbeddingRecord(
+                  settings.modelKey(), img.id, img.label, embedder.step(), vectors[i])));
+    }
+    referenceEmbeddings.inc(vectors.length);
+    chunk.clear();
+    return vectors.length;
+  }
+
+  private void report() {
+    long t = now();
+    double seconds = Math.max(1e-3, (t - lastReportMillis) / 1000.0);
+    p50 = latencies.percentile(50);
+    p99 = latencies.percentile(99);
+    output.collect(
+        METRICS,
+        new StreamRecord<>(
+            new MetricsRecord.Embed(
+                settings.modelKey(),
+                embedder.step(),
+                embedded,
+                (embedded - embeddedAtLastReport) / seconds,
+                p50,
+                p99,
+                swaps,
+                Instant.ofEpochMilli(t))));
+    latencies.clear();
+    embeddedAtLastReport = embedded;
+    lastReportMillis = t;
+  }
+
+  @Override
+  public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+    flush(); // nothing waits in a buffer across a checkpoint: its vectors are in this one
+    if (embedder.hasModel()) {
+      Optional<EncoderSnapshot> next = follower.newerThan(embedder.step());
+      if (next.isPresent()) {
+        swapTo(next.get()); // the re-embedding, if any, goes after the barrier (tick)
+      }
+    }
+  }
+
+  @Override
+  public void snapshotState(StateSnapshotContext context) throws Exception {
+    super.snapshotState(context);
+    stepState.update(embedder.hasModel() ? List.of(embedder.step()) : List.of());
+    reembedOwedState.update(List.of(reembedOwed));
+  }
+
+  @Override
+  public void endInput() throws Exception {
+    flush();
+    if (reembedOwed && embedder.hasModel()) {
+      reembed();
+    }
+    report();
+  }
+
+  @Override
+  public void close() throws Exception {
+    if (follower != null) {
+      follower.close();
+    }
+    if (embedder != null) {
+      embedder.close();
+    }
+    super.close();
+  }
+}

@@ -1,0 +1,72 @@
+package io.mixstream.snapshot;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.OptionalLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * One model's snapshot files: {@code DIR/MODEL-KEY/step-NNNNNNNN.safetensors} with a {@code .json}
+ * beside each. The writer moves each file into place whole, so a name that matches is a whole file.
+ */
+public final class SnapshotDirectory {
+  private static final Pattern NAME = Pattern.compile("step-(\\d+)\\.safetensors");
+
+  private final Path dir;
+  private final String modelKey;
+
+  /**
+   * @param dir the snapshot directory, which holds one folder per model key
+   */
+  public SnapshotDirectory(Path dir, String modelKey) {
+    this.dir = dir;
+    this.modelKey = modelKey;
+  }
+
+  /** Where the snapshot of {@code step} of {@code modelKey} goes under {@code dir}. */
+  public static Path file(Path dir, String modelKey, long step) {
+    return dir.resolve(modelKey).resolve("step-%08d.safetensors".formatted(step));
+  }
+
+  public Path file(long step) {
+    return file(dir, modelKey, step);
+  }
+
+  /** The model's folder. */
+  public Path folder() {
+    return dir.resolve(modelKey);
+  }
+
+  /** The highest step with a snapshot file; empty when there is none (or no folder yet). */
+  public OptionalLong latestStep() throws IOException {
+    long best = -1;
+    try (Stream<Path> files = Files.list(folder())) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        Matcher m = NAME.matcher(f.getFileName().toString());
+        if (m.matches()) {
+          best = Math.max(best, Long.parseLong(m.group(1)));
+        }
+      }
+    } catch (NoSuchFileException e) {
+      return OptionalLong.empty();
+    }
+    return best < 0 ? OptionalLong.empty() : OptionalLong.of(best);
+  }
+
+  /**
+   * @throws IOException when the file cannot be read
+   * @throws IllegalArgumentException when it is not a mixstream encoder snapshot
+   */
+  public EncoderSnapshot read(long step) throws IOException {
+    return EncoderSnapshot.fromSafetensors(Files.readAllBytes(file(step)));
+  }
+
+  @Override
+  public String toString() {
+    return folder().toString();
+  }
+}
