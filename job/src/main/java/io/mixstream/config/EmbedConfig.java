@@ -36,7 +36,9 @@ import java.util.Map;
  * @param metricsInterval how often they go there (and at each model swap)
  * @param embeddingsFormat binary (compact) or json
  * @param device auto, cpu or gpu
- * @param torchThreads libtorch's CPU threads for the embedder; 0 = one per core
+ * @param torchThreads libtorch's CPU threads for the embedder; 0 = one per core (on 2 cores a
+ *     narrow model embeds faster with 1, leaving a core to the stream; a width-64 one much faster
+ *     with 2: BENCHMARKS.md, issue 15)
  * @param checkpointInterval how often Flink checkpoints (and, exactly once, commits the output)
  * @param checkpointDir where checkpoints go
  * @param bounded stop at the offsets the input topic has when the job starts (tests, benchmarks)

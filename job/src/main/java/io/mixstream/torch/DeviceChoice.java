@@ -35,7 +35,7 @@ public final class DeviceChoice {
                   "--device must be auto, cpu or gpu, got '" + name + "'");
         };
     LOG.info(
-        "training on {} (asked: {}; GPUs visible: {}; engine {} {})",
+        "computing on {} (asked: {}; GPUs visible: {}; engine {} {})",
         device,
         name,
         gpus,

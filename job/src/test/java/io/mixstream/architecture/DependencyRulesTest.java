@@ -38,6 +38,7 @@ class DependencyRulesTest {
             "io.mixstream.eval..",
             "io.mixstream.config..",
             "io.mixstream.snapshot..",
+            "io.mixstream.serve..",
             "io.mixstream.torch..",
             "io.mixstream.rng..")
         .should()

@@ -117,6 +117,10 @@ public final class EmbeddingServiceJob {
       KafkaPreflight.Findings broker,
       UnaryOperator<DataStream<EmbeddingRecord>> beforeSink) {
     c.validate();
+    // every operator here makes a new object per record and keeps none it passed on: the copies
+    // between chained operators that Flink makes otherwise cost more than a width-16 forward's
+    // share per image
+    env.getConfig().enableObjectReuse();
     Properties kafka = new Properties();
     kafka.putAll(c.kafkaProperties());
     int deadLetterMaxBytes =

@@ -103,9 +103,25 @@ class EmbeddingServiceJobTest {
 
   /** Test images [from, to) to {@code topic}, keyed by id. */
   private static void produce(String topic, int from, int to) throws Exception {
+    produce(topic, from, to, List.of());
+  }
+
+  /**
+   * ... with a malformed record (a truncated image, key bad-N) before each image N of {@code bad}.
+   */
+  private static void produce(String topic, int from, int to, List<Integer> bad) throws Exception {
     ImageRecordCodec codec = ImageRecordCodec.withDefaults();
     try (KafkaProducer<byte[], byte[]> p = producer()) {
       for (int i = from; i < to; i++) {
+        if (bad.contains(i)) {
+          byte[] good = codec.encode(test.record(i));
+          p.send(
+                  new ProducerRecord<>(
+                      topic,
+                      ("bad-" + i).getBytes(StandardCharsets.UTF_8),
+                      Arrays.copyOf(good, good.length - 7)))
+              .get();
+        }
         p.send(
                 new ProducerRecord<>(
                     topic,
@@ -184,7 +200,7 @@ class EmbeddingServiceJobTest {
 
     produce(trainer.imagesTopic(), 0, 64); // steps 1 and 2
     produce(c.reembedTopic(), 1000, 1024);
-    produce(c.inputTopic(), 2000, 2040);
+    produce(c.inputTopic(), 2000, 2040, List.of(2005, 2030)); // 2 bad in 42: 4.8%
 
     StreamExecutionEnvironment trainEnv =
         StreamExecutionEnvironment.getExecutionEnvironment(
@@ -194,9 +210,11 @@ class EmbeddingServiceJobTest {
     JobClient serving = null;
     try {
       awaitSnapshot(dir, 2);
+      org.apache.flink.configuration.Configuration conf = EmbeddingServiceJob.flinkConfiguration(c);
+      // no restarts: a malformed record that threw would fail the test instead of retrying
+      conf.setString("restart-strategy.type", "none");
       StreamExecutionEnvironment embedEnv =
-          StreamExecutionEnvironment.getExecutionEnvironment(
-              EmbeddingServiceJob.flinkConfiguration(c));
+          StreamExecutionEnvironment.getExecutionEnvironment(conf);
       EmbeddingServiceJob.build(embedEnv, c, new KafkaPreflight.Findings(1 << 20));
       serving = embedEnv.executeAsync("embedding service");
 
@@ -207,7 +225,7 @@ class EmbeddingServiceJobTest {
       produce(trainer.imagesTopic(), 64, 128); // steps 3 and 4
       awaitSnapshot(dir, 4);
       awaitSwap(c, 4);
-      produce(c.inputTopic(), 2040, 2080);
+      produce(c.inputTopic(), 2040, 2080, List.of(2041, 2077));
       List<EmbeddingRecord> all = embeddings(c.outputTopic(), 80);
       assertThat(all).hasSize(80);
       assertThat(all.subList(0, 40)).isEqualTo(wave1);
@@ -221,6 +239,13 @@ class EmbeddingServiceJobTest {
       assertThat(reference.keySet()).containsExactlyInAnyOrder(2L, 4L);
       assertVectors(reference.get(2L), expected(dir, 2, 1000, 1024));
       assertVectors(reference.get(4L), expected(dir, 4, 1000, 1024));
+      assertThat(
+              TopicRecords.read(broker.bootstrapServers(), c.deadLetterTopic(), 4, WAIT).stream()
+                  .map(r -> new String(r.key(), StandardCharsets.UTF_8)))
+          .containsExactlyInAnyOrder("bad-2005", "bad-2030", "bad-2041", "bad-2077");
+      assertThat(serving.getJobStatus().get())
+          .as("malformed input never fails the job")
+          .isEqualTo(org.apache.flink.api.common.JobStatus.RUNNING);
     } finally {
       if (serving != null) {
         serving.cancel().get();

@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
       BenchStepCommand.class,
       BenchJobCommand.class,
       BenchViewsCommand.class,
-      BenchStreamCommand.class
+      BenchStreamCommand.class,
+      BenchEmbedCommand.class
     })
 final class BenchCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;

@@ -1,0 +1,396 @@
+package io.mixstream.tools.cli;
+
+import ai.djl.Device;
+import io.mixstream.cifar.Cifar10Dataset;
+import io.mixstream.cifar.Cifar10Reader;
+import io.mixstream.cifar.CifarSplit;
+import io.mixstream.config.EmbedConfig;
+import io.mixstream.config.Method;
+import io.mixstream.config.TrainingConfig;
+import io.mixstream.job.embed.EmbeddingServiceJob;
+import io.mixstream.kafka.KafkaPreflight;
+import io.mixstream.kafka.LocalKafkaBroker;
+import io.mixstream.records.ImageRecord;
+import io.mixstream.records.ImageRecordCodec;
+import io.mixstream.records.MetricsCodec;
+import io.mixstream.records.MetricsRecord;
+import io.mixstream.serve.SnapshotEmbedder;
+import io.mixstream.snapshot.EncoderSnapshot;
+import io.mixstream.snapshot.SnapshotDirectory;
+import io.mixstream.torch.TorchThreads;
+import io.mixstream.train.MocoTrainer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Future;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * `mixstream bench embed`: the embedding service against the bare forward pass of the same model on
+ * the same images, in one run: throughput with size-closed batches, then latency under a steady
+ * load, exactly once and at least once.
+ */
+@Command(
+    name = "embed",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Measures mixstream embed: images/s with size-closed batches against the learning core's",
+      "bare embed on the same images (same run), then p50/p99 latency at a steady load, as the",
+      "service's gauge (record timestamp to output) and as a read_committed consumer sees it",
+      "(input sent to output readable), exactly once and at least once. One JSON line a width."
+    })
+final class BenchEmbedCommand implements Callable<Integer> {
+  @Option(names = "--data", required = true, paramLabel = "PATH", description = "CIFAR-10 data.")
+  Path data;
+
+  @Option(
+      names = "--widths",
+      split = ",",
+      defaultValue = "16,64",
+      description = "Encoder widths (default: ${DEFAULT-VALUE}).")
+  int[] widths;
+
+  @Option(
+      names = "--images",
+      defaultValue = "3072",
+      description = "Images for the throughput runs (default: ${DEFAULT-VALUE}).")
+  int images;
+
+  @Option(
+      names = "--batch",
+      defaultValue = "64",
+      description =
+          "The service's --batch-size and the bare pass's batch (default: ${DEFAULT-VALUE}).")
+  int batch;
+
+  @Option(
+      names = "--load",
+      defaultValue = "0.5",
+      description =
+          "The latency runs' input rate, as a fraction of the service's measured images/s"
+              + " (default: ${DEFAULT-VALUE}).")
+  double load;
+
+  @Option(
+      names = "--latency-seconds",
+      defaultValue = "20",
+      description = "How long each latency run sends (default: ${DEFAULT-VALUE}).")
+  int latencySeconds;
+
+  @Option(
+      names = "--torch-threads",
+      defaultValue = "0",
+      description =
+          "The service's and the bare pass's libtorch threads; 0 = one per core (default:"
+              + " ${DEFAULT-VALUE}).")
+  int torchThreads;
+
+  @Option(
+      names = "--checkpoint-interval",
+      defaultValue = "1s",
+      description = "The service's --checkpoint-interval (default: ${DEFAULT-VALUE}).")
+  String checkpointInterval;
+
+  private Cifar10Dataset cifar;
+  private Path dir;
+
+  @Override
+  public Integer call() throws Exception {
+    cifar = Cifar10Reader.read(data, CifarSplit.TEST);
+    dir = Files.createTempDirectory("mixstream-bench-embed");
+    try (LocalKafkaBroker broker = LocalKafkaBroker.start(dir.resolve("kafka"), 0)) {
+      String input = "bench-embed-in";
+      send(broker, input, images, 0);
+      for (int width : widths) {
+        Path snapshots = dir.resolve("snapshots-" + width);
+        // torch work of this JVM's own on threads that end with it: an idle OpenMP team left on
+        // the main thread would throttle the service's (TorchThreads says why)
+        EncoderSnapshot snap =
+            TorchThreads.callOnOwnThread(1, "bench snapshot", () -> snapshot(width));
+        SnapshotDirectory sd = new SnapshotDirectory(snapshots, "default");
+        Files.createDirectories(sd.folder());
+        Files.write(sd.file(0), snap.toSafetensors());
+
+        int threads = torchThreads > 0 ? torchThreads : Runtime.getRuntime().availableProcessors();
+        double bare = TorchThreads.callOnOwnThread(threads, "bench bare embed", () -> bare(snap));
+        double service = throughput(broker, input, snapshots, width);
+        String eo = latency(broker, snapshots, width, true, load * service);
+        String alo = latency(broker, snapshots, width, false, load * service);
+        System.out.printf(
+            "{\"width\": %d, \"batch\": %d, \"images\": %d, \"cores\": %d, \"torch_threads\": %d,"
+                + " \"bare_img_per_s\": %.0f, \"service_img_per_s\": %.0f, \"ratio\": %.3f,"
+                + " \"latency_exactly_once\": %s, \"latency_at_least_once\": %s}%n",
+            width,
+            batch,
+            images,
+            Runtime.getRuntime().availableProcessors(),
+            threads,
+            bare,
+            service,
+            service / bare,
+            eo,
+            alo);
+      }
+    }
+    return 0;
+  }
+
+  private EncoderSnapshot snapshot(int width) {
+    TrainingConfig.Builder t = TrainingConfig.defaults().toBuilder();
+    t.method = Method.MOCO;
+    t.width = width;
+    t.batchSize = batch;
+    t.queueSize = batch;
+    try (MocoTrainer trainer = new MocoTrainer(t.build(), Device.cpu())) {
+      return trainer.encoderSnapshot();
+    }
+  }
+
+  /** The learning core's embed on the same images in batches of --batch: median of 3 passes. */
+  private double bare(EncoderSnapshot snap) {
+    try (SnapshotEmbedder e = new SnapshotEmbedder("cpu")) {
+      e.use(snap);
+      byte[][] all = new byte[images][];
+      for (int i = 0; i < images; i++) {
+        all[i] = cifar.pixels(i % cifar.size());
+      }
+      e.embed(Arrays.copyOf(all, batch)); // warm-up
+      double[] rates = new double[3];
+      for (int r = 0; r < rates.length; r++) {
+        long t0 = System.nanoTime();
+        for (int from = 0; from + batch <= images; from += batch) {
+          e.embed(Arrays.copyOfRange(all, from, from + batch));
+        }
+        rates[r] = (images / batch * batch) / ((System.nanoTime() - t0) / 1e9);
+      }
+      Arrays.sort(rates);
+      return rates[1];
+    }
+  }
+
+  private EmbedConfig config(
+      LocalKafkaBroker broker, String name, String input, Path snapshots, boolean exactlyOnce) {
+    EmbedConfig.Builder b = EmbedConfig.defaults(dir.resolve(name)).toBuilder();
+    b.bootstrapServers = broker.bootstrapServers();
+    b.inputTopic = input;
+    b.outputTopic = name + "-out";
+    b.deadLetterTopic = name + "-dead";
+    b.metricsTopic = name + "-metrics";
+    b.groupId = name;
+    b.snapshotDir = snapshots;
+    b.batchSize = batch;
+    b.exactlyOnce = exactlyOnce;
+    b.metricsInterval = Duration.ofSeconds(2);
+    b.device = "cpu";
+    b.torchThreads = torchThreads;
+    b.checkpointInterval = io.mixstream.config.JobOptions.parseDuration(checkpointInterval);
+    return b.build();
+  }
+
+  /** Bounded run, size-closed batches: images/s from the first output to the last. */
+  private double throughput(LocalKafkaBroker broker, String input, Path snapshots, int width)
+      throws Exception {
+    EmbedConfig.Builder b = config(broker, "tp-" + width, input, snapshots, true).toBuilder();
+    b.bounded = true;
+    b.batchTimeout = Duration.ofSeconds(10); // batches close by size
+    EmbedConfig c = b.build();
+    StreamExecutionEnvironment env =
+        StreamExecutionEnvironment.getExecutionEnvironment(
+            EmbeddingServiceJob.flinkConfiguration(c));
+    EmbeddingServiceJob.build(env, c, new KafkaPreflight.Findings(1 << 20));
+    env.execute("bench embed throughput " + width);
+    List<ConsumerRecord<byte[], byte[]>> out = readAll(broker, c.outputTopic(), images);
+    long first = out.stream().mapToLong(ConsumerRecord::timestamp).min().orElseThrow();
+    long last = out.stream().mapToLong(ConsumerRecord::timestamp).max().orElseThrow();
+    return (out.size() - batch) / ((last - first) / 1e3); // the first batch's images at `first`
+  }
+
+  /**
+   * Unbounded service, input at {@code rate} images/s for --latency-seconds; returns the gauge's
+   * and the consumer's p50/p99 as JSON.
+   */
+  private String latency(
+      LocalKafkaBroker broker, Path snapshots, int width, boolean exactlyOnce, double rate)
+      throws Exception {
+    String name = "lat-" + width + (exactlyOnce ? "-eo" : "-alo");
+    EmbedConfig c = config(broker, name, name + "-in", snapshots, exactlyOnce);
+    send(broker, c.inputTopic(), 1, 0); // the topic exists before the job starts
+    StreamExecutionEnvironment env =
+        StreamExecutionEnvironment.getExecutionEnvironment(
+            EmbeddingServiceJob.flinkConfiguration(c));
+    EmbeddingServiceJob.build(env, c, new KafkaPreflight.Findings(1 << 20));
+    JobClient job = env.executeAsync("bench embed latency " + name);
+    Map<String, Long> sentAt = new ConcurrentHashMap<>();
+    List<Long> visible = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> consumer = consumer(broker, exactlyOnce)) {
+      readAll(broker, c.outputTopic(), 1); // the service is up: the first image came out
+      TopicPartition p = new TopicPartition(c.outputTopic(), 0);
+      consumer.assign(List.of(p));
+      consumer.seekToEnd(List.of(p));
+      consumer.position(p);
+      int n = (int) (rate * latencySeconds);
+      Thread producer =
+          new Thread(
+              () -> {
+                try {
+                  sendAtRate(broker, c.inputTopic(), n, rate, sentAt);
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              },
+              "bench embed producer");
+      producer.start();
+      long deadline = System.currentTimeMillis() + (latencySeconds + 10) * 1000L;
+      int warmUp = (int) (rate * 2); // the first two seconds are not measured
+      while (visible.size() < n - warmUp && System.currentTimeMillis() < deadline) {
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(5))) {
+          long now = System.currentTimeMillis();
+          String id = new String(r.key(), StandardCharsets.UTF_8);
+          Long sent = sentAt.get(id);
+          if (sent != null && Integer.parseInt(id.substring(4)) >= warmUp) {
+            visible.add(now - sent);
+          }
+        }
+      }
+      producer.join();
+    } finally {
+      job.cancel().get();
+    }
+    List<MetricsRecord.Embed> gauges = new ArrayList<>();
+    for (var r : readAll(broker, c.metricsTopic(), 1)) {
+      if (MetricsCodec.decode(new String(r.value(), StandardCharsets.UTF_8))
+              instanceof MetricsRecord.Embed e
+          && !Double.isNaN(e.latencyP50Ms())
+          && e.perSecond() > rate / 2) {
+        gauges.add(e);
+      }
+    }
+    double gaugeP50 = median(gauges.stream().mapToDouble(MetricsRecord.Embed::latencyP50Ms));
+    double gaugeP99 = median(gauges.stream().mapToDouble(MetricsRecord.Embed::latencyP99Ms));
+    long[] v = visible.stream().mapToLong(Long::longValue).sorted().toArray();
+    return ("{\"rate\": %.0f, \"gauge_p50_ms\": %.0f, \"gauge_p99_ms\": %.0f,"
+            + " \"visible_p50_ms\": %d, \"visible_p99_ms\": %d, \"measured\": %d}")
+        .formatted(
+            rate,
+            gaugeP50,
+            gaugeP99,
+            v.length == 0 ? -1 : v[(int) Math.ceil(0.5 * v.length) - 1],
+            v.length == 0 ? -1 : v[(int) Math.ceil(0.99 * v.length) - 1],
+            v.length);
+  }
+
+  private static double median(java.util.stream.DoubleStream values) {
+    double[] s = values.sorted().toArray();
+    return s.length == 0 ? Double.NaN : s[s.length / 2];
+  }
+
+  private KafkaConsumer<byte[], byte[]> consumer(LocalKafkaBroker broker, boolean committed) {
+    return new KafkaConsumer<>(
+        Map.of(
+            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            broker.bootstrapServers(),
+            ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+            committed ? "read_committed" : "read_uncommitted"),
+        new ByteArrayDeserializer(),
+        new ByteArrayDeserializer());
+  }
+
+  /** Every record of a one-partition topic, once at least {@code expected} are there. */
+  private List<ConsumerRecord<byte[], byte[]>> readAll(
+      LocalKafkaBroker broker, String topic, int expected) throws InterruptedException {
+    try (KafkaConsumer<byte[], byte[]> c = consumer(broker, true)) {
+      long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+      while (c.partitionsFor(topic, Duration.ofSeconds(10)).isEmpty()) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("no topic " + topic);
+        }
+        Thread.sleep(200);
+      }
+      TopicPartition p = new TopicPartition(topic, 0);
+      c.assign(List.of(p));
+      c.seekToBeginning(List.of(p));
+      List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+      while (out.size() < expected) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(
+              "%d of %d records on %s in 5 min".formatted(out.size(), expected, topic));
+        }
+        c.poll(Duration.ofMillis(200)).forEach(out::add);
+      }
+      return out;
+    }
+  }
+
+  private void send(LocalKafkaBroker broker, String topic, int n, int from) throws Exception {
+    ImageRecordCodec codec = ImageRecordCodec.withDefaults();
+    try (KafkaProducer<byte[], byte[]> p = producer(broker)) {
+      List<Future<?>> sent = new ArrayList<>();
+      for (int i = from; i < from + n; i++) {
+        ImageRecord r = cifar.record(i % cifar.size());
+        sent.add(
+            p.send(
+                new ProducerRecord<>(
+                    topic, r.id().getBytes(StandardCharsets.UTF_8), codec.encode(r))));
+      }
+      for (Future<?> f : sent) {
+        f.get();
+      }
+    }
+  }
+
+  /** Images with ids img-0, img-1, ... at {@code rate} a second, each send time kept. */
+  private void sendAtRate(
+      LocalKafkaBroker broker, String topic, int n, double rate, Map<String, Long> sentAt)
+      throws Exception {
+    ImageRecordCodec codec = ImageRecordCodec.withDefaults();
+    try (KafkaProducer<byte[], byte[]> p = producer(broker)) {
+      long start = System.nanoTime();
+      for (int i = 0; i < n; i++) {
+        long due = start + (long) (i * 1e9 / rate);
+        long wait = due - System.nanoTime();
+        if (wait > 0) {
+          Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+        }
+        ImageRecord c = cifar.record(i % cifar.size());
+        String id = "img-" + i;
+        ImageRecord r =
+            new ImageRecord(
+                id, c.label(), c.height(), c.width(), c.channels(), c.encoding(), c.pixels());
+        sentAt.put(id, System.currentTimeMillis());
+        var unused =
+            p.send(
+                new ProducerRecord<>(topic, id.getBytes(StandardCharsets.UTF_8), codec.encode(r)));
+      }
+    }
+  }
+
+  private static KafkaProducer<byte[], byte[]> producer(LocalKafkaBroker broker) {
+    return new KafkaProducer<>(
+        Map.of(
+            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            broker.bootstrapServers(),
+            ProducerConfig.LINGER_MS_CONFIG,
+            0),
+        new ByteArraySerializer(),
+        new ByteArraySerializer());
+  }
+}
