@@ -82,10 +82,11 @@ public final class KafkaPreflight {
             timedOut
                 ? ("no Kafka broker answered at %s within %ds: start one (mixstream kafka"
                         + " --data-dir DIR) or give --bootstrap-servers HOST:PORT (and"
-                        + " --kafka.KEY VALUE for security settings)")
-                    .formatted(bootstrap, timeout.toSeconds())
+                        + " --kafka.KEY VALUE for security settings)%s")
+                    .formatted(
+                        bootstrap, timeout.toSeconds(), KafkaFailures.silenceHint(clientProperties))
                 : "the Kafka broker at %s refused the job's client: %s"
-                    .formatted(bootstrap, cause.getMessage()),
+                    .formatted(bootstrap, KafkaFailures.rootCause(cause)),
             cause);
       }
       List<String> missing = new ArrayList<>();
@@ -105,7 +106,8 @@ public final class KafkaPreflight {
       throw new PreflightException("interrupted while asking the broker at " + bootstrap, e);
     } catch (org.apache.kafka.common.KafkaException e) {
       throw new PreflightException(
-          "cannot make a Kafka client for %s: %s".formatted(bootstrap, e.getMessage()), e);
+          "cannot make a Kafka client for %s: %s".formatted(bootstrap, KafkaFailures.rootCause(e)),
+          e);
     }
   }
 

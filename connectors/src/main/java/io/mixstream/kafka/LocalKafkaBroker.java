@@ -51,6 +51,16 @@ public final class LocalKafkaBroker implements AutoCloseable {
    * @param port the client port on 127.0.0.1, or 0 for any free port
    */
   public static LocalKafkaBroker start(Path dataDir, int port) throws IOException {
+    return start(dataDir, port, null);
+  }
+
+  /**
+   * {@link #start(Path, int)} with the client listener requiring TLS and a SASL/PLAIN password
+   * ({@code security} not null): {@code SASL_SSL://127.0.0.1:port}. The KRaft controller's own
+   * listener stays plaintext on 127.0.0.1 (another port, not for clients).
+   */
+  public static LocalKafkaBroker start(Path dataDir, int port, BrokerSecurity security)
+      throws IOException {
     Files.createDirectories(dataDir.resolve("logs"));
     Path claimed = dataDir.toRealPath();
     // Checked before Kafka opens a file: a second broker on a folder in use resizes the first
@@ -62,14 +72,15 @@ public final class LocalKafkaBroker implements AutoCloseable {
               + " --data-dir");
     }
     try {
-      return startOn(dataDir, claimed, port);
+      return startOn(dataDir, claimed, port, security);
     } catch (IOException | RuntimeException e) {
       IN_USE.remove(claimed);
       throw e;
     }
   }
 
-  private static LocalKafkaBroker startOn(Path dataDir, Path claimed, int port) throws IOException {
+  private static LocalKafkaBroker startOn(
+      Path dataDir, Path claimed, int port, BrokerSecurity security) throws IOException {
     refuseIfLocked(dataDir);
     if (port != 0) {
       refuseIfTaken(port);
@@ -80,7 +91,15 @@ public final class LocalKafkaBroker implements AutoCloseable {
       controllerPort = LocalPorts.anyFree();
     }
     Properties props = serverProperties(dataDir, clientPort, controllerPort);
-    format(dataDir, props);
+    format(dataDir, props); // before the security settings: no password goes into that file
+    if (security != null) {
+      String listener = "SASL_SSL://127.0.0.1:" + clientPort;
+      props.setProperty("listeners", listener + ",CONTROLLER://127.0.0.1:" + controllerPort);
+      props.setProperty("advertised.listeners", listener);
+      props.setProperty("inter.broker.listener.name", "SASL_SSL");
+      props.setProperty("listener.security.protocol.map", "SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT");
+      security.serverSettings().forEach(props::setProperty);
+    }
     KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(props, false), Time.SYSTEM);
     try {
       server.startup();

@@ -301,9 +301,11 @@ class EmbeddingServiceJobTest {
         c,
         new KafkaPreflight.Findings(KafkaRecordSizes.KAFKA_DEFAULT_MAX_MESSAGE_BYTES),
         s ->
-            s.map(FailOnceAfterCheckpoint.<EmbeddingRecord>afterRecords(60, 10))
+            // slow enough (20 ms a record, 8 s in all) that checkpoints complete while it runs
+            s.map(FailOnceAfterCheckpoint.<EmbeddingRecord>afterRecords(60, 20))
                 .returns(TypeInformation.of(EmbeddingRecord.class))
-                .name("fail once"));
+                .name("fail once")
+                .setParallelism(1));
     env.execute("embedding service with a failure");
     assertThat(FailOnceAfterCheckpoint.failed()).isTrue();
 

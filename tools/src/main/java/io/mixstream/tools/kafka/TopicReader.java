@@ -1,5 +1,6 @@
 package io.mixstream.tools.kafka;
 
+import io.mixstream.kafka.KafkaFailures;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -22,6 +23,7 @@ public final class TopicReader implements AutoCloseable {
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final String topic;
   private final String writtenBy;
+  private final Map<String, Object> config;
   private long tombstones;
 
   /**
@@ -35,8 +37,16 @@ public final class TopicReader implements AutoCloseable {
     config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     config.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 << 20);
-    this.consumer =
-        new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    this.config = config;
+    try {
+      this.consumer =
+          new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    } catch (org.apache.kafka.common.KafkaException e) {
+      throw new IllegalStateException(
+          "cannot make a Kafka consumer for %s: %s"
+              .formatted(bootstrap, KafkaFailures.rootCause(e)),
+          e);
+    }
     this.topic = topic;
     this.writtenBy = writtenBy;
   }
@@ -89,8 +99,13 @@ public final class TopicReader implements AutoCloseable {
       info = consumer.partitionsFor(topic, timeout);
     } catch (org.apache.kafka.common.errors.TimeoutException e) {
       throw new IllegalStateException(
-          "no answer about topic %s within %s: is the broker up and --bootstrap right?"
-              .formatted(topic, timeout),
+          "no answer about topic %s within %s: is the broker up and --bootstrap right?%s"
+              .formatted(topic, timeout, KafkaFailures.silenceHint(config)),
+          e);
+    } catch (org.apache.kafka.common.KafkaException e) { // a wrong password, a bad certificate
+      throw new IllegalStateException(
+          "the broker refused to tell about topic %s: %s"
+              .formatted(topic, KafkaFailures.rootCause(e)),
           e);
     }
     if (info == null || info.isEmpty()) {

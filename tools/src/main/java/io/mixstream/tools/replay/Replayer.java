@@ -1,6 +1,7 @@
 package io.mixstream.tools.replay;
 
 import io.mixstream.cifar.Cifar10Dataset;
+import io.mixstream.kafka.KafkaFailures;
 import io.mixstream.records.ImageRecord;
 import io.mixstream.records.ImageRecordCodec;
 import io.mixstream.records.RecordLimits;
@@ -169,25 +170,34 @@ public final class Replayer {
       throw new ReplayException(
           ("no Kafka broker answered at %s within %d s. Is one running? Start a local one with"
                   + " `mixstream kafka --data-dir DIR`, or pass --bootstrap HOST:PORT (and"
-                  + " --kafka-property for security settings).")
-              .formatted(bootstrap, plan.timeout().toSeconds()),
+                  + " --kafka-property for security settings).%s")
+              .formatted(
+                  bootstrap,
+                  plan.timeout().toSeconds(),
+                  KafkaFailures.silenceHint(clientProperties)),
           e);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
       if (cause instanceof org.apache.kafka.common.errors.TimeoutException) {
         throw new ReplayException(
-            "no Kafka broker answered at %s within %d s: %s"
-                .formatted(bootstrap, plan.timeout().toSeconds(), cause.getMessage()),
+            "no Kafka broker answered at %s within %d s: %s%s"
+                .formatted(
+                    bootstrap,
+                    plan.timeout().toSeconds(),
+                    cause.getMessage(),
+                    KafkaFailures.silenceHint(clientProperties)),
             cause);
       }
       throw new ReplayException(
-          "cannot prepare topic %s at %s: %s".formatted(plan.topic(), bootstrap, cause), cause);
+          "cannot prepare topic %s at %s: %s"
+              .formatted(plan.topic(), bootstrap, KafkaFailures.rootCause(cause)),
+          cause);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new ReplayException("interrupted while waiting for the broker at " + bootstrap, e);
     } catch (org.apache.kafka.common.KafkaException e) {
       throw new ReplayException(
-          "cannot connect to Kafka at %s: %s".formatted(bootstrap, e.getMessage()), e);
+          "cannot connect to Kafka at %s: %s".formatted(bootstrap, KafkaFailures.rootCause(e)), e);
     }
   }
 
