@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
       io.mixstream.tools.demo.DemoCommand.class,
       TrainCommand.class,
       EmbedCommand.class,
+      FuzzCommand.class,
       EmbeddingsCommand.class,
       io.mixstream.tools.pictures.AttentionCommand.class,
       io.mixstream.tools.pictures.PlotCommand.class,

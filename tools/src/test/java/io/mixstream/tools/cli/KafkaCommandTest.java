@@ -76,4 +76,43 @@ class KafkaCommandTest {
       assertThat(first.output()).contains("stopping Kafka");
     }
   }
+
+  @Test
+  void aSaslSslBrokerWritesEachUsersClientFileAndTheyConnectWithIt(@TempDir Path dir)
+      throws Exception {
+    int port = LocalPorts.anyFree();
+    try (MixstreamProcess broker =
+        MixstreamProcess.start(
+            "kafka",
+            "--data-dir",
+            dir.toString(),
+            "--port",
+            String.valueOf(port),
+            "--sasl-ssl",
+            "--user",
+            "alice=wonderland")) {
+      broker.awaitOutput("Kafka broker ready", Duration.ofSeconds(90));
+      Path file = dir.resolve("tls").resolve("client-alice.properties");
+      assertThat(broker.output()).contains("alice: --kafka-config " + file);
+      java.util.Properties p = new java.util.Properties();
+      try (var in = java.nio.file.Files.newBufferedReader(file)) {
+        p.load(in);
+      }
+      assertThat(p.getProperty("sasl.jaas.config")).contains("password=\"wonderland\"");
+      Map<String, Object> c = new java.util.HashMap<>();
+      p.forEach((k, v) -> c.put(k.toString(), v));
+      c.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + port);
+      try (Admin admin = Admin.create(c)) {
+        admin.createTopics(List.of(new NewTopic("secured", 1, (short) 1))).all().get();
+        assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).contains("secured");
+      }
+      broker.terminate();
+      assertThat(broker.awaitExit(MINUTE)).isNotNegative();
+    }
+    try (MixstreamProcess noUser =
+        MixstreamProcess.start("kafka", "--data-dir", dir.toString() + "-2", "--sasl-ssl")) {
+      assertThat(noUser.awaitExit(MINUTE)).isEqualTo(1);
+      assertThat(noUser.output()).contains("--sasl-ssl needs at least one --user NAME=PASSWORD");
+    }
+  }
 }

@@ -1,0 +1,240 @@
+package io.mixstream.tools.fuzz;
+
+import io.mixstream.cifar.Cifar10Dataset;
+import io.mixstream.config.EvaluationConfig;
+import io.mixstream.config.JobConfig;
+import io.mixstream.config.TrainingConfig;
+import io.mixstream.job.MixstreamJob;
+import io.mixstream.job.ingest.DecodeImages;
+import io.mixstream.job.training.StepResult;
+import io.mixstream.kafka.LocalKafkaBroker;
+import io.mixstream.records.ImageRecordCodec;
+import io.mixstream.records.MalformedRecordException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.Future;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * Fuzzed records mixed with valid CIFAR-10 images through the real training job (one partition,
+ * restarts off, so anything that throws ends the run), then every record accounted for from the
+ * job's own outputs: each one the codec calls valid trained exactly once (the steps' image ids),
+ * each other one on the dead-letter topic (its source offset).
+ */
+public final class FuzzRun {
+  /**
+   * What happened.
+   *
+   * @param records everything sent
+   * @param fuzzed the hostile ones among them, by kind
+   * @param fuzzedValid hostile records that the codec accepts (trained, as they should be)
+   * @param valid records the codec accepts, plain and fuzzed
+   * @param trainedWrongly valid ids trained a number of times other than sent, and ids trained that
+   *     were never sent valid (empty when all is well)
+   * @param notDeadLettered offsets of invalid records missing from the dead-letter topic
+   * @param deadLetteredValid offsets on the dead-letter topic of records the codec accepts
+   * @param steps training steps
+   * @param validPerSecond valid images trained a second, from the first step to the last
+   */
+  public record Result(
+      long records,
+      Map<RecordFuzzer.Kind, Long> fuzzed,
+      long fuzzedValid,
+      long valid,
+      List<String> trainedWrongly,
+      List<Long> notDeadLettered,
+      List<Long> deadLetteredValid,
+      long steps,
+      double validPerSecond) {
+    public boolean accountedFor() {
+      return trainedWrongly.isEmpty() && notDeadLettered.isEmpty() && deadLetteredValid.isEmpty();
+    }
+  }
+
+  private FuzzRun() {}
+
+  /**
+   * @param fuzzed hostile records; one in {@code fuzzedEvery} records is one (the rest valid)
+   * @param training the model (a narrow one: the run is about the stream)
+   */
+  public static Result run(
+      LocalKafkaBroker broker,
+      Path work,
+      Cifar10Dataset cifar,
+      int fuzzed,
+      int fuzzedEvery,
+      TrainingConfig training,
+      long seed)
+      throws Exception {
+    String topic = "fuzz-" + seed;
+    ImageRecordCodec encoder = ImageRecordCodec.withDefaults();
+    ImageRecordCodec judge = new ImageRecordCodec(DecodeImages.ANY_LABEL);
+    List<byte[]> bases = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      bases.add(encoder.encode(cifar.record(i)));
+    }
+    RecordFuzzer fuzzer = new RecordFuzzer(bases, seed);
+    Map<RecordFuzzer.Kind, Long> kinds = new EnumMap<>(RecordFuzzer.Kind.class);
+    Map<String, Integer> validIds = new TreeMap<>();
+    Set<Long> invalidOffsets = new HashSet<>();
+    long fuzzedValid = 0;
+    long sent = 0;
+    int plain = 0;
+    try (KafkaProducer<byte[], byte[]> p = producer(broker)) {
+      List<Future<RecordMetadata>> offsets = new ArrayList<>();
+      List<String> ids = new ArrayList<>(); // the id of each record sent, null when invalid
+      int made = 0;
+      int batch = training.batchSize();
+      int validCount = 0;
+      while (made < fuzzed || validCount % batch != 0) {
+        byte[] key;
+        byte[] value;
+        boolean hostile = made < fuzzed && sent % fuzzedEvery == 0;
+        if (hostile) {
+          RecordFuzzer.Fuzzed f = fuzzer.next(made++);
+          kinds.merge(f.kind(), 1L, Long::sum);
+          key = f.key();
+          value = f.value();
+        } else {
+          var r = cifar.record(plain++ % cifar.size());
+          key = r.id().getBytes(StandardCharsets.UTF_8);
+          value = encoder.encode(r);
+        }
+        String id = validId(judge, value);
+        if (id != null) {
+          validCount++;
+          fuzzedValid += hostile ? 1 : 0;
+        }
+        ids.add(id);
+        offsets.add(p.send(new ProducerRecord<>(topic, key, value)));
+        sent++;
+      }
+      for (int i = 0; i < offsets.size(); i++) {
+        long offset = offsets.get(i).get().offset();
+        if (ids.get(i) == null) {
+          invalidOffsets.add(offset);
+        } else {
+          validIds.merge(ids.get(i), 1, Integer::sum);
+        }
+      }
+    }
+
+    JobConfig.Builder j = JobConfig.defaults(training, work.resolve("checkpoints")).toBuilder();
+    j.bootstrapServers = broker.bootstrapServers();
+    j.imagesTopic = topic;
+    j.deadLetterTopic = topic + "-dead";
+    j.groupId = topic;
+    j.device = "cpu";
+    j.bounded = true;
+    j.checkpointInterval = Duration.ofSeconds(2);
+    j.evaluation = EvaluationConfig.off(work.resolve("snapshots"));
+    JobConfig c = j.build();
+    Configuration conf = MixstreamJob.flinkConfiguration(c);
+    conf.setString("restart-strategy.type", "none"); // a record that throws ends the run
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+    env.setParallelism(1);
+    List<StepResult> steps = new ArrayList<>();
+    try (var it = MixstreamJob.build(env, c).executeAndCollect("fuzz " + topic)) {
+      it.forEachRemaining(steps::add);
+    }
+
+    Map<String, Integer> trained = new TreeMap<>();
+    for (StepResult s : steps) {
+      for (String id : s.imageIds) {
+        trained.merge(id, 1, Integer::sum);
+      }
+    }
+    List<String> wrong = new ArrayList<>();
+    Set<String> all = new HashSet<>(validIds.keySet());
+    all.addAll(trained.keySet());
+    for (String id : all) {
+      int want = validIds.getOrDefault(id, 0);
+      int got = trained.getOrDefault(id, 0);
+      if (want != got) {
+        wrong.add("%s sent valid %d times, trained %d".formatted(id, want, got));
+      }
+    }
+    Set<Long> dead = deadLetterOffsets(broker, c.deadLetterTopic(), invalidOffsets.size());
+    List<Long> missing = invalidOffsets.stream().filter(o -> !dead.contains(o)).sorted().toList();
+    List<Long> extra = dead.stream().filter(o -> !invalidOffsets.contains(o)).sorted().toList();
+    long validTotal = validIds.values().stream().mapToLong(Integer::longValue).sum();
+    double seconds =
+        steps.size() < 2
+            ? Double.NaN
+            : (steps.get(steps.size() - 1).wallMillis - steps.get(0).wallMillis) / 1e3;
+    double rate = (steps.size() - 1) * (double) training.batchSize() / seconds;
+    return new Result(
+        sent, kinds, fuzzedValid, validTotal, wrong, missing, extra, steps.size(), rate);
+  }
+
+  /** The id the job would train the record under; null when it would dead-letter it. */
+  private static String validId(ImageRecordCodec judge, byte[] value) {
+    try {
+      return judge.decode(value).id();
+    } catch (MalformedRecordException e) {
+      return null;
+    }
+  }
+
+  private static Set<Long> deadLetterOffsets(LocalKafkaBroker broker, String topic, int expected)
+      throws InterruptedException {
+    Set<Long> out = new HashSet<>();
+    try (KafkaConsumer<byte[], byte[]> c =
+        new KafkaConsumer<>(
+            Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+            new ByteArrayDeserializer(),
+            new ByteArrayDeserializer())) {
+      long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+      while (c.partitionsFor(topic, Duration.ofSeconds(10)).isEmpty()) {
+        if (expected == 0 || System.nanoTime() > deadline) {
+          return out;
+        }
+        Thread.sleep(200);
+      }
+      TopicPartition p = new TopicPartition(topic, 0);
+      c.assign(List.of(p));
+      c.seekToBeginning(List.of(p));
+      long end = c.endOffsets(List.of(p)).get(p);
+      while (c.position(p) < end && System.nanoTime() < deadline) {
+        for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+          Header h = r.headers().lastHeader("mixstream.source.offset");
+          out.add(Long.parseLong(new String(h.value(), StandardCharsets.UTF_8)));
+        }
+      }
+    }
+    return out;
+  }
+
+  private static KafkaProducer<byte[], byte[]> producer(LocalKafkaBroker broker) {
+    return new KafkaProducer<>(
+        Map.of(
+            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            broker.bootstrapServers(),
+            ProducerConfig.ACKS_CONFIG,
+            "all",
+            ProducerConfig.LINGER_MS_CONFIG,
+            5),
+        new ByteArraySerializer(),
+        new ByteArraySerializer());
+  }
+}
