@@ -185,11 +185,7 @@ public record BrokerSecurity(Path dir, String storePassword, Map<String, String>
    */
   public static BrokerSecurity inFolder(Path dir, Map<String, String> users) throws IOException {
     Files.createDirectories(dir);
-    Path f = dir.resolve("store-password");
-    if (!Files.exists(f)) {
-      Files.writeString(f, Long.toHexString(new java.security.SecureRandom().nextLong()));
-    }
-    return generate(dir, Files.readString(f).strip(), users);
+    return generate(dir, secret(dir.resolve("store-password")), users);
   }
 
   /**
@@ -233,11 +229,15 @@ public record BrokerSecurity(Path dir, String storePassword, Map<String, String>
 
   /** The broker's own password (random per folder, kept beside the stores). */
   String brokerPassword() throws IOException {
-    Path f = dir.resolve("broker-password");
-    if (!Files.exists(f)) {
-      Files.writeString(f, Long.toHexString(new java.security.SecureRandom().nextLong()));
+    return secret(dir.resolve("broker-password"));
+  }
+
+  /** The random secret kept in {@code file}, made on first use. */
+  private static String secret(Path file) throws IOException {
+    if (!Files.exists(file)) {
+      Files.writeString(file, Long.toHexString(new java.security.SecureRandom().nextLong()));
     }
-    return Files.readString(f).strip();
+    return Files.readString(file).strip();
   }
 
   /** The broker's settings for a SASL_SSL listener named {@code SASL_SSL}. */

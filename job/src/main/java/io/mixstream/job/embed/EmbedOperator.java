@@ -4,7 +4,9 @@ import io.mixstream.augment.EvalTransform;
 import io.mixstream.config.EmbedConfig;
 import io.mixstream.job.ingest.DeadLetter;
 import io.mixstream.job.ingest.DecodeImages;
+import io.mixstream.job.ingest.RawRecord;
 import io.mixstream.job.ingest.TrainingImage;
+import io.mixstream.kafka.TopicReader;
 import io.mixstream.records.EmbeddingRecord;
 import io.mixstream.records.ImageRecordCodec;
 import io.mixstream.records.MalformedRecordException;
@@ -314,12 +316,16 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
     ImageRecordCodec codec = new ImageRecordCodec(DecodeImages.ANY_LABEL);
     List<TrainingImage> chunk = new ArrayList<>();
     long[] counts = new long[2];
-    try (ReferenceTopic topic =
-        new ReferenceTopic(
-            settings.bootstrapServers(), settings.kafkaProperties(), settings.reembedTopic())) {
+    try (TopicReader topic =
+        new TopicReader(
+            settings.bootstrapServers(),
+            settings.kafkaProperties(),
+            settings.reembedTopic(),
+            "publish the reference images there (--reembed-topic)")) {
       topic.readAll(
           Duration.ofMinutes(10),
-          raw -> {
+          r -> {
+            RawRecord raw = new RawRecord(r.key(), r.value(), r.topic(), r.partition(), r.offset());
             try {
               chunk.add(DecodeImages.decode(codec, settings.modelKey(), raw.value));
             } catch (MalformedRecordException e) {

@@ -19,6 +19,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Unmatched;
 
@@ -44,23 +45,10 @@ final class EmbedCommand implements Callable<Integer> {
               + " 8081).")
   int restPort;
 
-  @Option(
-      names = "--rest-address",
-      defaultValue = "127.0.0.1",
-      description =
-          "Address the dashboard listens on (default: ${DEFAULT-VALUE}, this machine only).")
-  String restAddress;
+  @Mixin LocalRunOptions local;
 
   @Option(names = "--options", description = "List every service option with its default.")
   boolean listOptions;
-
-  @Option(
-      names = "--timeout",
-      defaultValue = "30",
-      paramLabel = "SECONDS",
-      description =
-          "How long to wait for the Kafka broker before the job starts (default: ${DEFAULT-VALUE}).")
-  int timeoutSeconds;
 
   @Option(
       names = "--fresh",
@@ -85,10 +73,7 @@ final class EmbedCommand implements Callable<Integer> {
       EmbedOptions.help(tmp).forEach(System.out::println);
       return 0;
     }
-    if (timeoutSeconds < 1) {
-      throw new IllegalArgumentException(
-          "--timeout must be at least 1 second, got " + timeoutSeconds);
-    }
+    Duration brokerTimeout = local.brokerTimeout();
     EmbedConfig c = EmbedOptions.parse(serviceArgs.toArray(new String[0]), tmp);
     System.out.println("embed config (secrets masked): " + c.describe());
     ModelHome home = ModelHome.ofService(c.checkpointDir());
@@ -97,19 +82,18 @@ final class EmbedCommand implements Callable<Integer> {
     }
     Optional<Path> resumeFrom = home.latest();
     DeviceChoice.resolve(c.device()); // --device gpu without one is refused here
-    LocalFlink.checkRestPort(restAddress, restPort);
-    KafkaPreflight.Findings kafka =
-        EmbeddingServiceJob.preflight(c, Duration.ofSeconds(timeoutSeconds));
+    LocalFlink.checkRestPort(local.restAddress, restPort);
+    KafkaPreflight.Findings kafka = EmbeddingServiceJob.preflight(c, brokerTimeout);
     Configuration conf =
         LocalFlink.resumable(
             EmbeddingServiceJob.flinkConfiguration(c),
-            restAddress,
+            local.restAddress,
             restPort,
             resumeFrom,
             "the service");
     System.out.printf(
         "Flink dashboard: http://%s:%d  (checkpoints in %s)%n",
-        restAddress, restPort, c.checkpointDir().toAbsolutePath());
+        local.restAddress, restPort, c.checkpointDir().toAbsolutePath());
     StreamExecutionEnvironment env =
         StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
     try (StopRequest stop = new StopRequest(Duration.ofMinutes(2))) {

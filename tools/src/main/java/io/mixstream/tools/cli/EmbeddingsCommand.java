@@ -1,10 +1,10 @@
 package io.mixstream.tools.cli;
 
+import io.mixstream.kafka.TopicReader;
 import io.mixstream.records.EmbeddingCodec;
 import io.mixstream.records.EmbeddingRecord;
 import io.mixstream.tools.embeddings.EmbeddingSet;
 import io.mixstream.tools.embeddings.NpyWriter;
-import io.mixstream.tools.kafka.TopicReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.file.Files;

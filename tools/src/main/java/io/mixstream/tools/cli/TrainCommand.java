@@ -23,6 +23,7 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Unmatched;
 
@@ -44,23 +45,10 @@ final class TrainCommand implements Callable<Integer> {
       description = "Port of the Flink dashboard and REST API (default: ${DEFAULT-VALUE}).")
   int restPort;
 
-  @Option(
-      names = "--rest-address",
-      defaultValue = "127.0.0.1",
-      description =
-          "Address the dashboard listens on (default: ${DEFAULT-VALUE}, this machine only).")
-  String restAddress;
+  @Mixin LocalRunOptions local;
 
   @Option(names = "--options", description = "List every job option with its default.")
   boolean listOptions;
-
-  @Option(
-      names = "--timeout",
-      defaultValue = "30",
-      paramLabel = "SECONDS",
-      description =
-          "How long to wait for the Kafka broker before the job starts (default: ${DEFAULT-VALUE}).")
-  int timeoutSeconds;
 
   @Option(
       names = "--fresh",
@@ -85,10 +73,7 @@ final class TrainCommand implements Callable<Integer> {
       JobOptions.help(checkpoints).forEach(System.out::println);
       return 0;
     }
-    if (timeoutSeconds < 1) {
-      throw new IllegalArgumentException(
-          "--timeout must be at least 1 second, got " + timeoutSeconds);
-    }
+    Duration brokerTimeout = local.brokerTimeout();
     JobConfig c = JobOptions.parse(jobArgs.toArray(new String[0]), checkpoints);
     System.out.println("job config (secrets masked): " + c.describe());
     ModelHome home =
@@ -103,13 +88,13 @@ final class TrainCommand implements Callable<Integer> {
     Optional<Path> resumeFrom = home.latest();
     // this JVM runs the job: --device gpu without a GPU is refused here, not in 10 restarts
     DeviceChoice.resolve(c.device());
-    LocalFlink.checkRestPort(restAddress, restPort);
-    KafkaPreflight.Findings kafka = MixstreamJob.preflight(c, Duration.ofSeconds(timeoutSeconds));
+    LocalFlink.checkRestPort(local.restAddress, restPort);
+    KafkaPreflight.Findings kafka = MixstreamJob.preflight(c, brokerTimeout);
 
-    Configuration conf = LocalFlink.resumable(c, restAddress, restPort, resumeFrom);
+    Configuration conf = LocalFlink.resumable(c, local.restAddress, restPort, resumeFrom);
     System.out.printf(
         "Flink dashboard: http://%s:%d  (checkpoints in %s)%n",
-        restAddress, restPort, c.checkpointDir().toAbsolutePath());
+        local.restAddress, restPort, c.checkpointDir().toAbsolutePath());
     StreamExecutionEnvironment env =
         StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
     try (StopRequest stop = new StopRequest(Duration.ofMinutes(3))) {

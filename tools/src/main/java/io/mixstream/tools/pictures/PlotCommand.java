@@ -1,7 +1,7 @@
 package io.mixstream.tools.pictures;
 
+import io.mixstream.kafka.TopicReader;
 import io.mixstream.tools.cli.KafkaClientOptions;
-import io.mixstream.tools.kafka.TopicReader;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;

@@ -1,6 +1,5 @@
-package io.mixstream.tools.kafka;
+package io.mixstream.kafka;
 
-import io.mixstream.kafka.KafkaFailures;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -8,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
@@ -57,19 +57,41 @@ public final class TopicReader implements AutoCloseable {
    * @throws IllegalStateException when the topic does not exist or the broker does not answer
    */
   public List<byte[]> readAll(Duration timeout) {
+    List<byte[]> out = new ArrayList<>();
+    readAll(timeout, r -> out.add(r.value()));
+    return out;
+  }
+
+  /**
+   * Hands every record with a value on the topic now to {@code each}, partition by partition in
+   * offset order; returns how many there were.
+   *
+   * @throws IllegalStateException when the topic does not exist, the broker does not answer or the
+   *     end is not reached within {@code timeout}
+   */
+  public long readAll(Duration timeout, Consumer<ConsumerRecord<byte[], byte[]>> each) {
     List<TopicPartition> partitions = assignFromStart(timeout);
     Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
-    List<byte[]> out = new ArrayList<>();
+    long[] n = {0};
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!reached(end)) {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException(
             "read %,d records from %s but the end offsets %s were not reached in %s"
-                .formatted(out.size(), topic, end, timeout));
+                .formatted(n[0], topic, end, timeout));
       }
-      consumer.poll(Duration.ofMillis(200)).forEach(r -> take(r.value(), out::add));
+      for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+        if (r.offset() < end.get(new TopicPartition(r.topic(), r.partition()))) {
+          take(
+              r.value(),
+              v -> {
+                n[0]++;
+                each.accept(r);
+              });
+        }
+      }
     }
-    return out;
+    return n[0];
   }
 
   /** Calls {@code sink} for each value from the start, then each new one, until interrupted. */
