@@ -148,6 +148,19 @@ class StreamingJobTest {
           .as("%s: loss of step %d", method, s + 1)
           .isEqualTo(Double.doubleToRawLongBits(clean.get(s).loss));
     }
+    // the digest of what was trained rolled back with the rest and ends where the clean run's
+    // does, which is what a slow sum over the steps' ids gives
+    long sum = 0;
+    for (StepResult r : clean) {
+      for (String id : r.imageIds) {
+        sum += io.mixstream.train.TrainedDigest.hash(id, r.epoch);
+      }
+    }
+    StepResult last = recovered.get(steps - 1);
+    assertThat(last.trainedDigestCount).isEqualTo(steps * 32L);
+    assertThat(last.trainedDigestSum)
+        .isEqualTo(sum)
+        .isEqualTo(clean.get(steps - 1).trainedDigestSum);
   }
 
   private static JobConfig atSize(JobConfig c, int side, Stem stem) {

@@ -11,6 +11,7 @@ import io.mixstream.torch.TorchThreads;
 import io.mixstream.train.MocoTrainer;
 import io.mixstream.train.QueueChunks;
 import io.mixstream.train.StepReport;
+import io.mixstream.train.TrainedDigest;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
@@ -64,6 +65,8 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
   private transient PendingBatch pending;
   private transient QueueChunks queueChunks;
   private transient ListState<byte[]> modelState;
+  private transient ListState<long[]> digestState;
+  private transient TrainedDigest trained;
   private transient TrainerMetrics metrics;
   private transient long batchStartNanos;
   private transient long lastStepNanos;
@@ -96,9 +99,19 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
             .getListState(
                 new ListStateDescriptor<>(
                     "model", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
+    digestState =
+        context
+            .getOperatorStateStore()
+            .getListState(
+                new ListStateDescriptor<>(
+                    "trained-digest", PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
+    trained = new TrainedDigest();
     if (context.isRestored()) {
       for (byte[] bytes : modelState.get()) {
         restoredModel = bytes;
+      }
+      for (long[] d : digestState.get()) { // none in a checkpoint from before the digest
+        trained = new TrainedDigest(d[0], d[1]);
       }
       queuesNeedRebuild = true;
     }
@@ -211,6 +224,9 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
     long assembled = System.nanoTime();
     String[] ids = batch.stream().map(i -> i.id).toArray(String[]::new);
     StepReport r = trainer.step(sources);
+    for (String id : ids) {
+      trained.add(id, r.epoch());
+    }
     queueChunks.persist(trainer, r.enqueued());
     long now = System.nanoTime();
     double batchSeconds = (assembled - batchStartNanos) / 1e9;
@@ -228,6 +244,8 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
     result.lr = r.lr();
     result.lambda = r.lambda();
     result.imageIds = ids;
+    result.trainedDigestSum = trained.sum();
+    result.trainedDigestCount = trained.count();
     result.termNames = r.terms().keySet().toArray(String[]::new);
     result.termValues = r.terms().values().stream().mapToDouble(Double::doubleValue).toArray();
     result.stepSeconds = r.stepSeconds();
@@ -254,6 +272,7 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
   @Override
   public void snapshotState(FunctionSnapshotContext context) throws Exception {
     modelState.update(List.of(trainer.exportStateWithoutQueueContents()));
+    digestState.update(List.of(new long[] {trained.sum(), trained.count()}));
   }
 
   @Override

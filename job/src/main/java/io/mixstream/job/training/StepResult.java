@@ -30,6 +30,15 @@ public class StepResult {
   /** The ids of the images this step trained on, in batch order. */
   public String[] imageIds;
 
+  /**
+   * The digest ({@link io.mixstream.train.TrainedDigest}) of every (image id, epoch) pair the
+   * trainer has trained up to and including this step, as checkpointed state holds it: its sum and
+   * its count.
+   */
+  public long trainedDigestSum;
+
+  public long trainedDigestCount;
+
   /** The loss's terms (original, mixed, global, local... as the method has them), by name. */
   public String[] termNames;
 
