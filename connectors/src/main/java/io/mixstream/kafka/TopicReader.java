@@ -58,13 +58,13 @@ public final class TopicReader implements AutoCloseable {
    */
   public List<byte[]> readAll(Duration timeout) {
     List<byte[]> out = new ArrayList<>();
-    readAll(timeout, r -> out.add(r.value()));
+    readAll(timeout, r -> take(r.value(), out::add));
     return out;
   }
 
   /**
-   * Hands every record with a value on the topic now to {@code each}, partition by partition in
-   * offset order; returns how many there were.
+   * Hands every record on the topic now to {@code each}, tombstones too (a dead letter of one has
+   * no value either), partition by partition in offset order; returns how many there were.
    *
    * @throws IllegalStateException when the topic does not exist, the broker does not answer or the
    *     end is not reached within {@code timeout}
@@ -72,26 +72,22 @@ public final class TopicReader implements AutoCloseable {
   public long readAll(Duration timeout, Consumer<ConsumerRecord<byte[], byte[]>> each) {
     List<TopicPartition> partitions = assignFromStart(timeout);
     Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
-    long[] n = {0};
+    long n = 0;
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!reached(end)) {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException(
             "read %,d records from %s but the end offsets %s were not reached in %s"
-                .formatted(n[0], topic, end, timeout));
+                .formatted(n, topic, end, timeout));
       }
       for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
         if (r.offset() < end.get(new TopicPartition(r.topic(), r.partition()))) {
-          take(
-              r.value(),
-              v -> {
-                n[0]++;
-                each.accept(r);
-              });
+          n++;
+          each.accept(r);
         }
       }
     }
-    return n[0];
+    return n;
   }
 
   /** Calls {@code sink} for each value from the start, then each new one, until interrupted. */

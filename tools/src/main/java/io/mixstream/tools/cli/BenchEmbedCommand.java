@@ -10,6 +10,7 @@ import io.mixstream.config.TrainingConfig;
 import io.mixstream.job.embed.EmbeddingServiceJob;
 import io.mixstream.kafka.KafkaPreflight;
 import io.mixstream.kafka.LocalKafkaBroker;
+import io.mixstream.kafka.TopicReader;
 import io.mixstream.records.ImageRecord;
 import io.mixstream.records.ImageRecordCodec;
 import io.mixstream.records.MetricsCodec;
@@ -218,7 +219,7 @@ final class BenchEmbedCommand implements Callable<Integer> {
             EmbeddingServiceJob.flinkConfiguration(c));
     EmbeddingServiceJob.build(env, c, new KafkaPreflight.Findings(1 << 20));
     env.execute("bench embed throughput " + width);
-    List<ConsumerRecord<byte[], byte[]>> out = readAll(broker, c.outputTopic(), images);
+    List<ConsumerRecord<byte[], byte[]>> out = records(broker, c.outputTopic());
     long first = out.stream().mapToLong(ConsumerRecord::timestamp).min().orElseThrow();
     long last = out.stream().mapToLong(ConsumerRecord::timestamp).max().orElseThrow();
     return (out.size() - batch) / ((last - first) / 1e3); // the first batch's images at `first`
@@ -242,7 +243,7 @@ final class BenchEmbedCommand implements Callable<Integer> {
     Map<String, Long> sentAt = new ConcurrentHashMap<>();
     List<Long> visible = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> consumer = consumer(broker, exactlyOnce)) {
-      readAll(broker, c.outputTopic(), 1); // the service is up: the first image came out
+      awaitFirst(broker, c.outputTopic());
       TopicPartition p = new TopicPartition(c.outputTopic(), 0);
       consumer.assign(List.of(p));
       consumer.seekToEnd(List.of(p));
@@ -276,7 +277,7 @@ final class BenchEmbedCommand implements Callable<Integer> {
       job.cancel().get();
     }
     List<MetricsRecord.Embed> gauges = new ArrayList<>();
-    for (var r : readAll(broker, c.metricsTopic(), 1)) {
+    for (var r : records(broker, c.metricsTopic())) {
       if (MetricsCodec.decode(new String(r.value(), StandardCharsets.UTF_8))
               instanceof MetricsRecord.Embed e
           && !Double.isNaN(e.latencyP50Ms())
@@ -314,30 +315,32 @@ final class BenchEmbedCommand implements Callable<Integer> {
         new ByteArrayDeserializer());
   }
 
-  /** Every record of a one-partition topic, once at least {@code expected} are there. */
-  private List<ConsumerRecord<byte[], byte[]>> readAll(
-      LocalKafkaBroker broker, String topic, int expected) throws InterruptedException {
-    try (KafkaConsumer<byte[], byte[]> c = consumer(broker, true)) {
-      long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-      while (c.partitionsFor(topic, Duration.ofSeconds(10)).isEmpty()) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("no topic " + topic);
-        }
-        Thread.sleep(200);
-      }
-      TopicPartition p = new TopicPartition(topic, 0);
-      c.assign(List.of(p));
-      c.seekToBeginning(List.of(p));
-      List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-      while (out.size() < expected) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException(
-              "%d of %d records on %s in 5 min".formatted(out.size(), expected, topic));
-        }
-        c.poll(Duration.ofMillis(200)).forEach(out::add);
-      }
-      return out;
+  /** Every committed record on {@code topic} now. */
+  private static List<ConsumerRecord<byte[], byte[]>> records(
+      LocalKafkaBroker broker, String topic) {
+    List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+    try (TopicReader r =
+        new TopicReader(broker.bootstrapServers(), Map.of(), topic, "the embedding service")) {
+      r.readAll(Duration.ofMinutes(5), out::add);
     }
+    return out;
+  }
+
+  /** Until the service's first vector is readable on {@code topic}: it is up. */
+  private static void awaitFirst(LocalKafkaBroker broker, String topic)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+    while (System.nanoTime() < deadline) {
+      try {
+        if (!records(broker, topic).isEmpty()) {
+          return;
+        }
+      } catch (IllegalStateException e) {
+        // the sink has not created the topic yet
+      }
+      Thread.sleep(200);
+    }
+    throw new IllegalStateException("no output on " + topic + " in 5 min");
   }
 
   private void send(LocalKafkaBroker broker, String topic, int n, int from) throws Exception {

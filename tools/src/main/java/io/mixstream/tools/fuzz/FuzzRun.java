@@ -8,6 +8,7 @@ import io.mixstream.job.MixstreamJob;
 import io.mixstream.job.ingest.DecodeImages;
 import io.mixstream.job.training.StepResult;
 import io.mixstream.kafka.LocalKafkaBroker;
+import io.mixstream.kafka.TopicReader;
 import io.mixstream.records.ImageRecordCodec;
 import io.mixstream.records.MalformedRecordException;
 import java.nio.charset.StandardCharsets;
@@ -23,16 +24,11 @@ import java.util.TreeMap;
 import java.util.concurrent.Future;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
@@ -196,31 +192,19 @@ public final class FuzzRun {
     }
   }
 
-  private static Set<Long> deadLetterOffsets(LocalKafkaBroker broker, String topic, int expected)
-      throws InterruptedException {
+  /** The source offsets named by the dead-letter topic's records (its writer's headers). */
+  private static Set<Long> deadLetterOffsets(LocalKafkaBroker broker, String topic, int expected) {
     Set<Long> out = new HashSet<>();
-    try (KafkaConsumer<byte[], byte[]> c =
-        new KafkaConsumer<>(
-            Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
-            new ByteArrayDeserializer(),
-            new ByteArrayDeserializer())) {
-      long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-      while (c.partitionsFor(topic, Duration.ofSeconds(10)).isEmpty()) {
-        if (expected == 0 || System.nanoTime() > deadline) {
-          return out;
-        }
-        Thread.sleep(200);
-      }
-      TopicPartition p = new TopicPartition(topic, 0);
-      c.assign(List.of(p));
-      c.seekToBeginning(List.of(p));
-      long end = c.endOffsets(List.of(p)).get(p);
-      while (c.position(p) < end && System.nanoTime() < deadline) {
-        for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-          Header h = r.headers().lastHeader("mixstream.source.offset");
-          out.add(Long.parseLong(new String(h.value(), StandardCharsets.UTF_8)));
-        }
-      }
+    if (expected == 0) {
+      return out; // the sink creates the topic at its first letter: there may be none
+    }
+    try (TopicReader r = new TopicReader(broker.bootstrapServers(), Map.of(), topic, "the job")) {
+      r.readAll(
+          Duration.ofMinutes(2),
+          rec -> {
+            Header h = rec.headers().lastHeader("mixstream.source.offset");
+            out.add(Long.parseLong(new String(h.value(), StandardCharsets.UTF_8)));
+          });
     }
     return out;
   }
