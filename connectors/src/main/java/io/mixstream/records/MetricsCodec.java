@@ -66,6 +66,16 @@ public final class MetricsCodec {
       }
       o.addProperty("swaps", e.swaps());
       time(o, e.time());
+    } else if (record instanceof MetricsRecord.Final f) {
+      o.addProperty("type", "final");
+      o.addProperty("model", f.model());
+      o.addProperty("step", f.step());
+      o.addProperty("epoch", f.epoch());
+      o.addProperty("state_sha256", f.stateSha256());
+      // as text: a JSON number is a double to most readers, which loses the low bits
+      o.addProperty("trained_digest_sum", "%016x".formatted(f.trainedDigestSum()));
+      o.addProperty("trained_digest_count", f.trainedDigestCount());
+      time(o, f.time());
     }
     return o.toString();
   }
@@ -123,6 +133,15 @@ public final class MetricsCodec {
                 optional(o, "latency_p50_ms", Double.NaN).doubleValue(),
                 optional(o, "latency_p99_ms", Double.NaN).doubleValue(),
                 optional(o, "swaps", 0).longValue(),
+                time(o));
+        case "final" ->
+            new MetricsRecord.Final(
+                text(o, "model"),
+                number(o, "step").longValue(),
+                optional(o, "epoch", 0).intValue(),
+                text(o, "state_sha256"),
+                Long.parseUnsignedLong(text(o, "trained_digest_sum"), 16),
+                number(o, "trained_digest_count").longValue(),
                 time(o));
         default -> throw new IllegalArgumentException("unknown record type '" + type + "'");
       };

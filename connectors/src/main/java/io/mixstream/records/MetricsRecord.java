@@ -4,11 +4,12 @@ import java.time.Instant;
 import java.util.Map;
 
 /**
- * A record of the metrics topic: one training step, or one kNN evaluation. The JSON layout is
- * {@link MetricsCodec}'s, documented in the README.
+ * A record of the metrics topic: one training step, one kNN evaluation, the embedding service's
+ * gauges, or a trainer's state at the end of its input. The JSON layout is {@link MetricsCodec}'s,
+ * documented in the README.
  */
 public sealed interface MetricsRecord
-    permits MetricsRecord.Train, MetricsRecord.Knn, MetricsRecord.Embed {
+    permits MetricsRecord.Train, MetricsRecord.Knn, MetricsRecord.Embed, MetricsRecord.Final {
   /** The model key. */
   String model();
 
@@ -82,6 +83,27 @@ public sealed interface MetricsRecord
       double latencyP50Ms,
       double latencyP99Ms,
       long swaps,
+      Instant time)
+      implements MetricsRecord {}
+
+  /**
+   * A trainer's state when its input ended (a bounded run's last record, or a drain): what a run
+   * ended as, to compare with another run of the same stream and seed.
+   *
+   * @param stateSha256 SHA-256, in hex, of the whole training state as the trainer exports it:
+   *     weights, BN statistics, optimizer buffers, queue contents and pointers, and the step
+   * @param trainedDigestSum the sum of the digest of every (image id, epoch) pair trained
+   *     (io.mixstream.train.TrainedDigest)
+   * @param trainedDigestCount how many pairs it holds
+   * @param time when it was taken; null when the record did not say
+   */
+  record Final(
+      String model,
+      long step,
+      int epoch,
+      String stateSha256,
+      long trainedDigestSum,
+      long trainedDigestCount,
       Instant time)
       implements MetricsRecord {}
 }

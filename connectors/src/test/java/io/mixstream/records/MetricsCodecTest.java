@@ -61,6 +61,34 @@ class MetricsCodecTest {
   }
 
   @Test
+  void decodesAFinalRecordWrittenAsTheReadmeSays() {
+    MetricsRecord r =
+        MetricsCodec.decode(
+            """
+            {"v": 1, "type": "final", "model": "m", "step": 60, "epoch": 1,
+             "state_sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+             "trained_digest_sum": "fedcba9876543210", "trained_digest_count": 1920,
+             "time": "2026-12-01T10:15:30.123Z"}
+            """);
+    assertThat(r)
+        .isEqualTo(
+            new MetricsRecord.Final(
+                "m",
+                60,
+                1,
+                "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                0xfedcba9876543210L,
+                1920,
+                T));
+    var small = new MetricsRecord.Final("m", 1, 1, "00", 5, 1, T);
+    JsonObject o = JsonParser.parseString(MetricsCodec.encode(small)).getAsJsonObject();
+    assertThat(o.get("trained_digest_sum").getAsString())
+        .as("64 bits as 16 hex digits: a JSON number would lose the low bits in most readers")
+        .isEqualTo("0000000000000005");
+    assertThat(MetricsCodec.decode(MetricsCodec.encode(r))).isEqualTo(r);
+  }
+
+  @Test
   void encodesEveryDocumentedFieldAndRoundTrips() {
     var train =
         new MetricsRecord.Train("m", 3, 1, 7.5, Map.of("original", 7.5), 0.03, Double.NaN, 1, 2, T);

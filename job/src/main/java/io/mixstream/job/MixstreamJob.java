@@ -193,6 +193,12 @@ public final class MixstreamJob {
         .name("step metrics to Kafka")
         .uid("step-metrics-sink")
         .setParallelism(1);
+    steps
+        .getSideOutput(OnlineTrainer.FINAL_STATE)
+        .sinkTo(kafkaSink(c, kafka, MetricsSerializer.finalState(ev.metricsTopic())))
+        .name("final state to Kafka")
+        .uid("final-state-sink")
+        .setParallelism(1);
     if (ev.evalEvery() > 0) {
       DataStream<ModelSnapshot> snapshots = steps.getSideOutput(OnlineTrainer.SNAPSHOTS);
       snapshots

@@ -91,6 +91,11 @@ public final class MocoTrainer implements AutoCloseable {
     return step;
   }
 
+  /** The (1-based) epoch of the last step done; 0 before the first. */
+  public int epoch() {
+    return step == 0 ? 0 : schedule.epochOf(step - 1);
+  }
+
   /**
    * One training step on a mini-batch of images of any size: augment twice (the views are S×S),
    * momentum-update the key encoder, forward, loss, backward, SGD, enqueue.

@@ -12,7 +12,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 /**
  * A record on the metrics topic: key = model key, value = one JSON object whose {@code type} says
  * what it is ({@code train}: a step's losses; {@code knn}: an evaluation; {@code embed}: the
- * embedding service's gauges).
+ * embedding service's gauges; {@code final}: a trainer's state when its input ended).
  */
 public final class MetricsSerializer<T> implements KafkaRecordSerializationSchema<T> {
   private static final long serialVersionUID = 1L;
@@ -35,6 +35,11 @@ public final class MetricsSerializer<T> implements KafkaRecordSerializationSchem
   /** The embedding service's gauges ({@code type} embed). */
   public static MetricsSerializer<MetricsRecord.Embed> embed(String topic) {
     return new MetricsSerializer<>(topic, MetricsRecord.Embed::model, MetricsCodec::encode);
+  }
+
+  /** A trainer's state at the end of its input ({@code type} final). */
+  public static MetricsSerializer<MetricsRecord.Final> finalState(String topic) {
+    return new MetricsSerializer<>(topic, MetricsRecord.Final::model, MetricsCodec::encode);
   }
 
   public static MetricsSerializer<StepResult> steps(String topic) {

@@ -7,6 +7,7 @@ import io.mixstream.job.evaluation.KnnEvaluator;
 import io.mixstream.job.ingest.TrainingImage;
 import io.mixstream.job.snapshots.ModelSnapshot;
 import io.mixstream.records.EmbeddingRecord;
+import io.mixstream.records.MetricsRecord;
 import io.mixstream.torch.TorchThreads;
 import io.mixstream.train.MocoTrainer;
 import io.mixstream.train.QueueChunks;
@@ -53,6 +54,10 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
   public static final OutputTag<ModelSnapshot> SNAPSHOTS =
       new OutputTag<>("snapshots", TypeInformation.of(ModelSnapshot.class));
 
+  /** Once, when the input ends: a fingerprint of the whole state and the trained digest. */
+  public static final OutputTag<MetricsRecord.Final> FINAL_STATE =
+      new OutputTag<>("final-state", TypeInformation.of(MetricsRecord.Final.class));
+
   private final TrainingConfig config;
   private final String device;
   private final int torchThreads;
@@ -72,6 +77,7 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
   private transient long lastStepNanos;
   private transient double restoreSeconds; // model import + queue rebuild after a restore
   private transient long lastSnapshotStep;
+  private transient boolean endTimerRegistered;
 
   /**
    * @param evalEvery steps between snapshots on {@link #SNAPSHOTS}; 0 = none
@@ -161,10 +167,15 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
     if (queuesNeedRebuild) {
       rebuildQueues();
     }
+    if (!endTimerRegistered) {
+      // fires when the input ends (a bounded run, or stop --drain): the final snapshot and state;
+      // a timer is kept per key and timestamp once, so registering it again after a restore is
+      // harmless
+      ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
+      endTimerRegistered = true;
+    }
     if (evalEvery > 0 && trainer.stepCount() == 0 && lastSnapshotStep < 0) {
       emitSnapshot(ctx.getCurrentKey(), ctx); // the random-init floor
-      // fires when the input ends (a bounded run, or stop --drain): the final snapshot
-      ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
     }
     List<TrainingImage> batch = pending.add(image);
     if (batch == null) {
@@ -183,10 +194,29 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
   }
 
   @Override
-  public void onTimer(long timestamp, OnTimerContext ctx, Collector<StepResult> out) {
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<StepResult> out)
+      throws Exception {
+    if (queuesNeedRebuild) { // restored, and the input ended before another image came
+      rebuildQueues();
+    }
     if (evalEvery > 0 && lastSnapshotStep != trainer.stepCount()) {
       emitSnapshot(ctx.getCurrentKey(), ctx);
     }
+    ctx.output(
+        FINAL_STATE,
+        new MetricsRecord.Final(
+            ctx.getCurrentKey(),
+            trainer.stepCount(),
+            trainer.epoch(),
+            sha256(trainer.exportState()),
+            trained.sum(),
+            trained.count(),
+            java.time.Instant.now()));
+  }
+
+  private static String sha256(byte[] bytes) throws java.security.NoSuchAlgorithmException {
+    return java.util.HexFormat.of()
+        .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
   }
 
   private void emitSnapshot(String key, Context ctx) {

@@ -2,15 +2,20 @@ package io.mixstream.job.training;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mixstream.augment.SourceImage;
 import io.mixstream.config.Method;
 import io.mixstream.config.TrainingConfig;
 import io.mixstream.job.ingest.TrainingImage;
 import io.mixstream.job.snapshots.ModelSnapshot;
+import io.mixstream.records.MetricsRecord;
 import io.mixstream.snapshot.EncoderSnapshot;
 import io.mixstream.train.MocoTrainer;
+import io.mixstream.train.TrainedDigest;
 import io.mixstream.train.TrainerFixtures;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
@@ -141,5 +146,47 @@ class OnlineTrainerHarnessTest {
           .hasValueSatisfying(
               s -> assertThat(s.getValue().safetensors).isNotEqualTo(zero.safetensors));
     }
+  }
+
+  @Test
+  void theFinalStateIsTheLearningCoresStateAfterTheSameBatchesEvenRightAfterARestore()
+      throws Exception {
+    OperatorSubtaskState state;
+    try (var first = harness(0)) {
+      first.open();
+      feed(first, 0, 40); // two steps and 8 images waiting
+      state = first.snapshot(1, 40);
+    }
+    MetricsRecord.Final end;
+    try (var second = harness(0)) {
+      second.initializeState(state);
+      second.open();
+      second.processWatermark(Long.MAX_VALUE); // the input ends before another image comes
+      assertThat(second.getSideOutput(OnlineTrainer.FINAL_STATE)).hasSize(1);
+      end = second.getSideOutput(OnlineTrainer.FINAL_STATE).peek().getValue();
+    }
+    byte[] expected;
+    try (MocoTrainer direct = TrainerFixtures.trainer(CONFIG)) {
+      for (int step = 0; step < 2; step++) {
+        SourceImage[] batch = new SourceImage[16];
+        for (int i = 0; i < 16; i++) {
+          batch[i] = image(step * 16 + i).source();
+        }
+        direct.step(batch);
+      }
+      expected = direct.exportState();
+    }
+    assertThat(end.model()).isEqualTo("m");
+    assertThat(end.step()).isEqualTo(2);
+    assertThat(end.epoch()).isEqualTo(1);
+    assertThat(end.stateSha256())
+        .as("weights, buffers and the queues rebuilt from keyed state, as the core has them")
+        .isEqualTo(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(expected)));
+    long sum = 0;
+    for (int i = 0; i < 32; i++) {
+      sum += TrainedDigest.hash("img-" + i, 1);
+    }
+    assertThat(end.trainedDigestSum()).isEqualTo(sum);
+    assertThat(end.trainedDigestCount()).isEqualTo(32);
   }
 }
