@@ -12,6 +12,8 @@ import io.mixstream.records.ImageRecordCodec;
 import io.mixstream.records.MetricsCodec;
 import io.mixstream.records.MetricsRecord;
 import io.mixstream.testing.SharedData;
+import io.mixstream.tools.cluster.FlinkRest;
+import io.mixstream.tools.cluster.StandaloneCluster;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,9 +70,6 @@ class StandaloneClusterTest {
             .filter(
                 e -> !e.contains("junit") && !e.contains("assertj") && !e.contains("opentest4j"))
             .collect(Collectors.joining(":"));
-    System.setProperty(
-        "mixstream.clusterLog4j",
-        Path.of(getClass().getResource("/cluster-log4j2.properties").toURI()).toString());
 
     int steps = 200;
     try (LocalKafkaBroker broker = LocalKafkaBroker.start(tmp.resolve("kafka"), 0)) {

@@ -44,7 +44,9 @@ record JobFixtures(LocalKafkaBroker broker, Cifar10Dataset cifar, Path tmp) {
     b.checkpointInterval = Duration.ofMillis(200);
     b.bounded = bounded;
     b.decodeParallelism = decoders;
-    b.evaluation = EvaluationConfig.off(tmp.resolve("snapshots-" + name));
+    EvaluationConfig.Builder e = EvaluationConfig.off(tmp.resolve("snapshots-" + name)).toBuilder();
+    e.metricsTopic = name + "-metrics"; // each run's own: the step and final records
+    b.evaluation = e.build();
     return b.build();
   }
 

@@ -12,6 +12,9 @@ import io.mixstream.config.TrainingConfig;
 import io.mixstream.job.faults.FailOnceAfterCheckpoint;
 import io.mixstream.job.training.StepResult;
 import io.mixstream.kafka.LocalKafkaBroker;
+import io.mixstream.kafka.TopicReader;
+import io.mixstream.records.MetricsCodec;
+import io.mixstream.records.MetricsRecord;
 import io.mixstream.testing.SharedData;
 import io.mixstream.testing.TopicRecords;
 import java.nio.charset.StandardCharsets;
@@ -161,6 +164,29 @@ class StreamingJobTest {
     assertThat(last.trainedDigestSum)
         .isEqualTo(sum)
         .isEqualTo(clean.get(steps - 1).trainedDigestSum);
+    // the whole state at the end of input, through the metrics topic: weights, buffers, queues
+    MetricsRecord.Final cleanEnd = finalRecord(topic + "-clean-metrics");
+    MetricsRecord.Final recoveredEnd = finalRecord(topic + "-failed-metrics");
+    assertThat(recoveredEnd.step()).isEqualTo(steps);
+    assertThat(recoveredEnd.stateSha256()).isEqualTo(cleanEnd.stateSha256());
+    assertThat(recoveredEnd.trainedDigestSum()).isEqualTo(sum);
+    assertThat(recoveredEnd.trainedDigestCount()).isEqualTo(steps * 32L);
+  }
+
+  /** The one record of type final on a metrics topic. */
+  private static MetricsRecord.Final finalRecord(String metricsTopic) {
+    List<MetricsRecord.Final> ends = new ArrayList<>();
+    try (TopicReader r =
+        new TopicReader(broker.bootstrapServers(), Map.of(), metricsTopic, "the job")) {
+      for (byte[] v : r.readAll(Duration.ofSeconds(20))) {
+        if (MetricsCodec.decode(new String(v, StandardCharsets.UTF_8))
+            instanceof MetricsRecord.Final f) {
+          ends.add(f);
+        }
+      }
+    }
+    assertThat(ends).as("final records on %s", metricsTopic).hasSize(1);
+    return ends.get(0);
   }
 
   private static JobConfig atSize(JobConfig c, int side, Stem stem) {

@@ -34,12 +34,14 @@ public final class MetricsSerializer<T> implements KafkaRecordSerializationSchem
 
   /** The embedding service's gauges ({@code type} embed). */
   public static MetricsSerializer<MetricsRecord.Embed> embed(String topic) {
-    return new MetricsSerializer<>(topic, MetricsRecord.Embed::model, MetricsCodec::encode);
+    return new MetricsSerializer<>(topic, MetricsRecord.Embed::model, e -> MetricsCodec.encode(e));
   }
 
   /** A trainer's state at the end of its input ({@code type} final). */
   public static MetricsSerializer<MetricsRecord.Final> finalState(String topic) {
-    return new MetricsSerializer<>(topic, MetricsRecord.Final::model, MetricsCodec::encode);
+    // a lambda, not MetricsCodec::encode: javac's deserialisation of two serialisable references
+    // to one method tells them apart by the method alone, and the embed one's cast would win
+    return new MetricsSerializer<>(topic, MetricsRecord.Final::model, f -> MetricsCodec.encode(f));
   }
 
   public static MetricsSerializer<StepResult> steps(String topic) {

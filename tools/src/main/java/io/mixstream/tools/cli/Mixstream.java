@@ -23,6 +23,8 @@ import picocli.CommandLine.Command;
       TrainCommand.class,
       EmbedCommand.class,
       FuzzCommand.class,
+      ChaosCommand.class,
+      SoakCommand.class,
       EmbeddingsCommand.class,
       io.mixstream.tools.pictures.AttentionCommand.class,
       io.mixstream.tools.pictures.PlotCommand.class,

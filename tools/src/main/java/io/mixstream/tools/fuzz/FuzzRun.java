@@ -5,31 +5,18 @@ import io.mixstream.config.EvaluationConfig;
 import io.mixstream.config.JobConfig;
 import io.mixstream.config.TrainingConfig;
 import io.mixstream.job.MixstreamJob;
-import io.mixstream.job.ingest.DecodeImages;
 import io.mixstream.job.training.StepResult;
 import io.mixstream.kafka.LocalKafkaBroker;
-import io.mixstream.kafka.TopicReader;
-import io.mixstream.records.ImageRecordCodec;
-import io.mixstream.records.MalformedRecordException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.Future;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Fuzzed records mixed with valid CIFAR-10 images through the real training job (one partition,
@@ -83,57 +70,11 @@ public final class FuzzRun {
       long seed)
       throws Exception {
     String topic = "fuzz-" + seed;
-    ImageRecordCodec encoder = ImageRecordCodec.withDefaults();
-    ImageRecordCodec judge = new ImageRecordCodec(DecodeImages.ANY_LABEL);
-    List<byte[]> bases = new ArrayList<>();
-    for (int i = 0; i < 100; i++) {
-      bases.add(encoder.encode(cifar.record(i)));
-    }
-    RecordFuzzer fuzzer = new RecordFuzzer(bases, seed);
-    Map<RecordFuzzer.Kind, Long> kinds = new EnumMap<>(RecordFuzzer.Kind.class);
+    HostileStream.Sent sent =
+        HostileStream.send(broker, topic, cifar, fuzzed, fuzzedEvery, training.batchSize(), seed);
     Map<String, Integer> validIds = new TreeMap<>();
-    Set<Long> invalidOffsets = new HashSet<>();
-    long fuzzedValid = 0;
-    long sent = 0;
-    int plain = 0;
-    try (KafkaProducer<byte[], byte[]> p = producer(broker)) {
-      List<Future<RecordMetadata>> offsets = new ArrayList<>();
-      List<String> ids = new ArrayList<>(); // the id of each record sent, null when invalid
-      int made = 0;
-      int batch = training.batchSize();
-      int validCount = 0;
-      while (made < fuzzed || validCount % batch != 0) {
-        byte[] key;
-        byte[] value;
-        boolean hostile = made < fuzzed && sent % fuzzedEvery == 0;
-        if (hostile) {
-          RecordFuzzer.Fuzzed f = fuzzer.next(made++);
-          kinds.merge(f.kind(), 1L, Long::sum);
-          key = f.key();
-          value = f.value();
-        } else {
-          var r = cifar.record(plain++ % cifar.size());
-          key = r.id().getBytes(StandardCharsets.UTF_8);
-          value = encoder.encode(r);
-        }
-        String id = validId(judge, value);
-        if (id != null) {
-          validCount++;
-          fuzzedValid += hostile ? 1 : 0;
-        }
-        ids.add(id);
-        offsets.add(p.send(new ProducerRecord<>(topic, key, value)));
-        sent++;
-      }
-      for (int i = 0; i < offsets.size(); i++) {
-        long offset = offsets.get(i).get().offset();
-        if (ids.get(i) == null) {
-          invalidOffsets.add(offset);
-        } else {
-          validIds.merge(ids.get(i), 1, Integer::sum);
-        }
-      }
-    }
+    sent.validIds().forEach(id -> validIds.merge(id, 1, Integer::sum));
+    Set<Long> invalidOffsets = sent.invalidOffsets();
 
     JobConfig.Builder j = JobConfig.defaults(training, work.resolve("checkpoints")).toBuilder();
     j.bootstrapServers = broker.bootstrapServers();
@@ -170,7 +111,8 @@ public final class FuzzRun {
         wrong.add("%s sent valid %d times, trained %d".formatted(id, want, got));
       }
     }
-    Set<Long> dead = deadLetterOffsets(broker, c.deadLetterTopic(), invalidOffsets.size());
+    Set<Long> dead =
+        HostileStream.deadLettered(broker, c.deadLetterTopic(), invalidOffsets.size()).keySet();
     List<Long> missing = invalidOffsets.stream().filter(o -> !dead.contains(o)).sorted().toList();
     List<Long> extra = dead.stream().filter(o -> !invalidOffsets.contains(o)).sorted().toList();
     long validTotal = validIds.values().stream().mapToLong(Integer::longValue).sum();
@@ -180,45 +122,14 @@ public final class FuzzRun {
             : (steps.get(steps.size() - 1).wallMillis - steps.get(0).wallMillis) / 1e3;
     double rate = (steps.size() - 1) * (double) training.batchSize() / seconds;
     return new Result(
-        sent, kinds, fuzzedValid, validTotal, wrong, missing, extra, steps.size(), rate);
-  }
-
-  /** The id the job would train the record under; null when it would dead-letter it. */
-  private static String validId(ImageRecordCodec judge, byte[] value) {
-    try {
-      return judge.decode(value).id();
-    } catch (MalformedRecordException e) {
-      return null;
-    }
-  }
-
-  /** The source offsets named by the dead-letter topic's records (its writer's headers). */
-  private static Set<Long> deadLetterOffsets(LocalKafkaBroker broker, String topic, int expected) {
-    Set<Long> out = new HashSet<>();
-    if (expected == 0) {
-      return out; // the sink creates the topic at its first letter: there may be none
-    }
-    try (TopicReader r = new TopicReader(broker.bootstrapServers(), Map.of(), topic, "the job")) {
-      r.readAll(
-          Duration.ofMinutes(2),
-          rec -> {
-            Header h = rec.headers().lastHeader("mixstream.source.offset");
-            out.add(Long.parseLong(new String(h.value(), StandardCharsets.UTF_8)));
-          });
-    }
-    return out;
-  }
-
-  private static KafkaProducer<byte[], byte[]> producer(LocalKafkaBroker broker) {
-    return new KafkaProducer<>(
-        Map.of(
-            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-            broker.bootstrapServers(),
-            ProducerConfig.ACKS_CONFIG,
-            "all",
-            ProducerConfig.LINGER_MS_CONFIG,
-            5),
-        new ByteArraySerializer(),
-        new ByteArraySerializer());
+        sent.records(),
+        sent.fuzzed(),
+        sent.fuzzedValid(),
+        validTotal,
+        wrong,
+        missing,
+        extra,
+        steps.size(),
+        rate);
   }
 }

@@ -2,8 +2,6 @@ package io.mixstream.tools.pictures;
 
 import io.mixstream.kafka.TopicReader;
 import io.mixstream.tools.cli.KafkaClientOptions;
-import java.awt.Graphics2D;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,7 +10,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import javax.imageio.ImageIO;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -28,9 +25,6 @@ import picocli.CommandLine.Option;
           + " extension picks the format."
     })
 public final class PlotCommand implements Callable<Integer> {
-  private static final int WIDTH = 800;
-  private static final int PANEL = 320;
-
   @Mixin KafkaClientOptions kafka;
 
   @Option(
@@ -111,20 +105,7 @@ public final class PlotCommand implements Callable<Integer> {
         List.of(
             new LineChart("training loss (InfoNCE)", "loss", curves.losses(1000)),
             new LineChart("kNN top-1 accuracy", "%", curves.knnAccuracy()));
-    int height = PANEL * panels.size();
-    if (name.endsWith(".svg")) {
-      Canvas.Svg svg = new Canvas.Svg(WIDTH, height);
-      draw(svg, panels);
-      Files.writeString(out, svg.document());
-    } else {
-      BufferedImage img = new BufferedImage(WIDTH, height, BufferedImage.TYPE_INT_RGB);
-      Graphics2D g = img.createGraphics();
-      g.setColor(java.awt.Color.WHITE);
-      g.fillRect(0, 0, WIDTH, height);
-      draw(new Canvas.Raster(g), panels);
-      g.dispose();
-      ImageIO.write(img, "png", out.toFile());
-    }
+    ChartFile.writeCharts(out, panels);
     System.out.printf(
         "%s: %,d steps, %,d kNN evaluations of model %s%s%n",
         out,
@@ -133,11 +114,5 @@ public final class PlotCommand implements Callable<Integer> {
         model,
         curves.skipped > 0 ? " (%d records skipped)".formatted(curves.skipped) : "");
     return 0;
-  }
-
-  private static void draw(Canvas c, List<LineChart> panels) {
-    for (int i = 0; i < panels.size(); i++) {
-      panels.get(i).draw(c, 0, i * PANEL, WIDTH, PANEL);
-    }
   }
 }

@@ -1,4 +1,4 @@
-package io.mixstream.cluster;
+package io.mixstream.tools.cluster;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -15,19 +15,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 
-/** The few calls of Flink's REST API a user (or this test) submits and watches a job with. */
-final class FlinkRest {
+/** The few calls of Flink's REST API a user (or a test) submits and watches a job with. */
+public final class FlinkRest {
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final String base;
 
-  FlinkRest(String base) {
+  public FlinkRest(String base) {
     this.base = base;
   }
 
-  JsonObject get(String path) throws IOException, InterruptedException {
+  public JsonObject get(String path) throws IOException, InterruptedException {
     HttpResponse<String> r =
         http.send(
             HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(20)).build(),
@@ -36,7 +37,8 @@ final class FlinkRest {
   }
 
   /** Waits for {@code test} to hold on GET {@code path}, polling; fails with the last answer. */
-  JsonObject await(String path, Predicate<JsonObject> test, Duration timeout) throws Exception {
+  public JsonObject await(String path, Predicate<JsonObject> test, Duration timeout)
+      throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     String last = "no answer";
     while (System.nanoTime() < deadline) {
@@ -51,12 +53,12 @@ final class FlinkRest {
       }
       Thread.sleep(300);
     }
-    throw new AssertionError(
+    throw new TimeoutException(
         "GET " + path + " did not get there in " + timeout + "; last: " + last);
   }
 
   /** POST /jars/upload (multipart, field jarfile): the jar's id on the cluster. */
-  String uploadJar(Path jar) throws IOException, InterruptedException {
+  public String uploadJar(Path jar) throws IOException, InterruptedException {
     String boundary = "mixstream" + System.nanoTime();
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     body.write(
@@ -81,7 +83,7 @@ final class FlinkRest {
   }
 
   /** POST /jars/:id/run: the job's id. */
-  String run(String jarId, String entryClass, List<String> args)
+  public String run(String jarId, String entryClass, List<String> args)
       throws IOException, InterruptedException {
     JsonObject req = new JsonObject();
     req.addProperty("entryClass", entryClass);

@@ -1,42 +1,65 @@
-package io.mixstream.cluster;
+package io.mixstream.tools.cluster;
 
+import io.mixstream.config.JobConfig;
+import io.mixstream.job.MixstreamJob;
 import io.mixstream.net.LocalPorts;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.clusterframework.TaskExecutorProcessSpec;
 import org.apache.flink.runtime.clusterframework.TaskExecutorProcessUtils;
 import org.apache.flink.runtime.util.config.memory.ProcessMemoryUtils;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
- * A Flink session cluster of separate JVMs on this machine: one JobManager, TaskManagers named
- * tm-1, tm-2, ..., started from the Flink and DJL jars on the class path Maven computed (never the
- * job's own classes, which arrive in the submitted jar). Logs go to DIR/*.log.
+ * A Flink session cluster of separate JVMs on this machine: one JobManager and TaskManagers named
+ * by the caller (their resource ids, as the REST API shows them), started from a class path the
+ * caller gives. Each process logs to DIR/NAME.log and DIR/NAME.out.
  */
-final class StandaloneCluster implements AutoCloseable {
-  private static final String TASK_MANAGER_MEMORY = "1600m";
+public final class StandaloneCluster implements AutoCloseable {
+  /** Each TaskManager's process size (Flink derives heap, managed and direct memory from it). */
+  public static final String TASK_MANAGER_MEMORY = "1600m";
 
   private final Path dir;
   private final String classpath;
   private final int restPort;
+  private final int slotsPerTaskManager;
   private final Process jobManager;
   private final Map<String, Process> taskManagers = new LinkedHashMap<>();
-  private final int slotsPerTaskManager;
 
-  StandaloneCluster(Path dir, String classpath, int slotsPerTaskManager) throws IOException {
+  /**
+   * Starts the JobManager.
+   *
+   * @param classpath the processes' class path: Flink, RocksDB and DJL at least (and the job's own
+   *     classes when jobs are submitted without a jar)
+   */
+  public StandaloneCluster(Path dir, String classpath, int slotsPerTaskManager) throws IOException {
+    this(dir, classpath, slotsPerTaskManager, Map.of());
+  }
+
+  /** As above, with more Flink settings for every process ({@code config.yaml} keys). */
+  public StandaloneCluster(
+      Path dir, String classpath, int slotsPerTaskManager, Map<String, String> settings)
+      throws IOException {
     this.dir = dir;
     this.classpath = classpath;
     this.restPort = LocalPorts.anyFree();
     this.slotsPerTaskManager = slotsPerTaskManager;
     Files.createDirectories(dir.resolve("conf"));
+    try (InputStream log4j =
+        StandaloneCluster.class.getResourceAsStream("cluster-log4j2.properties")) {
+      Files.copy(log4j, dir.resolve("conf/log4j2.properties"));
+    }
     Files.writeString(
         dir.resolve("conf/config.yaml"),
         String.join(
@@ -60,6 +83,12 @@ final class StandaloneCluster implements AutoCloseable {
             // path, not from each job's class loader (STACK.md), so a second job works.
             "classloader.parent-first-patterns.additional: ai.djl.",
             ""));
+    for (var e : settings.entrySet()) {
+      Files.writeString(
+          dir.resolve("conf/config.yaml"),
+          e.getKey() + ": " + e.getValue() + "\n",
+          java.nio.file.StandardOpenOption.APPEND);
+    }
     jobManager =
         start(
             "jobmanager",
@@ -68,16 +97,22 @@ final class StandaloneCluster implements AutoCloseable {
             List.of());
   }
 
-  String restUrl() {
+  public String restUrl() {
     return "http://127.0.0.1:" + restPort;
   }
 
+  public int restPort() {
+    return restPort;
+  }
+
   /**
-   * Starts TaskManager {@code name} (its resource id, as the REST API shows it). Like Flink's
-   * scripts, this derives the memory and CPU settings a TaskManager requires, and its JVM's heap
-   * and direct-memory limits, from the process size.
+   * Starts TaskManager {@code name}. Like Flink's scripts, this derives the memory and CPU settings
+   * a TaskManager requires, and its JVM's heap and direct-memory limits, from the process size.
    */
-  void startTaskManager(String name) throws IOException {
+  public void startTaskManager(String name) throws IOException {
+    if (taskManagers.containsKey(name)) {
+      throw new IllegalArgumentException("TaskManager " + name + " was started before");
+    }
     Configuration c = new Configuration();
     c.set(TaskManagerOptions.TOTAL_PROCESS_MEMORY, MemorySize.parse(TASK_MANAGER_MEMORY));
     c.set(TaskManagerOptions.NUM_TASK_SLOTS, slotsPerTaskManager);
@@ -93,11 +128,50 @@ final class StandaloneCluster implements AutoCloseable {
         name, start(name, jvm, "org.apache.flink.runtime.taskexecutor.TaskManagerRunner", args));
   }
 
+  /**
+   * Submits the job of {@code c} without a jar (its classes must be on the cluster's class path),
+   * with mixstream's Flink settings and {@code overrides} on top.
+   */
+  public JobClient submit(JobConfig c, Map<String, String> overrides) throws Exception {
+    Configuration conf = MixstreamJob.flinkConfiguration(c);
+    overrides.forEach(conf::setString);
+    StreamExecutionEnvironment env =
+        StreamExecutionEnvironment.createRemoteEnvironment("127.0.0.1", restPort, conf);
+    MixstreamJob.build(env, c);
+    return env.executeAsync(MixstreamJob.jobName(c) + " " + c.groupId());
+  }
+
   /** Kills the TaskManager's process at once (SIGKILL), as a crash would. */
-  void kill(String name) throws InterruptedException {
+  public void kill(String name) throws InterruptedException {
     Process p = taskManagers.get(name);
+    if (p == null) {
+      throw new IllegalArgumentException("no TaskManager " + name);
+    }
     p.destroyForcibly();
     p.waitFor();
+  }
+
+  /** Stops the TaskManager as an operator would (SIGTERM), waiting for it to exit. */
+  public void stop(String name) throws InterruptedException {
+    Process p = taskManagers.get(name);
+    if (p == null) {
+      throw new IllegalArgumentException("no TaskManager " + name);
+    }
+    p.destroy();
+    if (!p.waitFor(30, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      p.waitFor();
+    }
+  }
+
+  /** The operating system's process id of TaskManager {@code name}. */
+  public long pid(String name) {
+    return taskManagers.get(name).pid();
+  }
+
+  public boolean isAlive(String name) {
+    Process p = taskManagers.get(name);
+    return p != null && p.isAlive();
   }
 
   private Process start(String name, List<String> jvmArgs, String mainClass, List<String> args)
@@ -106,9 +180,7 @@ final class StandaloneCluster implements AutoCloseable {
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(jvmArgs);
     cmd.add("-Dlog.file=" + dir.resolve(name + ".log"));
-    cmd.add(
-        "-Dlog4j.configurationFile="
-            + Path.of(System.getProperty("mixstream.clusterLog4j")).toUri());
+    cmd.add("-Dlog4j.configurationFile=" + dir.resolve("conf/log4j2.properties").toUri());
     cmd.add("-Dai.djl.offline=true");
     cmd.add("--add-opens=java.base/java.util=ALL-UNNAMED");
     cmd.add("--add-opens=java.base/java.lang=ALL-UNNAMED");
@@ -125,12 +197,12 @@ final class StandaloneCluster implements AutoCloseable {
     return pb.start();
   }
 
-  Path dir() {
+  public Path dir() {
     return dir;
   }
 
   /** The last lines of every process's output and log, for a failure's message. */
-  String tails() {
+  public String tails() {
     StringBuilder b = new StringBuilder();
     try (var files = Files.list(dir)) {
       for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
@@ -158,12 +230,11 @@ final class StandaloneCluster implements AutoCloseable {
     }
     jobManager.destroy();
     for (Process p : taskManagers.values()) {
-      if (!p.waitFor(
-          Duration.ofSeconds(20).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+      if (!p.waitFor(20, TimeUnit.SECONDS)) {
         p.destroyForcibly();
       }
     }
-    if (!jobManager.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+    if (!jobManager.waitFor(20, TimeUnit.SECONDS)) {
       jobManager.destroyForcibly();
     }
   }
