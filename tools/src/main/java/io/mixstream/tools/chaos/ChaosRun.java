@@ -14,6 +14,7 @@ import io.mixstream.records.MetricsCodec;
 import io.mixstream.records.MetricsRecord;
 import io.mixstream.snapshot.EncoderSnapshot;
 import io.mixstream.tools.cluster.FlinkRest;
+import io.mixstream.tools.cluster.LocalZooKeeper;
 import io.mixstream.tools.cluster.StandaloneCluster;
 import io.mixstream.tools.fuzz.HostileStream;
 import io.mixstream.train.CosineSchedule;
@@ -61,7 +62,9 @@ public final class ChaosRun {
     STEP("during a step"),
     CHECKPOINT("during a checkpoint"),
     SNAPSHOT("at a snapshot write"),
-    EVALUATION("during an evaluation");
+    EVALUATION("during an evaluation"),
+    /** The leading JobManager (with high availability only), at a random step. */
+    JOB_MANAGER("the leading JobManager");
 
     private final String words;
 
@@ -82,9 +85,12 @@ public final class ChaosRun {
    * @param seed the kills' moments and the model's seed
    * @param width the model's width
    * @param restartBroker stop and start the broker once, halfway
+   * @param ha ZooKeeper high availability with a standby JobManager, and some kills of the leading
+   *     JobManager
    * @param work where the broker, the cluster, checkpoints and snapshots live
    */
-  public record Plan(int kills, long seed, int width, boolean restartBroker, Path work) {
+  public record Plan(
+      int kills, long seed, int width, boolean restartBroker, boolean ha, Path work) {
     public Plan {
       if (kills < 0) {
         throw new IllegalArgumentException("--kills must be 0 or more");
@@ -103,7 +109,7 @@ public final class ChaosRun {
   /**
    * One kill.
    *
-   * @param taskManager the one killed (it ran the trainer)
+   * @param process the one killed: the TaskManager that ran the trainer, or the leading JobManager
    * @param step the newest step the metrics topic showed then
    * @param checkpointInProgress whether the REST API showed a checkpoint in progress then
    * @param rssBytes the TaskManager's resident memory just before
@@ -112,7 +118,7 @@ public final class ChaosRun {
   public record Kill(
       int number,
       Moment aimedAt,
-      String taskManager,
+      String process,
       long step,
       boolean checkpointInProgress,
       long rssBytes,
@@ -165,15 +171,27 @@ public final class ChaosRun {
           && kills.size() == plan.kills();
     }
 
-    /** Resident memory before the last kill over that before the first; NaN with under two. */
+    /**
+     * The trainer's TaskManager's resident memory before the last TaskManager kill over that before
+     * the first; NaN with under two.
+     */
     public double memoryGrowth() {
-      return kills.size() < 2
+      List<Kill> k = taskManagerKills();
+      return k.size() < 2
           ? Double.NaN
-          : (double) kills.get(kills.size() - 1).rssBytes() / kills.get(0).rssBytes();
+          : (double) k.get(k.size() - 1).rssBytes() / k.get(0).rssBytes();
     }
 
     public long largestRss() {
-      return kills.stream().mapToLong(Kill::rssBytes).max().orElse(0);
+      return taskManagerKills().stream().mapToLong(Kill::rssBytes).max().orElse(0);
+    }
+
+    public long firstRss() {
+      return taskManagerKills().isEmpty() ? 0 : taskManagerKills().get(0).rssBytes();
+    }
+
+    private List<Kill> taskManagerKills() {
+      return kills.stream().filter(k -> k.aimedAt() != Moment.JOB_MANAGER).toList();
     }
   }
 
@@ -181,6 +199,7 @@ public final class ChaosRun {
   private final PrintStream progress;
   private final Random random;
   private LocalKafkaBroker broker;
+  private int jobManagers = 1;
 
   private ChaosRun(Plan plan, PrintStream progress) {
     this.plan = plan;
@@ -204,14 +223,33 @@ public final class ChaosRun {
   private Result run(Cifar10Dataset train, Cifar10Dataset test, String classpath) throws Exception {
     Path work = plan.work();
     broker = LocalKafkaBroker.start(work.resolve("kafka"), 0);
-    try (StandaloneCluster cluster = new StandaloneCluster(work.resolve("cluster"), classpath, 2)) {
+    LocalZooKeeper zooKeeper = plan.ha() ? LocalZooKeeper.start(work.resolve("zookeeper")) : null;
+    Map<String, String> settings = new HashMap<>();
+    if (zooKeeper != null) {
+      settings.put("high-availability.type", "zookeeper");
+      settings.put("high-availability.zookeeper.quorum", zooKeeper.quorum());
+      settings.put("high-availability.storageDir", work.resolve("ha").toUri().toString());
+      settings.put("high-availability.cluster-id", "/mixstream-chaos");
+      // a dead leader's ZooKeeper session, and with it its leadership, ends this soon
+      settings.put("high-availability.zookeeper.client.session-timeout", "6 s");
+      settings.put("high-availability.zookeeper.client.connection-timeout", "5 s");
+      settings.put("zookeeper.sasl.disable", "true"); // the local server has no SASL: no noise
+    }
+    try (StandaloneCluster cluster =
+        new StandaloneCluster(work.resolve("cluster"), classpath, 2, settings)) {
       try {
+        if (plan.ha()) {
+          cluster.startJobManager("jobmanager-" + ++jobManagers);
+        }
         return runOn(cluster, train, test);
       } catch (Exception | AssertionError e) {
         throw new IllegalStateException(e.getMessage() + "\nprocess logs:" + cluster.tails(), e);
       }
     } finally {
       broker.close();
+      if (zooKeeper != null) {
+        zooKeeper.close();
+      }
     }
   }
 
@@ -233,14 +271,19 @@ public final class ChaosRun {
     int taskManagers = 0;
     cluster.startTaskManager("tm-" + ++taskManagers);
     cluster.startTaskManager("tm-" + ++taskManagers);
-    FlinkRest rest = new FlinkRest(cluster.restUrl());
+    FlinkRest rest = new FlinkRest(() -> cluster.liveRestUrls().values());
     rest.await(
         "/taskmanagers",
         o -> o.getAsJsonArray("taskmanagers").size() == 2,
         Duration.ofSeconds(120));
 
     long t0 = System.nanoTime();
-    String reference = submit(cluster, job("reference"));
+    String reference = submit(cluster, rest, job("reference"));
+    if (plan.ha()) {
+      try (MetricsTail tail = new MetricsTail(broker.bootstrapServers(), "reference-metrics")) {
+        drainAfter(rest, reference, tail, trainedSteps);
+      }
+    }
     awaitFinished(rest, reference, Duration.ofMinutes(10));
     double referenceSeconds = (System.nanoTime() - t0) / 1e9;
     progress.printf("undisturbed run: finished in %.1f s%n", referenceSeconds);
@@ -257,7 +300,7 @@ public final class ChaosRun {
     t0 = System.nanoTime();
     List<Kill> kills = new ArrayList<>();
     boolean brokerRestarted = false;
-    String chaos = submit(cluster, job("chaos"));
+    String chaos = submit(cluster, rest, job("chaos"));
     try (MetricsTail tail = new MetricsTail(broker.bootstrapServers(), "chaos-metrics")) {
       List<Moment> moments = moments(plan.kills());
       for (int i = 0; i < plan.kills(); i++) {
@@ -272,23 +315,33 @@ public final class ChaosRun {
           break;
         }
         kills.add(k);
-        cluster.startTaskManager("tm-" + ++taskManagers);
+        String replacement;
+        if (k.aimedAt() == Moment.JOB_MANAGER) {
+          replacement = "jobmanager-" + ++jobManagers;
+          cluster.startJobManager(replacement);
+        } else {
+          replacement = "tm-" + ++taskManagers;
+          cluster.startTaskManager(replacement);
+        }
         progress.printf(
-            "kill %d/%d %s: %s at step %d%s (rss %d MiB), replaced by tm-%d; training again"
-                + " %.1f s later%n",
+            "kill %d/%d %s: %s at step %d%s (rss %d MiB), replaced by %s; training again %.1f s"
+                + " later%n",
             k.number(),
             plan.kills(),
             k.aimedAt(),
-            k.taskManager(),
+            k.process(),
             k.step(),
             k.checkpointInProgress() ? ", a checkpoint in progress" : "",
             k.rssBytes() >> 20,
-            taskManagers,
+            replacement,
             k.secondsToNextStep());
       }
       if (plan.restartBroker() && !brokerRestarted) {
         restartBroker(tail);
         brokerRestarted = true;
+      }
+      if (plan.ha()) {
+        drainAfter(rest, chaos, tail, trainedSteps);
       }
       awaitFinished(rest, chaos, Duration.ofMinutes(10 + plan.kills()));
     }
@@ -298,11 +351,37 @@ public final class ChaosRun {
         rest, chaos, sent, trainedSteps, kills, brokerRestarted, referenceSeconds, chaosSeconds);
   }
 
-  /** Each moment equally often, in an order the seed shuffles. */
+  /**
+   * With HA the job reads the stream unbounded and is stopped with a drain once it has trained
+   * every step: a bounded Kafka source whose enumerator was recreated from state (after a
+   * JobManager failover, or a restore from a savepoint) never signals its end, and the job would
+   * never finish (FLINK-31006, open in the connector this project uses). The drain ends the input
+   * as the bounded end would: the trainer's end-of-input snapshot and final state follow.
+   */
+  private void drainAfter(FlinkRest rest, String job, MetricsTail tail, long steps)
+      throws Exception {
+    long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+    while (tail.newestStep() < steps) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            "job " + job + " did not train its " + steps + " steps within 10 minutes");
+      }
+      Thread.sleep(50);
+    }
+    JsonObject stop = new JsonObject();
+    stop.addProperty("drain", true);
+    stop.addProperty("targetDirectory", plan.work().resolve("savepoints").toUri().toString());
+    rest.post("/jobs/" + job + "/stop", stop);
+  }
+
+  /** Each moment equally often, in an order the seed shuffles (the JobManager only with HA). */
   private List<Moment> moments(int n) {
     List<Moment> out = new ArrayList<>();
     while (out.size() < n) {
       List<Moment> round = new ArrayList<>(List.of(Moment.values()));
+      if (!plan.ha()) {
+        round.remove(Moment.JOB_MANAGER);
+      }
       Collections.shuffle(round, random);
       out.addAll(round);
     }
@@ -330,7 +409,7 @@ public final class ChaosRun {
       Thread.sleep(5);
     }
     switch (moment) {
-      case STEP -> Thread.sleep(random.nextInt(100));
+      case STEP, JOB_MANAGER -> Thread.sleep(random.nextInt(100));
       case CHECKPOINT -> {
         long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (!checkpointInProgress(job) && System.nanoTime() < until) {
@@ -354,11 +433,31 @@ public final class ChaosRun {
     if (tail.ended()) {
       return null;
     }
-    String host = trainerHost(rest, job);
+    String host =
+        moment == Moment.JOB_MANAGER ? cluster.leaderJobManager() : trainerHost(rest, job);
+    if (host == null) {
+      throw new IllegalStateException("no JobManager says it leads");
+    }
     long step = tail.newestStep();
     boolean inProgress = checkpointInProgress(job);
-    long rss = residentBytes(cluster.pid(host));
+    long rss = moment == Moment.JOB_MANAGER ? 0 : residentBytes(cluster.pid(host));
     long killedAt = System.nanoTime();
+    if (moment == Moment.JOB_MANAGER) {
+      cluster.killJobManager(host);
+      // the TaskManagers train on until they hear of a new leader: time from when there is one
+      while (cluster.leaderJobManager() == null) {
+        if (System.nanoTime() - killedAt > Duration.ofMinutes(5).toNanos()) {
+          throw new IllegalStateException("no new leading JobManager within 5 minutes");
+        }
+        Thread.sleep(20);
+      }
+      long led = System.nanoTime();
+      while (tail.newestStepNanos() < led) {
+        Thread.sleep(20);
+      }
+      return new Kill(
+          number, moment, host, step, inProgress, 0, (tail.newestStepNanos() - killedAt) / 1e9);
+    }
     cluster.kill(host);
     while (tail.newestStepNanos() < killedAt) {
       if (System.nanoTime() - killedAt > Duration.ofMinutes(5).toNanos()) {
@@ -529,7 +628,7 @@ public final class ChaosRun {
     j.groupId = name;
     j.device = "cpu";
     j.torchThreads = 1; // two TaskManagers' trainers, two cores
-    j.bounded = true;
+    j.bounded = !plan.ha(); // with HA, unbounded and drained at the end (see drainAfter)
     j.decodeParallelism = 1; // one order into the trainer, run after run
     j.checkpointInterval = Duration.ofSeconds(1);
     EvaluationConfig.Builder e =
@@ -545,14 +644,16 @@ public final class ChaosRun {
     return j.build();
   }
 
-  private String submit(StandaloneCluster cluster, JobConfig c) throws Exception {
+  private String submit(StandaloneCluster cluster, FlinkRest rest, JobConfig c) throws Exception {
+    rest.get("/overview"); // finds a JobManager that answers
     return cluster
         .submit(
             c,
             Map.of(
                 "restart-strategy.type", "fixed-delay",
                 "restart-strategy.fixed-delay.attempts", Integer.toString(10 + 3 * plan.kills()),
-                "restart-strategy.fixed-delay.delay", "500 ms"))
+                "restart-strategy.fixed-delay.delay", "500 ms"),
+            java.net.URI.create(rest.base()).getPort())
         .getJobID()
         .toHexString();
   }
@@ -561,6 +662,9 @@ public final class ChaosRun {
     rest.await(
         "/jobs/" + job,
         o -> {
+          if (!o.has("state")) {
+            return false;
+          }
           String s = o.get("state").getAsString();
           if (s.equals("FAILED") || s.equals("CANCELED")) {
             throw new IllegalStateException("job " + job + " is " + s);
@@ -571,23 +675,28 @@ public final class ChaosRun {
   }
 
   /**
-   * Whether a checkpoint of the job is being taken: its folder exists (the JobManager makes it when
-   * it triggers one) without the metadata that completes it. Read from the files, not the REST API,
-   * which caches checkpoint statistics for seconds.
+   * Whether a checkpoint of the job is being taken: the newest checkpoint's folder (the JobManager
+   * makes it when it triggers one) is there without the metadata that completes it. Older folders
+   * without metadata are checkpoints a kill aborted, which Flink leaves behind. Read from the
+   * files, not the REST API, which caches checkpoint statistics for seconds.
    */
   private boolean checkpointInProgress(String job) throws IOException {
     Path dir = job("chaos").checkpointDir().resolve(job);
     if (!Files.isDirectory(dir)) {
       return false;
     }
+    long newest = -1;
     try (var entries = Files.list(dir)) {
-      return entries.anyMatch(
-          p ->
-              p.getFileName().toString().startsWith("chk-")
-                  && !Files.exists(p.resolve("_metadata")));
-    } catch (java.nio.file.NoSuchFileException e) {
+      for (Path p : (Iterable<Path>) entries::iterator) {
+        String name = p.getFileName().toString();
+        if (name.startsWith("chk-")) {
+          newest = Math.max(newest, Long.parseLong(name.substring(4)));
+        }
+      }
+    } catch (java.nio.file.NoSuchFileException | java.io.UncheckedIOException e) {
       return false; // subsumed and deleted while listed
     }
+    return newest >= 0 && !Files.exists(dir.resolve("chk-" + newest).resolve("_metadata"));
   }
 
   /** The TaskManager the trainer's subtask is deployed on, waiting for it to be deployed. */
@@ -605,8 +714,10 @@ public final class ChaosRun {
         rest.await(
             "/jobs/" + job + "/vertices/" + vertex + "/taskmanagers",
             o -> {
-              var tms = o.getAsJsonArray("taskmanagers");
-              return tms.size() == 1
+              var tms = o.getAsJsonArray("taskmanagers"); // absent while a new leader recovers
+              return tms != null
+                  && tms.size() == 1
+                  && tms.get(0).getAsJsonObject().has("status")
                   && tms.get(0).getAsJsonObject().get("status").getAsString().equals("RUNNING");
             },
             Duration.ofMinutes(2));

@@ -58,6 +58,14 @@ final class ChaosCommand implements Callable<Integer> {
   boolean noBrokerRestart;
 
   @Option(
+      names = "--ha",
+      description =
+          "ZooKeeper high availability (an in-process ZooKeeper server) with a standby"
+              + " JobManager; one kill in five then kills the leading JobManager and starts a new"
+              + " standby.")
+  boolean ha;
+
+  @Option(
       names = "--work-dir",
       paramLabel = "DIR",
       description =
@@ -77,10 +85,10 @@ final class ChaosCommand implements Callable<Integer> {
         }
       }
     }
-    ChaosRun.Plan plan = new ChaosRun.Plan(kills, seed, width, !noBrokerRestart, work);
+    ChaosRun.Plan plan = new ChaosRun.Plan(kills, seed, width, !noBrokerRestart, ha, work);
     System.out.printf(
-        "chaos: %d kills, seed %d, width %d, %d steps; work in %s%n",
-        kills, seed, width, plan.steps(), work);
+        "chaos: %d kills, seed %d, width %d, %d steps%s; work in %s%n",
+        kills, seed, width, plan.steps(), ha ? ", ZooKeeper HA" : "", work);
     ChaosRun.Result r =
         ChaosRun.run(
             plan,
@@ -112,7 +120,8 @@ final class ChaosCommand implements Callable<Integer> {
                 sent.fuzzed().values().stream().mapToLong(Long::longValue).sum(),
                 sent.fuzzedValid()));
     out.add(
-        "faults: %d TaskManager kills of %d asked%s; %d job restarts"
+        ("faults: %d kills of %d asked%s; %d job restarts (as the last leading JobManager"
+                + " counts them)")
             .formatted(
                 r.kills().size(),
                 r.plan().kills(),
@@ -120,9 +129,14 @@ final class ChaosCommand implements Callable<Integer> {
                 r.restarts()));
     for (ChaosRun.Moment m : ChaosRun.Moment.values()) {
       long n = r.kills().stream().filter(k -> k.aimedAt() == m).count();
+      if (m == ChaosRun.Moment.JOB_MANAGER && !r.plan().ha()) {
+        continue;
+      }
       long ckpt =
           r.kills().stream().filter(k -> k.aimedAt() == m && k.checkpointInProgress()).count();
-      out.add("  kills aimed %s: %d (%d with a checkpoint in progress)".formatted(m, n, ckpt));
+      out.add(
+          "  kills %s%s: %d (%d with a checkpoint in progress)"
+              .formatted(m == ChaosRun.Moment.JOB_MANAGER ? "of " : "aimed ", m, n, ckpt));
     }
     double[] recovery =
         r.kills().stream().mapToDouble(ChaosRun.Kill::secondsToNextStep).sorted().toArray();
@@ -171,10 +185,7 @@ final class ChaosCommand implements Callable<Integer> {
     out.add(
         ("memory: the trainer's TaskManager before each kill: first %d MiB, largest %d MiB,"
                 + " last over first %.2f")
-            .formatted(
-                r.kills().isEmpty() ? 0 : r.kills().get(0).rssBytes() >> 20,
-                r.largestRss() >> 20,
-                r.memoryGrowth()));
+            .formatted(r.firstRss() >> 20, r.largestRss() >> 20, r.memoryGrowth()));
     out.add(
         "time: undisturbed %.0f s, disturbed %.0f s"
             .formatted(r.referenceSeconds(), r.chaosSeconds()));

@@ -14,26 +14,71 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /** The few calls of Flink's REST API a user (or a test) submits and watches a job with. */
 public final class FlinkRest {
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-  private final String base;
+  private final Supplier<Collection<String>> bases;
+  private volatile String base;
 
   public FlinkRest(String base) {
-    this.base = base;
+    this(() -> List.of(base));
+  }
+
+  /**
+   * A client of whichever of several JobManagers answers: with high availability only the leader
+   * serves the job (a standby answers 503), and the leader changes when it dies.
+   *
+   * @param bases the REST addresses to try, asked again after each failure
+   */
+  public FlinkRest(Supplier<Collection<String>> bases) {
+    this.bases = bases;
+    this.base = bases.get().iterator().next();
+  }
+
+  /** The address that answered last. */
+  public String base() {
+    return base;
   }
 
   public JsonObject get(String path) throws IOException, InterruptedException {
-    HttpResponse<String> r =
-        http.send(
-            HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(20)).build(),
-            HttpResponse.BodyHandlers.ofString());
-    return parse(path, r);
+    return send(path, null);
+  }
+
+  /** POST {@code body} as JSON to {@code path}, at whichever JobManager answers. */
+  public JsonObject post(String path, JsonObject body) throws IOException, InterruptedException {
+    return send(path, body);
+  }
+
+  private JsonObject send(String path, JsonObject body) throws IOException, InterruptedException {
+    IOException failed = null;
+    List<String> order = new ArrayList<>();
+    order.add(base);
+    bases.get().stream().filter(b -> !b.equals(base)).forEach(order::add);
+    for (String b : order) {
+      try {
+        HttpRequest.Builder req =
+            HttpRequest.newBuilder(URI.create(b + path)).timeout(Duration.ofSeconds(20));
+        if (body != null) {
+          req.header("Content-Type", "application/json")
+              .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
+        }
+        HttpResponse<String> r = http.send(req.build(), HttpResponse.BodyHandlers.ofString());
+        JsonObject o = parse(path, r);
+        base = b;
+        return o;
+      } catch (IOException e) {
+        failed = e;
+      }
+    }
+    throw failed;
   }
 
   /** Waits for {@code test} to hold on GET {@code path}, polling; fails with the last answer. */

@@ -34,7 +34,8 @@ public final class StandaloneCluster implements AutoCloseable {
   private final String classpath;
   private final int restPort;
   private final int slotsPerTaskManager;
-  private final Process jobManager;
+  private final Map<String, Process> jobManagers = new LinkedHashMap<>();
+  private final Map<String, Integer> restPorts = new LinkedHashMap<>();
   private final Map<String, Process> taskManagers = new LinkedHashMap<>();
 
   /**
@@ -79,6 +80,7 @@ public final class StandaloneCluster implements AutoCloseable {
             "heartbeat.interval: 1000",
             "heartbeat.timeout: 8000",
             "parallelism.default: 1",
+            "web.exception-history-size: 1000", // every failover of a chaos run, not the last 16
             // DJL loads its natives once per JVM: its classes must come from the cluster's class
             // path, not from each job's class loader (STACK.md), so a second job works.
             "classloader.parent-first-patterns.additional: ai.djl.",
@@ -89,12 +91,72 @@ public final class StandaloneCluster implements AutoCloseable {
           e.getKey() + ": " + e.getValue() + "\n",
           java.nio.file.StandardOpenOption.APPEND);
     }
-    jobManager =
+    jobManagers.put(
+        "jobmanager",
         start(
             "jobmanager",
             List.of("-Xmx768m"),
             "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
-            List.of());
+            List.of()));
+    restPorts.put("jobmanager", restPort);
+  }
+
+  /**
+   * Starts another JobManager on ports of its own: with high availability configured, a standby
+   * that takes over when the leader dies.
+   */
+  public void startJobManager(String name) throws IOException {
+    if (jobManagers.containsKey(name)) {
+      throw new IllegalArgumentException("JobManager " + name + " was started before");
+    }
+    int rest = LocalPorts.anyFree();
+    jobManagers.put(
+        name,
+        start(
+            name,
+            List.of("-Xmx768m"),
+            "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
+            List.of(
+                "-D", "rest.port=" + rest, "-D", "jobmanager.rpc.port=" + LocalPorts.anyFree())));
+    restPorts.put(name, rest);
+  }
+
+  /** Kills a JobManager's process at once (SIGKILL). */
+  public void killJobManager(String name) throws InterruptedException {
+    Process p = jobManagers.get(name);
+    if (p == null) {
+      throw new IllegalArgumentException("no JobManager " + name);
+    }
+    p.destroyForcibly();
+    p.waitFor();
+  }
+
+  /**
+   * The live JobManager that was granted leadership (its log says so: a standby's does not until it
+   * takes over); null when none has been.
+   */
+  public String leaderJobManager() throws IOException {
+    for (var e : jobManagers.entrySet()) {
+      Path log = dir.resolve(e.getKey() + ".log");
+      if (e.getValue().isAlive()
+          && Files.exists(log)
+          && Files.readString(log).contains("was granted leadership")) {
+        return e.getKey();
+      }
+    }
+    return null;
+  }
+
+  /** The REST address of every JobManager started and still alive, by name. */
+  public Map<String, String> liveRestUrls() {
+    Map<String, String> out = new LinkedHashMap<>();
+    jobManagers.forEach(
+        (name, p) -> {
+          if (p.isAlive()) {
+            out.put(name, "http://127.0.0.1:" + restPorts.get(name));
+          }
+        });
+    return out;
   }
 
   public String restUrl() {
@@ -133,10 +195,15 @@ public final class StandaloneCluster implements AutoCloseable {
    * with mixstream's Flink settings and {@code overrides} on top.
    */
   public JobClient submit(JobConfig c, Map<String, String> overrides) throws Exception {
+    return submit(c, overrides, restPort);
+  }
+
+  /** {@link #submit(JobConfig, Map)} through the REST port of a JobManager (the leader). */
+  public JobClient submit(JobConfig c, Map<String, String> overrides, int port) throws Exception {
     Configuration conf = MixstreamJob.flinkConfiguration(c);
     overrides.forEach(conf::setString);
     StreamExecutionEnvironment env =
-        StreamExecutionEnvironment.createRemoteEnvironment("127.0.0.1", restPort, conf);
+        StreamExecutionEnvironment.createRemoteEnvironment("127.0.0.1", port, conf);
     MixstreamJob.build(env, c);
     return env.executeAsync(MixstreamJob.jobName(c) + " " + c.groupId());
   }
@@ -225,17 +292,15 @@ public final class StandaloneCluster implements AutoCloseable {
 
   @Override
   public void close() throws InterruptedException {
-    for (Process p : taskManagers.values()) {
+    List<Process> all = new ArrayList<>(taskManagers.values());
+    all.addAll(jobManagers.values());
+    for (Process p : all) {
       p.destroy();
     }
-    jobManager.destroy();
-    for (Process p : taskManagers.values()) {
+    for (Process p : all) {
       if (!p.waitFor(20, TimeUnit.SECONDS)) {
         p.destroyForcibly();
       }
-    }
-    if (!jobManager.waitFor(20, TimeUnit.SECONDS)) {
-      jobManager.destroyForcibly();
     }
   }
 }

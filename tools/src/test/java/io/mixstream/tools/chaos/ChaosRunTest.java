@@ -20,7 +20,7 @@ class ChaosRunTest {
   void threeKillsAndABrokerRestartEndBitForBitAsTheUndisturbedRun() throws Exception {
     ChaosRun.Result r =
         ChaosRun.run(
-            new ChaosRun.Plan(3, 11, 8, true, tmp),
+            new ChaosRun.Plan(3, 11, 8, true, false, tmp),
             Cifar10Reader.read(SharedData.cifar10(), CifarSplit.TRAIN),
             Cifar10Reader.read(SharedData.cifar10(), CifarSplit.TEST),
             System.getProperty("java.class.path"),
