@@ -2,13 +2,16 @@ package io.mixstream.kafka;
 
 import io.mixstream.records.RecordLimits;
 import java.util.Properties;
+import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
+import org.apache.flink.connector.kafka.source.enumerator.KafkaSourceEnumState;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
+import org.apache.flink.connector.kafka.source.split.KafkaPartitionSplit;
 
 /**
  * The job's Kafka sources and sinks, built one way: a topic read from its start (or from the
@@ -20,9 +23,10 @@ public final class KafkaConnectors {
 
   /**
    * @param clientProperties the user's Kafka client settings (security and the like)
-   * @param bounded stop at the offsets the topic has when the job starts
+   * @param bounded stop at the offsets the topic has when the job starts (and end after a restore
+   *     too: {@link BoundedKafkaSource})
    */
-  public static <T> KafkaSource<T> source(
+  public static <T> Source<T, KafkaPartitionSplit, KafkaSourceEnumState> source(
       String bootstrapServers,
       String topic,
       String groupId,
@@ -39,6 +43,7 @@ public final class KafkaConnectors {
             .setProperties(clientProperties);
     if (bounded) {
       source.setBounded(OffsetsInitializer.latest());
+      return new BoundedKafkaSource<>(source.build());
     }
     return source.build();
   }

@@ -10,7 +10,6 @@ import io.mixstream.job.evaluation.KnnReport;
 import io.mixstream.job.ingest.DeadLetter;
 import io.mixstream.job.ingest.DeadLetterSerializer;
 import io.mixstream.job.ingest.DecodeImages;
-import io.mixstream.job.ingest.RawRecord;
 import io.mixstream.job.ingest.RawRecordDeserializer;
 import io.mixstream.job.ingest.TrainingImage;
 import io.mixstream.job.metrics.MetricsSerializer;
@@ -36,7 +35,6 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
-import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -290,7 +288,7 @@ public final class MixstreamJob {
       String name,
       String uidPrefix,
       int parallelism) {
-    KafkaSource<RawRecord> source =
+    var source =
         KafkaConnectors.source(
             c.bootstrapServers(),
             topic,

@@ -173,6 +173,21 @@ class StreamingJobTest {
     assertThat(recoveredEnd.trainedDigestCount()).isEqualTo(steps * 32L);
   }
 
+  /** Whether a metrics topic holds the record of training step {@code step}. */
+  private static boolean trainedStep(String metricsTopic, long step) {
+    try (TopicReader r =
+        new TopicReader(broker.bootstrapServers(), Map.of(), metricsTopic, "the job")) {
+      for (byte[] v : r.readAll(Duration.ofSeconds(20))) {
+        if (MetricsCodec.decode(new String(v, StandardCharsets.UTF_8))
+                instanceof MetricsRecord.Train t
+            && t.step() == step) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   /** The one record of type final on a metrics topic. */
   private static MetricsRecord.Final finalRecord(String metricsTopic) {
     List<MetricsRecord.Final> ends = new ArrayList<>();
@@ -232,6 +247,47 @@ class StreamingJobTest {
 
     assertThat(last).exists();
     assertThat(snapshots.resolve("default/step-00000010.json")).exists();
+  }
+
+  /**
+   * A bounded run stopped with a savepoint and resumed from it ends by itself, with every step
+   * done: the Kafka connector's restored enumerator alone never signals the end (FLINK-31006), and
+   * the job would wait forever.
+   */
+  @Test
+  void aBoundedRunResumedFromASavepointEnds() throws Exception {
+    int steps = 60;
+    fx.produce("resume", steps * 32, 0);
+    JobConfig c = fx.job(Method.MOCO, "resume", "resume", 1, true);
+    org.apache.flink.configuration.Configuration conf = MixstreamJob.flinkConfiguration(c);
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+    MixstreamJob.build(env, c).sinkTo(new DiscardingSink<>());
+    JobClient first = env.executeAsync("resume, first part");
+    assertThat(consume("resume-metrics", 3)).hasSize(3);
+    String savepoint =
+        first
+            .stopWithSavepoint(
+                false,
+                tmp.resolve("resume-savepoints").toUri().toString(),
+                SavepointFormatType.CANONICAL)
+            .get(60, TimeUnit.SECONDS);
+
+    conf.setString("execution.state-recovery.path", savepoint);
+    StreamExecutionEnvironment again = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+    MixstreamJob.build(again, c).sinkTo(new DiscardingSink<>());
+    JobClient second = again.executeAsync("resume, second part");
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+    while (!trainedStep("resume-metrics", steps)) {
+      assertThat(System.nanoTime())
+          .as("step %d trained within 5 minutes", steps)
+          .isLessThan(deadline);
+      Thread.sleep(500);
+    }
+    // the last step is done: the input has ended, and the job with it
+    second.getJobExecutionResult().get(30, TimeUnit.SECONDS);
+    MetricsRecord.Final end = finalRecord("resume-metrics");
+    assertThat(end.step()).isEqualTo(steps);
+    assertThat(end.trainedDigestCount()).isEqualTo(steps * 32L);
   }
 
   static List<ConsumerRecord<byte[], byte[]>> consume(String topic, int expected) {

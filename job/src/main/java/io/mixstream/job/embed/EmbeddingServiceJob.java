@@ -7,7 +7,6 @@ import io.mixstream.job.evaluation.EmbeddingSerializer;
 import io.mixstream.job.ingest.DeadLetter;
 import io.mixstream.job.ingest.DeadLetterSerializer;
 import io.mixstream.job.ingest.DecodeImages;
-import io.mixstream.job.ingest.RawRecord;
 import io.mixstream.job.ingest.RawRecordDeserializer;
 import io.mixstream.job.ingest.TrainingImage;
 import io.mixstream.job.metrics.MetricsSerializer;
@@ -28,7 +27,6 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
-import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -126,7 +124,7 @@ public final class EmbeddingServiceJob {
     int deadLetterMaxBytes =
         KafkaRecordSizes.deadLetterMaxBytes(
             RecordLimits.DEFAULT, broker.deadLetterMaxMessageBytes());
-    KafkaSource<RawRecord> source =
+    var source =
         KafkaConnectors.source(
             c.bootstrapServers(),
             c.inputTopic(),

@@ -49,28 +49,18 @@ public final class FlinkRest {
   }
 
   public JsonObject get(String path) throws IOException, InterruptedException {
-    return send(path, null);
-  }
-
-  /** POST {@code body} as JSON to {@code path}, at whichever JobManager answers. */
-  public JsonObject post(String path, JsonObject body) throws IOException, InterruptedException {
-    return send(path, body);
-  }
-
-  private JsonObject send(String path, JsonObject body) throws IOException, InterruptedException {
     IOException failed = null;
     List<String> order = new ArrayList<>();
     order.add(base);
     bases.get().stream().filter(b -> !b.equals(base)).forEach(order::add);
     for (String b : order) {
       try {
-        HttpRequest.Builder req =
-            HttpRequest.newBuilder(URI.create(b + path)).timeout(Duration.ofSeconds(20));
-        if (body != null) {
-          req.header("Content-Type", "application/json")
-              .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
-        }
-        HttpResponse<String> r = http.send(req.build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r =
+            http.send(
+                HttpRequest.newBuilder(URI.create(b + path))
+                    .timeout(Duration.ofSeconds(20))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
         JsonObject o = parse(path, r);
         base = b;
         return o;
