@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
       "Starts a local broker and a standalone Flink cluster of separate processes (a JobManager"
-          + " and two TaskManagers), trains on a bounded stream of real CIFAR-10 with 5% hostile"
+          + " and two TaskManagers), trains on a bounded stream of real CIFAR-10 with 5%% hostile"
           + " records (one partition) once undisturbed and once while SIGKILLing the trainer's"
           + " TaskManager at moments aimed at a step, a checkpoint, a snapshot write and an"
           + " evaluation (a replacement started each time), and stopping and restarting the"
