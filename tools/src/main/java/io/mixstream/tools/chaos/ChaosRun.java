@@ -243,7 +243,7 @@ public final class ChaosRun {
         }
         return runOn(cluster, train, test);
       } catch (Exception | AssertionError e) {
-        throw new IllegalStateException(e.getMessage() + "\nprocess logs:" + cluster.tails(), e);
+        throw new IllegalStateException(e + "\nprocess logs:" + cluster.tails(), e);
       }
     } finally {
       broker.close();
@@ -670,8 +670,14 @@ public final class ChaosRun {
 
   /** The TaskManager the trainer's subtask is deployed on, waiting for it to be deployed. */
   private static String trainerHost(FlinkRest rest, String job) throws Exception {
+    // a JobManager that has just taken over answers for the job before it knows its vertices
+    JsonObject graph =
+        rest.await(
+            "/jobs/" + job,
+            o -> o.has("vertices") && !o.getAsJsonArray("vertices").isEmpty(),
+            Duration.ofMinutes(2));
     String vertex = null;
-    for (JsonElement v : rest.get("/jobs/" + job).getAsJsonArray("vertices")) {
+    for (JsonElement v : graph.getAsJsonArray("vertices")) {
       if (v.getAsJsonObject().get("name").getAsString().startsWith("train ")) {
         vertex = v.getAsJsonObject().get("id").getAsString();
       }

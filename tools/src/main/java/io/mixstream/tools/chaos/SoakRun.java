@@ -134,7 +134,7 @@ public final class SoakRun {
       try {
         return soak(plan, broker, cluster, train, test, progress);
       } catch (Exception | AssertionError e) {
-        throw new IllegalStateException(e.getMessage() + "\nprocess logs:" + cluster.tails(), e);
+        throw new IllegalStateException(e + "\nprocess logs:" + cluster.tails(), e);
       }
     }
   }
