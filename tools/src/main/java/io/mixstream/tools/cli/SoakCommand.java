@@ -140,6 +140,6 @@ final class SoakCommand implements Callable<Integer> {
       }
       lines.add(new ChartFile.Line(names.get(i), points));
     }
-    return new ChartFile.Panel(title + " (MiB, against minutes)", "MiB", lines);
+    return new ChartFile.Panel(title, "minutes", "MiB", lines);
   }
 }

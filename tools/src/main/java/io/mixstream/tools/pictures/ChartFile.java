@@ -19,7 +19,7 @@ public final class ChartFile {
   public record Line(String name, List<double[]> points) {}
 
   /** One chart: its lines, coloured in order. */
-  public record Panel(String title, String yLabel, List<Line> lines) {}
+  public record Panel(String title, String xLabel, String yLabel, List<Line> lines) {}
 
   private ChartFile() {}
 
@@ -31,7 +31,7 @@ public final class ChartFile {
         Line l = p.lines().get(i);
         series.add(new Series(l.name(), l.points(), PALETTE[i % PALETTE.length], false));
       }
-      charts.add(new LineChart(p.title(), p.yLabel(), series));
+      charts.add(new LineChart(p.title(), p.xLabel(), p.yLabel(), series));
     }
     writeCharts(out, charts);
   }

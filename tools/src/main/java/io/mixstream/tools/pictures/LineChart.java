@@ -6,11 +6,18 @@ import java.util.Locale;
 /** One panel: axes with round-number ticks, a title, and its series with a legend. */
 final class LineChart {
   private final String title;
+  private final String xLabel;
   private final String yLabel;
   private final List<Series> series;
 
+  /** Against the training step. */
   LineChart(String title, String yLabel, List<Series> series) {
+    this(title, "step", yLabel, series);
+  }
+
+  LineChart(String title, String xLabel, String yLabel, List<Series> series) {
     this.title = title;
+    this.xLabel = xLabel;
     this.yLabel = yLabel;
     this.series = series;
   }
@@ -35,7 +42,7 @@ final class LineChart {
       c.line(x0 - 4, y, x0 + w, y, 0xdddddd, 1, false);
       c.text(x0 - 6, y + 4, label(t), 1, 10);
     }
-    c.text(x0 + w / 2, y0 + h + 32, "step", 0, 11);
+    c.text(x0 + w / 2, y0 + h + 32, xLabel, 0, 11);
     c.text(left + 4, y0 - 10, yLabel, -1, 11);
     int row = 0;
     for (Series s : series) {
