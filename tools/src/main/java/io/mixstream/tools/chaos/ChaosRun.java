@@ -57,6 +57,9 @@ public final class ChaosRun {
   static final int BATCH = 32;
   static final int EVAL_EVERY = 8;
 
+  /** How much more resident memory than before the first kill a later one may find. */
+  public static final double MEMORY_MARGIN = 1.5;
+
   /** What a kill was aimed at: the moment the TaskManager was killed in. */
   public enum Moment {
     STEP("during a step"),
@@ -168,7 +171,17 @@ public final class ChaosRun {
           && withoutReason.isEmpty()
           && snapshots > 0
           && badSnapshots.isEmpty()
-          && kills.size() == plan.kills();
+          && kills.size() == plan.kills()
+          && memoryWithinMargin();
+    }
+
+    /**
+     * Whether the trainer's TaskManager, before every TaskManager kill, used at most {@link
+     * #MEMORY_MARGIN} times the resident memory it used before the first (none grows from restart
+     * to restart).
+     */
+    public boolean memoryWithinMargin() {
+      return largestRss() <= MEMORY_MARGIN * firstRss();
     }
 
     /**

@@ -183,9 +183,15 @@ final class ChaosCommand implements Callable<Integer> {
                     r.leftoverTemporaryFiles(),
                     r.badSnapshots().isEmpty() ? "" : ": " + r.badSnapshots())));
     out.add(
-        ("memory: the trainer's TaskManager before each kill: first %d MiB, largest %d MiB,"
-                + " last over first %.2f")
-            .formatted(r.firstRss() >> 20, r.largestRss() >> 20, r.memoryGrowth()));
+        check(
+            r.memoryWithinMargin(),
+            ("the trainer's TaskManager's memory before each kill within %.1fx of the first's:"
+                    + " first %d MiB, largest %d MiB, last over first %.2f")
+                .formatted(
+                    ChaosRun.MEMORY_MARGIN,
+                    r.firstRss() >> 20,
+                    r.largestRss() >> 20,
+                    r.memoryGrowth())));
     out.add(
         "time: undisturbed %.0f s, disturbed %.0f s"
             .formatted(r.referenceSeconds(), r.chaosSeconds()));

@@ -42,6 +42,8 @@ class ChaosRunTest {
     assertThat(r.withoutReason()).isEmpty();
     assertThat(r.snapshots()).isGreaterThan(5);
     assertThat(r.badSnapshots()).isEmpty();
+    assertThat(r.firstRss()).isGreaterThan(100L << 20);
+    assertThat(r.memoryWithinMargin()).isTrue();
     assertThat(r.proven()).isTrue();
   }
 }
