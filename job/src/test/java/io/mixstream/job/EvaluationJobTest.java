@@ -109,16 +109,19 @@ class EvaluationJobTest {
     // one kNN result per snapshot: step 0 (the floor), 80, 160 and the final one, 200
     Map<Long, JsonObject> reports = new HashMap<>();
     List<JsonObject> trainRecords = new ArrayList<>();
+    List<JsonObject> finalRecords = new ArrayList<>();
     for (ConsumerRecord<byte[], byte[]> r :
-        StreamingJobTest.consume(broker, "metrics", STEPS + 4)) {
+        StreamingJobTest.consume(broker, "metrics", STEPS + 5)) {
       JsonObject o =
           JsonParser.parseString(new String(r.value(), StandardCharsets.UTF_8)).getAsJsonObject();
-      if (o.get("type").getAsString().equals("knn")) {
-        reports.put(o.get("step").getAsLong(), o);
-      } else {
-        trainRecords.add(o);
+      switch (o.get("type").getAsString()) {
+        case "knn" -> reports.put(o.get("step").getAsLong(), o);
+        case "final" -> finalRecords.add(o);
+        default -> trainRecords.add(o);
       }
     }
+    assertThat(finalRecords).as("the trainer's state once, at the end").hasSize(1);
+    assertThat(finalRecords.get(0).get("step").getAsLong()).isEqualTo(STEPS);
     // and every step's losses, for plots
     assertThat(trainRecords).hasSize(STEPS);
     JsonObject lastStep = trainRecords.get(STEPS - 1);

@@ -256,14 +256,14 @@ class StreamingJobTest {
    */
   @Test
   void aBoundedRunResumedFromASavepointEnds() throws Exception {
-    int steps = 60;
+    int steps = 150; // long enough to be stopped before it ends
     fx.produce("resume", steps * 32, 0);
     JobConfig c = fx.job(Method.MOCO, "resume", "resume", 1, true);
     org.apache.flink.configuration.Configuration conf = MixstreamJob.flinkConfiguration(c);
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
     MixstreamJob.build(env, c).sinkTo(new DiscardingSink<>());
     JobClient first = env.executeAsync("resume, first part");
-    assertThat(consume("resume-metrics", 3)).hasSize(3);
+    assertThat(consume("resume-metrics", 3)).hasSizeGreaterThanOrEqualTo(3);
     String savepoint =
         first
             .stopWithSavepoint(
