@@ -77,7 +77,6 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
   private transient long lastStepNanos;
   private transient double restoreSeconds; // model import + queue rebuild after a restore
   private transient long lastSnapshotStep;
-  private transient boolean endTimerRegistered;
 
   /**
    * @param evalEvery steps between snapshots on {@link #SNAPSHOTS}; 0 = none
@@ -167,12 +166,8 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
     if (queuesNeedRebuild) {
       rebuildQueues();
     }
-    if (!endTimerRegistered) {
-      // fires when the input ends (a bounded run, or stop --drain): the final snapshot and state;
-      // a timer is kept per key and timestamp once, so registering it again after a restore is
-      // harmless
-      ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
-      endTimerRegistered = true;
+    if (trainer.stepCount() == 0) {
+      endOfInputTimer(ctx); // a model that never fills a batch still ends
     }
     if (evalEvery > 0 && trainer.stepCount() == 0 && lastSnapshotStep < 0) {
       emitSnapshot(ctx.getCurrentKey(), ctx); // the random-init floor
@@ -185,12 +180,22 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
     SourceImage[] sources =
         batch.parallelStream().map(TrainingImage::source).toArray(SourceImage[]::new);
     train(ctx.getCurrentKey(), batch, sources, out);
+    endOfInputTimer(ctx);
     if (evalEvery > 0 && trainer.stepCount() % evalEvery == 0) {
       emitSnapshot(ctx.getCurrentKey(), ctx);
       if (embedIncoming) {
         emitEmbeddings(ctx.getCurrentKey(), batch, sources, ctx);
       }
     }
+  }
+
+  /**
+   * Fires when the input ends (a bounded run, or stop --drain): the final snapshot and state. Set
+   * per key, once a step: Flink keeps one timer per key and time, so setting it again adds none,
+   * and timers are checkpointed, so a restore keeps it.
+   */
+  private void endOfInputTimer(Context ctx) {
+    ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
   }
 
   @Override

@@ -9,7 +9,6 @@ import io.mixstream.config.Method;
 import io.mixstream.config.TrainingConfig;
 import io.mixstream.kafka.LocalKafkaBroker;
 import io.mixstream.kafka.TopicReader;
-import io.mixstream.records.ImageRecordCodec;
 import io.mixstream.records.MetricsCodec;
 import io.mixstream.records.MetricsRecord;
 import io.mixstream.snapshot.EncoderSnapshot;
@@ -32,13 +31,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
-import java.util.concurrent.Future;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
@@ -114,7 +111,8 @@ public final class ChaosRun {
    *
    * @param process the one killed: the TaskManager that ran the trainer, or the leading JobManager
    * @param step the newest step the metrics topic showed then
-   * @param checkpointInProgress whether the REST API showed a checkpoint in progress then
+   * @param checkpointInProgress whether a checkpoint was in progress then (its folder without
+   *     metadata)
    * @param rssBytes the TaskManager's resident memory just before
    * @param secondsToNextStep from the kill to the next step record (failover, restore, catch-up)
    */
@@ -602,8 +600,7 @@ public final class ChaosRun {
     t.batchSize = BATCH;
     t.queueSize = 256;
     t.seed = plan.seed();
-    JobConfig.Builder j =
-        JobConfig.defaults(t.build(), plan.work().resolve(name + "-checkpoints")).toBuilder();
+    JobConfig.Builder j = JobConfig.defaults(t.build(), checkpointDir(name)).toBuilder();
     j.bootstrapServers = broker.bootstrapServers();
     j.imagesTopic = "images";
     j.deadLetterTopic = name + "-dead";
@@ -663,7 +660,7 @@ public final class ChaosRun {
    * files, not the REST API, which caches checkpoint statistics for seconds.
    */
   private boolean checkpointInProgress(String job) throws IOException {
-    Path dir = job("chaos").checkpointDir().resolve(job);
+    Path dir = checkpointDir("chaos").resolve(job);
     if (!Files.isDirectory(dir)) {
       return false;
     }
@@ -727,6 +724,10 @@ public final class ChaosRun {
     throw new IOException("no VmRSS in /proc/" + pid + "/status");
   }
 
+  private Path checkpointDir(String run) {
+    return plan.work().resolve(run + "-checkpoints");
+  }
+
   private void createTopics() throws Exception {
     List<NewTopic> topics = new ArrayList<>();
     for (String t : List.of("images", "knn-bank", "knn-test")) {
@@ -745,21 +746,12 @@ public final class ChaosRun {
   }
 
   private void publish(String topic, Cifar10Dataset d, int n) throws Exception {
-    ImageRecordCodec codec = ImageRecordCodec.withDefaults();
-    Map<String, Object> props = new HashMap<>();
-    props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
     try (KafkaProducer<byte[], byte[]> p =
-        new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
-      List<Future<?>> sent = new ArrayList<>();
-      for (int i = 0; i < n; i++) {
-        sent.add(
-            p.send(
-                new ProducerRecord<>(
-                    topic, d.id(i).getBytes(StandardCharsets.UTF_8), codec.encode(d.record(i)))));
-      }
-      for (Future<?> f : sent) {
-        f.get();
-      }
+        new KafkaProducer<>(
+            Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
+            new ByteArraySerializer(),
+            new ByteArraySerializer())) {
+      CifarTopic.send(p, topic, d, 0, n);
     }
   }
 }

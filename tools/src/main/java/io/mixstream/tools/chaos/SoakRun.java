@@ -6,7 +6,6 @@ import io.mixstream.config.JobConfig;
 import io.mixstream.config.Method;
 import io.mixstream.config.TrainingConfig;
 import io.mixstream.kafka.LocalKafkaBroker;
-import io.mixstream.records.ImageRecordCodec;
 import io.mixstream.tools.cluster.FlinkRest;
 import io.mixstream.tools.cluster.StandaloneCluster;
 import java.io.IOException;
@@ -28,7 +27,6 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
@@ -156,14 +154,13 @@ public final class SoakRun {
       }
       admin.createTopics(topics).all().get();
     }
-    ImageRecordCodec codec = ImageRecordCodec.withDefaults();
     Path csv = plan.work().resolve("soak.csv");
     Files.writeString(csv, Sample.header() + "\n");
     List<Sample> samples = new ArrayList<>();
     try (KafkaProducer<byte[], byte[]> producer = producer(broker)) {
-      send(producer, codec, "knn-bank", train, 0, 1000);
-      send(producer, codec, "knn-test", test, 0, 500);
-      long produced = send(producer, codec, "images", train, 0, AHEAD);
+      CifarTopic.send(producer, "knn-bank", train, 0, 1000);
+      CifarTopic.send(producer, "knn-test", test, 0, 500);
+      long produced = CifarTopic.send(producer, "images", train, 0, AHEAD);
       cluster.startTaskManager("tm-1");
       FlinkRest rest = new FlinkRest(cluster.restUrl());
       rest.await(
@@ -180,7 +177,7 @@ public final class SoakRun {
         while (System.nanoTime() - start < plan.length().toNanos()) {
           long trained = tail.steps() * BATCH;
           if (produced - trained < AHEAD / 2) { // keep the trainer fed, the topic bounded
-            produced += send(producer, codec, "images", train, produced, AHEAD / 2);
+            produced += CifarTopic.send(producer, "images", train, produced, AHEAD / 2);
           }
           if (System.nanoTime() >= nextSample) {
             Sample s =
@@ -190,7 +187,7 @@ public final class SoakRun {
                     rest,
                     id,
                     cluster.pid("tm-1"),
-                    rocksDb(plan),
+                    plan.work().resolve("rocksdb"),
                     checkpoints);
             samples.add(s);
             Files.writeString(csv, s.csv() + "\n", java.nio.file.StandardOpenOption.APPEND);
@@ -212,10 +209,6 @@ public final class SoakRun {
       job.cancel().get(60, TimeUnit.SECONDS);
     }
     return new Result(plan, samples);
-  }
-
-  private static Path rocksDb(Plan plan) {
-    return plan.work().resolve("rocksdb");
   }
 
   private static Sample sample(
@@ -323,28 +316,5 @@ public final class SoakRun {
             20),
         new ByteArraySerializer(),
         new ByteArraySerializer());
-  }
-
-  /** {@code n} images from position {@code from} of the dataset, wrapping around; returns n. */
-  private static long send(
-      KafkaProducer<byte[], byte[]> p,
-      ImageRecordCodec codec,
-      String topic,
-      Cifar10Dataset d,
-      long from,
-      int n)
-      throws Exception {
-    List<java.util.concurrent.Future<?>> sent = new ArrayList<>(n);
-    for (long i = from; i < from + n; i++) {
-      int at = (int) (i % d.size());
-      sent.add(
-          p.send(
-              new ProducerRecord<>(
-                  topic, d.id(at).getBytes(StandardCharsets.UTF_8), codec.encode(d.record(at)))));
-    }
-    for (var f : sent) {
-      f.get(); // a record the broker refused ends the soak, not a silent gap
-    }
-    return n;
   }
 }
