@@ -27,6 +27,9 @@ public final class MetricsCodec {
       o.addProperty("model", t.model());
       o.addProperty("step", t.step());
       o.addProperty("epoch", t.epoch());
+      if (t.images() >= 0) {
+        o.addProperty("images", t.images());
+      }
       o.addProperty("loss", t.loss());
       JsonObject terms = new JsonObject();
       t.terms().entrySet().stream()
@@ -104,6 +107,7 @@ public final class MetricsCodec {
                 text(o, "model"),
                 number(o, "step").longValue(),
                 optional(o, "epoch", 0).intValue(),
+                optional(o, "images", -1).longValue(),
                 number(o, "loss").doubleValue(),
                 terms(o),
                 optional(o, "lr", Double.NaN).doubleValue(),

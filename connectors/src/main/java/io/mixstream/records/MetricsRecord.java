@@ -19,6 +19,8 @@ public sealed interface MetricsRecord
   /**
    * One training step.
    *
+   * @param images images this model has trained so far (a restart's replays counted once); -1 when
+   *     the record did not say
    * @param terms the loss's terms by name (original, mixed, ...)
    * @param lambda the step's mixing ratio; NaN for methods that do not mix
    * @param stepSeconds the step itself, augmentation to enqueue
@@ -29,6 +31,7 @@ public sealed interface MetricsRecord
       String model,
       long step,
       int epoch,
+      long images,
       double loss,
       Map<String, Double> terms,
       double lr,

@@ -17,14 +17,24 @@ class MetricsCodecTest {
     MetricsRecord r =
         MetricsCodec.decode(
             """
-            {"v": 1, "type": "train", "model": "m", "step": 7, "epoch": 2, "loss": 8.25,
+            {"v": 1, "type": "train", "model": "m", "step": 7, "epoch": 2, "images": 448, "loss": 8.25,
              "terms": {"original": 4.0, "mixed": 4.25}, "lr": 0.06, "lambda": 0.3,
              "step_seconds": 0.5, "batch_seconds": 0.01, "time": "2026-12-01T10:15:30.123Z"}
             """);
     assertThat(r)
         .isEqualTo(
             new MetricsRecord.Train(
-                "m", 7, 2, 8.25, Map.of("original", 4.0, "mixed", 4.25), 0.06, 0.3, 0.5, 0.01, T));
+                "m",
+                7,
+                2,
+                448,
+                8.25,
+                Map.of("original", 4.0, "mixed", 4.25),
+                0.06,
+                0.3,
+                0.5,
+                0.01,
+                T));
   }
 
   @Test
@@ -91,7 +101,8 @@ class MetricsCodecTest {
   @Test
   void encodesEveryDocumentedFieldAndRoundTrips() {
     var train =
-        new MetricsRecord.Train("m", 3, 1, 7.5, Map.of("original", 7.5), 0.03, Double.NaN, 1, 2, T);
+        new MetricsRecord.Train(
+            "m", 3, 1, 96, 7.5, Map.of("original", 7.5), 0.03, Double.NaN, 1, 2, T);
     JsonObject o = JsonParser.parseString(MetricsCodec.encode(train)).getAsJsonObject();
     assertThat(o.keySet())
         .containsExactlyInAnyOrder(
@@ -100,6 +111,7 @@ class MetricsCodecTest {
             "model",
             "step",
             "epoch",
+            "images",
             "loss",
             "terms",
             "lr",

@@ -14,6 +14,7 @@ import io.mixstream.records.MetricsRecord;
 import io.mixstream.testing.SharedData;
 import io.mixstream.tools.cluster.FlinkRest;
 import io.mixstream.tools.cluster.StandaloneCluster;
+import io.mixstream.train.TrainedDigest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,9 +43,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The job on a standalone Flink cluster of separate processes (a JobManager and two TaskManagers),
- * submitted through the REST API as a jar, twice; the TaskManager running the trainer is killed
- * mid-run and the job recovers from its last checkpoint and finishes with every batch trained once.
+ * The job on a standalone Flink cluster of separate processes (a JobManager and two TaskManagers of
+ * one slot each), submitted through the REST API as a jar, twice. The second run trains two models,
+ * whose trainers run on different TaskManagers; one of those is killed mid-run, a replacement
+ * starts, and the job recovers from its last checkpoint: both models finish with every batch
+ * trained once, in their steps and in the digest of their checkpointed state.
  */
 class StandaloneClusterTest {
   static final String MAIN = "io.mixstream.job.MixstreamJob";
@@ -71,19 +74,19 @@ class StandaloneClusterTest {
                 e -> !e.contains("junit") && !e.contains("assertj") && !e.contains("opentest4j"))
             .collect(Collectors.joining(":"));
 
-    int steps = 200;
+    int steps = 120;
     try (LocalKafkaBroker broker = LocalKafkaBroker.start(tmp.resolve("kafka"), 0)) {
       Cifar10Dataset train = Cifar10Reader.read(SharedData.cifar10(), CifarSplit.TRAIN);
       produce(broker, "first", train, 4 * BATCH);
       produce(broker, "second", train, steps * BATCH);
 
       try (StandaloneCluster cluster =
-          new StandaloneCluster(tmp.resolve("cluster"), clusterClasspath, 2)) {
+          new StandaloneCluster(tmp.resolve("cluster"), clusterClasspath, 1)) {
         cluster.startTaskManager("tm-1");
         cluster.startTaskManager("tm-2");
         FlinkRest rest = new FlinkRest(cluster.restUrl());
         try {
-          runJobs(broker, cluster, rest, jobJar, steps);
+          runJobs(broker, cluster, rest, jobJar, steps, train);
         } catch (AssertionError | Exception e) {
           throw new AssertionError(e.getMessage() + "\nprocess logs:" + cluster.tails(), e);
         }
@@ -92,7 +95,12 @@ class StandaloneClusterTest {
   }
 
   private static void runJobs(
-      LocalKafkaBroker broker, StandaloneCluster cluster, FlinkRest rest, Path jobJar, int steps)
+      LocalKafkaBroker broker,
+      StandaloneCluster cluster,
+      FlinkRest rest,
+      Path jobJar,
+      int steps,
+      Cifar10Dataset train)
       throws Exception {
     rest.await(
         "/taskmanagers",
@@ -102,13 +110,15 @@ class StandaloneClusterTest {
 
     String first = rest.run(jar, MAIN, args(broker, "first"));
     awaitState(rest, first, "FINISHED", Duration.ofSeconds(180));
-    assertThat(trainSteps(broker, "first-metrics", 4)).containsExactly(1L, 2L, 3L, 4L);
+    assertThat(trainSteps(broker, "first-metrics", 4, "default")).containsExactly(1L, 2L, 3L, 4L);
 
     // the same jar again: DJL, loaded once per TaskManager, must not be loaded twice
-    String second = rest.run(jar, MAIN, args(broker, "second"));
+    List<String> twoModels = new ArrayList<>(args(broker, "second"));
+    twoModels.addAll(List.of("--models", "moco,approach2"));
+    String second = rest.run(jar, MAIN, twoModels);
     awaitState(rest, second, "RUNNING", Duration.ofSeconds(120));
     String decode = vertex(rest, second, "decode and validate images");
-    String trainer = vertex(rest, second, "train moco");
+    String trainer = vertex(rest, second, "train moco, approach2");
     Set<String> decodeHosts =
         taskManagers(
             rest.await(
@@ -118,16 +128,18 @@ class StandaloneClusterTest {
     assertThat(decodeHosts)
         .as("decoders spread over both TaskManagers")
         .containsExactlyInAnyOrder("tm-1", "tm-2");
-    String trainerHost =
+    Set<String> trainerHosts =
         taskManagers(
-                rest.await(
-                    "/jobs/" + second + "/vertices/" + trainer + "/taskmanagers",
-                    o -> !taskManagers(o).contains("(unassigned)"),
-                    Duration.ofSeconds(60)))
-            .iterator()
-            .next();
+            rest.await(
+                "/jobs/" + second + "/vertices/" + trainer + "/taskmanagers",
+                o -> !taskManagers(o).contains("(unassigned)"),
+                Duration.ofSeconds(60)));
+    assertThat(trainerHosts)
+        .as("each model's trainer on a TaskManager of its own")
+        .containsExactlyInAnyOrder("tm-1", "tm-2");
+    String trainerHost = "tm-1";
 
-    // kill the trainer's TaskManager once a checkpoint is complete and training is under way
+    // kill a trainer's TaskManager once a checkpoint is complete and training is under way
     long killedAfter = -1;
     long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
     while (killedAfter < 0 && System.nanoTime() < deadline) {
@@ -136,7 +148,7 @@ class StandaloneClusterTest {
               .getAsJsonObject("counts")
               .get("completed")
               .getAsInt();
-      List<Long> done = latestSteps(broker, "second-metrics");
+      List<Long> done = trainSteps(broker, "second-metrics", 0, "moco");
       long step = done.isEmpty() ? 0 : done.get(done.size() - 1);
       assertThat(step).as("the run ended before the kill").isLessThan(steps);
       if (completed >= 1 && step >= 20) {
@@ -147,21 +159,36 @@ class StandaloneClusterTest {
       }
     }
     assertThat(killedAfter).as("a checkpoint and 20 steps within 2 minutes").isPositive();
-    System.out.printf("killed %s (the trainer's) after step %d%n", trainerHost, killedAfter);
+    System.out.printf("killed %s (a trainer's) after step %d of moco%n", trainerHost, killedAfter);
+    cluster.startTaskManager("tm-3"); // its replacement: the job needs both slots
 
     awaitState(rest, second, "FINISHED", Duration.ofSeconds(300));
     JsonObject exceptions = rest.get("/jobs/" + second + "/exceptions");
     assertThat(exceptions.getAsJsonObject("exceptionHistory").getAsJsonArray("entries"))
         .as("the job failed over")
         .isNotEmpty();
-    List<Long> all = trainSteps(broker, "second-metrics", steps);
-    TreeSet<Long> distinct = new TreeSet<>(all);
-    assertThat(distinct.first()).isEqualTo(1);
-    assertThat(distinct.last()).as("every batch trained, none twice").isEqualTo(steps);
-    assertThat(distinct).hasSize(steps);
-    System.out.printf(
-        "%d step records for %d steps: %d steps since the last checkpoint were trained again%n",
-        all.size(), steps, all.size() - steps);
+    Map<String, MetricsRecord.Final> ends = finalRecords(broker, "second-metrics");
+    assertThat(ends).containsOnlyKeys("moco", "approach2");
+    long replayed = 0;
+    for (int i = 0; i < steps * BATCH; i++) {
+      replayed += TrainedDigest.hash(train.id(i), 1);
+    }
+    for (String model : List.of("moco", "approach2")) {
+      List<Long> all = trainSteps(broker, "second-metrics", steps, model);
+      TreeSet<Long> distinct = new TreeSet<>(all);
+      assertThat(distinct.first()).isEqualTo(1);
+      assertThat(distinct.last()).as("%s: every batch trained", model).isEqualTo(steps);
+      assertThat(distinct).hasSize(steps);
+      // the state's own account: each image once, rolled back with the rest at the restore
+      assertThat(ends.get(model).step()).isEqualTo(steps);
+      assertThat(ends.get(model).trainedDigestCount()).isEqualTo((long) steps * BATCH);
+      assertThat(ends.get(model).trainedDigestSum())
+          .as("%s: the digest of every replayed image, once", model)
+          .isEqualTo(replayed);
+      System.out.printf(
+          "%s: %d step records for %d steps: %d steps since the last checkpoint trained again%n",
+          model, all.size(), steps, all.size() - steps);
+    }
   }
 
   private static List<String> args(LocalKafkaBroker broker, String topic) {
@@ -263,14 +290,36 @@ class StandaloneClusterTest {
     }
   }
 
-  /** The steps on the metrics topic now (possibly none yet). */
-  private static List<Long> latestSteps(LocalKafkaBroker broker, String topic) {
-    return trainSteps(broker, topic, 0);
+  /** Each model's record of type final on the metrics topic (the later of any copies). */
+  private static Map<String, MetricsRecord.Final> finalRecords(
+      LocalKafkaBroker broker, String topic) {
+    Map<String, MetricsRecord.Final> out = new java.util.TreeMap<>();
+    for (MetricsRecord r : metrics(broker, topic, 0, r -> r instanceof MetricsRecord.Final)) {
+      out.put(r.model(), (MetricsRecord.Final) r);
+    }
+    return out;
   }
 
-  /** The step of every type=train record on the metrics topic, in order (at least {@code min}). */
-  private static List<Long> trainSteps(LocalKafkaBroker broker, String topic, int min) {
-    List<Long> steps = new ArrayList<>();
+  /**
+   * The step of every type=train record of {@code model} on the metrics topic, in order (at least
+   * {@code min}; none yet is fine for 0).
+   */
+  private static List<Long> trainSteps(
+      LocalKafkaBroker broker, String topic, int min, String model) {
+    return metrics(
+            broker, topic, min, r -> r instanceof MetricsRecord.Train && r.model().equals(model))
+        .stream()
+        .map(MetricsRecord::step)
+        .toList();
+  }
+
+  /** The records on the metrics topic that {@code which} takes, in order (at least {@code min}). */
+  private static List<MetricsRecord> metrics(
+      LocalKafkaBroker broker,
+      String topic,
+      int min,
+      java.util.function.Predicate<MetricsRecord> which) {
+    List<MetricsRecord> steps = new ArrayList<>();
     try (KafkaConsumer<byte[], byte[]> c =
         new KafkaConsumer<>(
             Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()),
@@ -285,9 +334,10 @@ class StandaloneClusterTest {
         c.poll(Duration.ofMillis(300))
             .forEach(
                 r -> {
-                  if (MetricsCodec.decode(new String(r.value(), StandardCharsets.UTF_8))
-                      instanceof MetricsRecord.Train t) {
-                    steps.add(t.step());
+                  MetricsRecord m =
+                      MetricsCodec.decode(new String(r.value(), StandardCharsets.UTF_8));
+                  if (which.test(m)) {
+                    steps.add(m);
                   }
                 });
         if (c.position(tp) >= end) {

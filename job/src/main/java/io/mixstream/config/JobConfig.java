@@ -26,6 +26,8 @@ import java.util.Map;
  * @param bounded stop at the offsets the topic has when the job starts (tests, benchmarks)
  * @param decodeParallelism parallel decoders upstream of the trainer
  * @param evaluation snapshots, the kNN evaluator and the embedding stream
+ * @param models the models trained side by side, each on its own trainer subtask; empty = one
+ *     model, {@code modelKey} with {@code training}, {@code device} and {@code torchThreads}
  */
 public record JobConfig(
     TrainingConfig training,
@@ -41,10 +43,19 @@ public record JobConfig(
     Path checkpointDir,
     boolean bounded,
     int decodeParallelism,
-    EvaluationConfig evaluation) {
+    EvaluationConfig evaluation,
+    List<ModelSpec> models) {
 
   public JobConfig {
     kafkaProperties = Map.copyOf(kafkaProperties);
+    models = List.copyOf(models);
+  }
+
+  /** The models this job trains, in trainer-subtask order: {@code models}, or the one model. */
+  public List<ModelSpec> trainers() {
+    return models.isEmpty()
+        ? List.of(new ModelSpec(modelKey, training, device, torchThreads))
+        : models;
   }
 
   /** Local defaults: broker on 127.0.0.1:9092, topic images, checkpoints every 10 s. */
@@ -63,7 +74,8 @@ public record JobConfig(
         checkpointDir,
         false,
         1,
-        EvaluationConfig.defaults(checkpointDir.resolveSibling("mixstream-snapshots")));
+        EvaluationConfig.defaults(checkpointDir.resolveSibling("mixstream-snapshots")),
+        List.of());
   }
 
   /** This config with another evaluation part. */
@@ -75,7 +87,11 @@ public record JobConfig(
 
   /** Every problem, each naming its option; empty when valid. */
   public List<String> problems() {
-    List<String> p = new ArrayList<>(training.problems());
+    List<String> p = new ArrayList<>();
+    for (ModelSpec m : trainers()) {
+      p.addAll(models.isEmpty() ? oneModelProblems(m) : m.problems());
+    }
+    p.addAll(modelSetProblems());
     p.addAll(evaluation.problems());
     if (bootstrapServers == null || bootstrapServers.isBlank()) {
       p.add("bootstrap-servers must name at least one HOST:PORT");
@@ -88,20 +104,47 @@ public record JobConfig(
         || deadLetterTopic.equals(imagesTopic)) {
       p.add("dead-letter-topic must be set and differ from images-topic");
     }
-    if (modelKey == null || modelKey.isBlank()) {
-      p.add("model-key must be set");
-    }
     if (checkpointInterval.isNegative() || checkpointInterval.isZero()) {
       p.add("checkpoint-interval must be positive");
     }
-    if (device == null || !List.of("auto", "cpu", "gpu").contains(device)) {
-      p.add("device must be auto, cpu or gpu, got '" + device + "'");
-    }
-    if (torchThreads < 0) {
-      p.add("torch-threads must be 0 (one per core) or more");
-    }
     if (decodeParallelism < 1) {
       p.add("decode-parallelism must be at least 1");
+    }
+    return p;
+  }
+
+  /** The one model's problems, named by the job's own options (--model-key, --device, ...). */
+  private static List<String> oneModelProblems(ModelSpec m) {
+    List<String> p = new ArrayList<>(m.training().problems());
+    if (!ModelSpec.validKey(m.key())) {
+      p.add("model-key '%s' %s".formatted(m.key(), ModelSpec.KEY_RULE));
+    }
+    if (!ModelSpec.validDevice(m.device())) {
+      p.add("device must be auto, cpu, gpu or gpu:N, got '" + m.device() + "'");
+    }
+    if (m.torchThreads() < 0) {
+      p.add("torch-threads must be 0 (one per core) or more");
+    }
+    return p;
+  }
+
+  /** What the models of one job must share, and their keys told apart. */
+  private List<String> modelSetProblems() {
+    List<String> p = new ArrayList<>();
+    java.util.Set<String> keys = new java.util.HashSet<>();
+    for (ModelSpec m : models) {
+      if (!keys.add(m.key())) {
+        p.add("models: '" + m.key() + "' is named twice; each model needs its own key");
+      }
+    }
+    List<Integer> sizes =
+        trainers().stream().map(m -> m.training().model().imageSize()).distinct().toList();
+    if (sizes.size() > 1) {
+      p.add(
+          "models: every model of one job takes the same image-size (the kNN sets are stored"
+              + " once, at that size), got "
+              + sizes
+              + "; run models of another size in a job of their own");
     }
     return p;
   }
@@ -133,7 +176,29 @@ public record JobConfig(
     m.put("bounded", bounded);
     m.put("decodeParallelism", decodeParallelism);
     m.put("evaluation", evaluation.asMap());
-    m.put("training", training.asMap());
+    if (models.isEmpty()) {
+      m.put("training", training.asMap());
+    } else {
+      m.put("training (shared by the models)", training.asMap());
+      List<Map<String, Object>> each = new ArrayList<>();
+      for (ModelSpec s : models) {
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("key", s.key());
+        d.put("device", s.device());
+        d.put("torchThreads", s.torchThreads());
+        Map<String, Object> shared = training.asMap();
+        s.training()
+            .asMap()
+            .forEach(
+                (k, v) -> {
+                  if (!java.util.Objects.equals(shared.get(k), v)) {
+                    d.put(k, v);
+                  }
+                });
+        each.add(d);
+      }
+      m.put("models (trainer subtask 0, 1, ...; what differs from the shared training)", each);
+    }
     return m;
   }
 
@@ -161,6 +226,7 @@ public record JobConfig(
     public boolean bounded;
     public int decodeParallelism;
     public EvaluationConfig evaluation;
+    public List<ModelSpec> models;
 
     private Builder(JobConfig c) {
       training = c.training;
@@ -177,6 +243,7 @@ public record JobConfig(
       bounded = c.bounded;
       decodeParallelism = c.decodeParallelism;
       evaluation = c.evaluation;
+      models = c.models;
     }
 
     public JobConfig build() {
@@ -194,7 +261,8 @@ public record JobConfig(
           checkpointDir,
           bounded,
           decodeParallelism,
-          evaluation);
+          evaluation,
+          models);
     }
   }
 }

@@ -25,6 +25,13 @@ import java.util.TreeMap;
 public final class JobOptions {
   public static final String KAFKA_PREFIX = "kafka.";
 
+  /** {@code --model.KEY.OPTION VALUE}: one model's own value of a training option. */
+  public static final String MODEL_PREFIX = "model.";
+
+  /** The options a model may set for itself besides the training options. */
+  private static final java.util.Set<String> MODEL_RUN_OPTIONS =
+      java.util.Set.of("device", "torch-threads");
+
   /** The options that are booleans, which may be given without a value. */
   private static final java.util.Set<String> BOOLEANS =
       booleanOptions(JobConfig.class, EvaluationConfig.class, TrainingConfig.class);
@@ -88,7 +95,8 @@ public final class JobOptions {
       if (eq >= 0) {
         value = name.substring(eq + 1);
         name = name.substring(0, eq);
-      } else if (booleans.contains(name) && (i + 1 >= args.length || !isBoolean(args[i + 1]))) {
+      } else if (booleans.contains(optionOf(name))
+          && (i + 1 >= args.length || !isBoolean(args[i + 1]))) {
         value = "true"; // a boolean flag may stand alone: --bounded
       } else {
         if (i + 1 >= args.length) {
@@ -106,9 +114,19 @@ public final class JobOptions {
     return values;
   }
 
+  /**
+   * The option a name sets: {@code model.KEY.width} sets width (keys may hold dots, options not).
+   */
+  private static String optionOf(String name) {
+    return name.startsWith(MODEL_PREFIX) ? name.substring(name.lastIndexOf('.') + 1) : name;
+  }
+
   static JobConfig build(Map<String, String> values, Path defaultCheckpointDir) {
     Map<String, String> rest = new LinkedHashMap<>(values);
     Map<String, String> kafka = takeKafka(rest);
+    String modelList = rest.remove("models");
+    Map<String, Map<String, String>> perModel = takeModelOptions(rest);
+    Map<String, String> shared = new LinkedHashMap<>(rest); // binding below consumes rest
     TrainingConfig training = bind(TrainingConfig.defaults(), rest);
     JobConfig defaults = JobConfig.defaults(training, defaultCheckpointDir);
     EvaluationConfig evaluation = bind(defaults.evaluation(), rest);
@@ -119,7 +137,151 @@ public final class JobOptions {
     JobConfig.Builder b = job.toBuilder();
     b.kafkaProperties = mergedKafka;
     b.evaluation = evaluation;
+    b.models = models(modelList, perModel, shared, job);
     return b.build().validate();
+  }
+
+  /**
+   * Removes the {@code model.KEY.OPTION} options from {@code values}; returns them by KEY, then
+   * OPTION.
+   */
+  static Map<String, Map<String, String>> takeModelOptions(Map<String, String> values) {
+    Map<String, Map<String, String>> out = new LinkedHashMap<>();
+    var it = values.entrySet().iterator();
+    while (it.hasNext()) {
+      var e = it.next();
+      String name = e.getKey();
+      if (!name.startsWith(MODEL_PREFIX)) {
+        continue;
+      }
+      int dot = name.lastIndexOf('.');
+      if (dot <= MODEL_PREFIX.length()) {
+        throw new IllegalArgumentException(
+            "--%s: a model's own option is --model.KEY.OPTION, for example --model.moco.width 16"
+                .formatted(name));
+      }
+      out.computeIfAbsent(name.substring(MODEL_PREFIX.length(), dot), k -> new LinkedHashMap<>())
+          .put(name.substring(dot + 1), e.getValue());
+      it.remove();
+    }
+    return out;
+  }
+
+  /**
+   * The models of {@code --models KEY[:METHOD],...}: each takes the shared options, then its own
+   * {@code --model.KEY.OPTION}s; its method is METHOD, else its own {@code method}, else KEY when
+   * KEY names a method, else the shared one. None: an empty list, the job's one model.
+   */
+  static List<ModelSpec> models(
+      String list,
+      Map<String, Map<String, String>> perModel,
+      Map<String, String> shared,
+      JobConfig job) {
+    if (list == null) {
+      if (!perModel.isEmpty()) {
+        String key = perModel.keySet().iterator().next();
+        throw new IllegalArgumentException(
+            "--model.%s.* sets an option of model '%s', but --models does not name it (for"
+                    .formatted(key, key)
+                + " example --models moco,"
+                + key
+                + ")");
+      }
+      return List.of();
+    }
+    List<ModelSpec> out = new ArrayList<>();
+    java.util.Set<String> named = new java.util.LinkedHashSet<>();
+    for (ModelEntry entry : ModelEntry.parseList(list)) {
+      String key = entry.key();
+      named.add(key);
+      Map<String, String> own = new LinkedHashMap<>(perModel.getOrDefault(key, Map.of()));
+      Map<String, String> v = new LinkedHashMap<>(shared);
+      v.putAll(own);
+      if (entry.method() != null) {
+        v.put("method", entry.method());
+      } else if (!own.containsKey("method") && isMethod(key)) {
+        v.put("method", key);
+      }
+      TrainingConfig t;
+      try {
+        t = bind(TrainingConfig.defaults(), v);
+      } catch (IllegalArgumentException ex) {
+        throw new IllegalArgumentException("model " + key + ": " + ex.getMessage(), ex);
+      }
+      for (String option : own.keySet()) {
+        if (v.containsKey(option) && !MODEL_RUN_OPTIONS.contains(option)) {
+          throw new IllegalArgumentException(
+              ("--model.%s.%s: %s is not an option a model sets for itself (those are the training"
+                      + " options, device and torch-threads; see --help)")
+                  .formatted(key, option, option));
+        }
+      }
+      String device = own.getOrDefault("device", job.device());
+      int threads =
+          own.containsKey("torch-threads")
+              ? (Integer)
+                  convert("model." + key + ".torch-threads", own.get("torch-threads"), int.class)
+              : job.torchThreads();
+      out.add(new ModelSpec(key, t, device, threads));
+    }
+    for (String key : perModel.keySet()) {
+      if (!named.contains(key)) {
+        throw new IllegalArgumentException(
+            "--model.%s.* sets an option of model '%s', which --models (%s) does not name"
+                .formatted(key, key, list));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The models of {@code --models KEY[:METHOD],...} with the same settings but their method (as for
+   * {@link #models}: METHOD, else KEY when it names a method, else {@code shared}'s), for launchers
+   * that have their own options (the demo).
+   */
+  public static List<ModelSpec> sameSettings(
+      String list, TrainingConfig shared, String device, int torchThreads) {
+    List<ModelSpec> out = new ArrayList<>();
+    for (ModelEntry e : ModelEntry.parseList(list)) {
+      TrainingConfig.Builder b = shared.toBuilder();
+      String method = e.method() != null ? e.method() : isMethod(e.key()) ? e.key() : null;
+      if (method != null) {
+        b.method = (Method) convert("models", method, Method.class);
+      }
+      out.add(new ModelSpec(e.key(), b.build(), device, torchThreads));
+    }
+    return out;
+  }
+
+  /** One entry of {@code --models}: KEY, or KEY:METHOD (method null when not given). */
+  private record ModelEntry(String key, String method) {
+    static List<ModelEntry> parseList(String list) {
+      List<ModelEntry> out = new ArrayList<>();
+      for (String entry : list.split(",", -1)) {
+        String e = entry.trim();
+        if (e.isEmpty()) {
+          throw new IllegalArgumentException(
+              "--models '%s': a comma-separated list of KEY or KEY:METHOD, for example"
+                      .formatted(list)
+                  + " moco,approach2 or fast:moco,wide:moco");
+        }
+        int colon = e.indexOf(':');
+        out.add(
+            colon < 0
+                ? new ModelEntry(e, null)
+                : new ModelEntry(e.substring(0, colon), e.substring(colon + 1)));
+      }
+      return out;
+    }
+  }
+
+  private static boolean isMethod(String name) {
+    try {
+      Method.parse(name);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
   }
 
   /** Removes the {@code kafka.KEY} options from {@code values}; returns them by KEY. */
@@ -185,7 +347,9 @@ public final class JobOptions {
 
   /** Components that are not options themselves: nested configs and the Kafka map. */
   private static boolean nested(RecordComponent c) {
-    return c.getType().isRecord() || c.getName().equals("kafkaProperties");
+    return c.getType().isRecord()
+        || c.getName().equals("kafkaProperties")
+        || c.getName().equals("models");
   }
 
   private static Object convert(String option, String raw, Class<?> type) {
@@ -297,6 +461,12 @@ public final class JobOptions {
     }
     lines.add(
         "  --kafka.KEY VALUE              any Kafka client setting (security.protocol, sasl.*, ssl.*)");
+    lines.add(
+        "  --models KEY[:METHOD],...      several models side by side, one trainer subtask each;"
+            + " default: one model (--model-key)");
+    lines.add(
+        "  --model.KEY.OPTION VALUE       a model's own value of a training option, device or"
+            + " torch-threads");
     lines.addAll(trainingLines(d.training()));
     return lines;
   }

@@ -3,6 +3,7 @@ package io.mixstream.job;
 import io.mixstream.config.EvaluationConfig;
 import io.mixstream.config.JobConfig;
 import io.mixstream.config.JobOptions;
+import io.mixstream.config.ModelSpec;
 import io.mixstream.job.evaluation.EmbeddingSerializer;
 import io.mixstream.job.evaluation.EvalImage;
 import io.mixstream.job.evaluation.KnnEvaluator;
@@ -15,8 +16,10 @@ import io.mixstream.job.ingest.TrainingImage;
 import io.mixstream.job.metrics.MetricsSerializer;
 import io.mixstream.job.snapshots.ModelSnapshot;
 import io.mixstream.job.snapshots.SnapshotFiles;
+import io.mixstream.job.training.ModelPlacement;
 import io.mixstream.job.training.OnlineTrainer;
 import io.mixstream.job.training.StepResult;
+import io.mixstream.job.training.ToEveryModel;
 import io.mixstream.kafka.KafkaConnectors;
 import io.mixstream.kafka.KafkaPreflight;
 import io.mixstream.kafka.KafkaRecordSizes;
@@ -41,7 +44,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
  * The pipeline of ARCHITECTURE.md: Kafka source → decode and validate (bad records to the
- * dead-letter topic) → keyBy(model key) → mini-batch assembly and training in keyed state.
+ * dead-letter topic) → a copy for every model → keyBy(model) → mini-batch assembly and training in
+ * keyed state, one trainer subtask per model; snapshots of every model to one kNN evaluator.
  */
 public final class MixstreamJob {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MixstreamJob.class);
@@ -119,9 +123,20 @@ public final class MixstreamJob {
     env.execute(jobName(c));
   }
 
-  /** The job's name in the dashboard. */
+  /** The job's name in the dashboard: its methods and model keys. */
   public static String jobName(JobConfig c) {
-    return "mixstream " + c.training().method() + " (" + c.modelKey() + ")";
+    List<ModelSpec> models = c.trainers();
+    return "mixstream "
+        + methods(models)
+        + " ("
+        + String.join(", ", models.stream().map(ModelSpec::key).toList())
+        + ")";
+  }
+
+  /** The models' methods, each once, in order: "moco" or "moco, approach2". */
+  private static String methods(List<ModelSpec> models) {
+    return String.join(
+        ", ", models.stream().map(m -> m.training().method().toString()).distinct().toList());
   }
 
   /** Flink settings the job relies on: RocksDB state, file checkpoints, restarts on failure. */
@@ -175,17 +190,22 @@ public final class MixstreamJob {
             c.decodeParallelism());
     DataStream<DeadLetter> deadLetters = images.getSideOutput(DecodeImages.DEAD_LETTERS);
     EvaluationConfig ev = c.evaluation();
+    List<ModelSpec> models = c.trainers();
+    ModelPlacement placement = new ModelPlacement(models);
     SingleOutputStreamOperator<StepResult> steps =
         images
-            .keyBy(image -> image.modelKey)
+            .flatMap(new ToEveryModel(models.stream().map(ModelSpec::key).toList()))
+            .name("to every model")
+            .uid("to-every-model")
+            .setParallelism(c.decodeParallelism())
+            .keyBy(placement)
             .process(
-                new OnlineTrainer(
-                    c.training(), c.device(), c.torchThreads(), ev.evalEvery(), ev.embedIncoming()),
+                new OnlineTrainer(models, ev.evalEvery(), ev.embedIncoming()),
                 OnlineTrainer.outputType())
-            .name("train " + c.training().method())
+            .name("train " + methods(models))
             .uid("trainer")
-            .setParallelism(1)
-            .setMaxParallelism(1);
+            .setParallelism(placement.subtasks())
+            .setMaxParallelism(placement.subtasks());
     steps
         .sinkTo(kafkaSink(c, kafka, MetricsSerializer.steps(ev.metricsTopic())))
         .name("step metrics to Kafka")
@@ -247,7 +267,7 @@ public final class MixstreamJob {
         decoded(env, c, kafka, deadLetterMaxBytes, ev.knnBankTopic(), "kNN bank", "knn-bank-", 1);
     SingleOutputStreamOperator<TrainingImage> test =
         decoded(env, c, kafka, deadLetterMaxBytes, ev.knnTestTopic(), "kNN test", "knn-test-", 1);
-    int side = c.training().model().imageSize();
+    int side = c.trainers().get(0).training().model().imageSize(); // the same for every model
     DataStream<EvalImage> evalImages =
         bank.map(i -> EvalImage.of(i, true, side))
             .name("bank role")
@@ -260,8 +280,9 @@ public final class MixstreamJob {
                     .setParallelism(1));
     SingleOutputStreamOperator<KnnReport> reports =
         evalImages
-            .keyBy(i -> i.modelKey)
-            .connect(snapshots.keyBy(s -> s.modelKey))
+            // one key: the sets are stored once and every model's snapshots meet them
+            .keyBy(i -> KnnEvaluator.KEY)
+            .connect(snapshots.keyBy(s -> KnnEvaluator.KEY))
             .process(new KnnEvaluator(ev, c.device()), TypeInformation.of(KnnReport.class))
             .name("kNN evaluator")
             .uid("knn-evaluator")

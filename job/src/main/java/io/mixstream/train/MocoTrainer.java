@@ -79,7 +79,12 @@ public final class MocoTrainer implements AutoCloseable {
    * DJL types.
    */
   public static MocoTrainer on(String device, TrainingConfig config) {
-    return new MocoTrainer(config, DeviceChoice.resolve(device));
+    return on(device, 0, config);
+  }
+
+  /** The same, for trainer {@code trainer} of a job: auto and gpu give each its own GPU. */
+  public static MocoTrainer on(String device, int trainer, TrainingConfig config) {
+    return new MocoTrainer(config, DeviceChoice.resolve(device, trainer));
   }
 
   public boolean onGpu() {

@@ -191,4 +191,110 @@ class JobOptionsTest {
     }
     assertThat(help).contains("--bootstrap-servers V").contains("default 127.0.0.1:9092");
   }
+
+  @Test
+  void oneModelUnlessModelsNamesSeveral() {
+    JobConfig one = JobOptions.parse(new String[] {"--method", "unmix"}, CHECKPOINTS);
+    assertThat(one.models()).isEmpty();
+    assertThat(one.trainers())
+        .singleElement()
+        .satisfies(
+            m -> {
+              assertThat(m.key()).isEqualTo("default");
+              assertThat(m.training()).isEqualTo(one.training());
+            });
+  }
+
+  @Test
+  void eachModelTakesTheSharedOptionsThenItsOwn(@TempDir Path tmp) throws Exception {
+    Path file = tmp.resolve("job.properties");
+    Files.writeString(file, "models=moco,wide:approach2,a1\nmodel.a1.method=approach1\n");
+    JobConfig c =
+        JobOptions.parse(
+            new String[] {
+              "--config",
+              file.toString(),
+              "--width",
+              "8",
+              "--batch-size",
+              "64",
+              "--device",
+              "cpu",
+              "--model.wide.width",
+              "16",
+              "--model.wide.seed",
+              "7",
+              "--model.a1.torch-threads",
+              "1",
+              "--model.a1.cutmix-reverse-term", // a boolean alone means true
+              "--model.a1.cutmix-source",
+              "reversed-batch"
+            },
+            CHECKPOINTS);
+    assertThat(c.trainers()).extracting(ModelSpec::key).containsExactly("moco", "wide", "a1");
+    ModelSpec moco = c.trainers().get(0);
+    ModelSpec wide = c.trainers().get(1);
+    ModelSpec a1 = c.trainers().get(2);
+    assertThat(moco.training().method()).as("named after a method").isEqualTo(Method.MOCO);
+    assertThat(wide.training().method()).as("KEY:METHOD").isEqualTo(Method.APPROACH2);
+    assertThat(a1.training().method()).as("model.a1.method").isEqualTo(Method.APPROACH1);
+    assertThat(moco.training().model().width()).isEqualTo(8);
+    assertThat(wide.training().model().width()).isEqualTo(16);
+    assertThat(wide.training().seed()).isEqualTo(7);
+    assertThat(moco.training().seed()).isZero();
+    assertThat(c.trainers()).allMatch(m -> m.training().batchSize() == 64);
+    assertThat(a1.training().mixing().cutmixReverseTerm()).isTrue();
+    assertThat(moco.training().mixing().cutmixReverseTerm()).isFalse();
+    assertThat(a1.torchThreads()).isEqualTo(1);
+    assertThat(moco.torchThreads()).isZero();
+    assertThat(c.trainers()).allMatch(m -> m.device().equals("cpu"));
+    assertThat(c.describe().toString()).contains("key=wide").contains("width=16");
+  }
+
+  @Test
+  void badModelOptionsAreNamed() {
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--model.x.width", "8"}, CHECKPOINTS))
+        .hasMessageContaining("--models does not name it");
+    assertThatThrownBy(
+            () ->
+                JobOptions.parse(
+                    new String[] {"--models", "moco", "--model.mocco.width", "8"}, CHECKPOINTS))
+        .hasMessageContaining("--model.mocco.* sets an option of model 'mocco'");
+    assertThatThrownBy(
+            () ->
+                JobOptions.parse(
+                    new String[] {"--models", "moco", "--model.moco.images-topic", "t"},
+                    CHECKPOINTS))
+        .hasMessageContaining("images-topic is not an option a model sets for itself");
+    assertThatThrownBy(
+            () ->
+                JobOptions.parse(
+                    new String[] {"--models", "moco", "--model.moco.width", "wide"}, CHECKPOINTS))
+        .hasMessageContaining("model moco: --width: cannot use 'wide'");
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--models", "moco,moco"}, CHECKPOINTS))
+        .hasMessageContaining("'moco' is named twice");
+    assertThatThrownBy(
+            () -> JobOptions.parse(new String[] {"--models", "moco,,unmix"}, CHECKPOINTS))
+        .hasMessageContaining("comma-separated list");
+    assertThatThrownBy(
+            () ->
+                JobOptions.parse(
+                    new String[] {"--models", "moco,unmix", "--model.unmix.image-size", "64"},
+                    CHECKPOINTS))
+        .hasMessageContaining("the same image-size");
+    assertThatThrownBy(
+            () -> JobOptions.parse(new String[] {"--models", "moco,my/model"}, CHECKPOINTS))
+        .hasMessageContaining("model key 'my/model' must be letters");
+    assertThatThrownBy(
+            () ->
+                JobOptions.parse(
+                    new String[] {"--models", "moco", "--model.moco.device", "tpu"}, CHECKPOINTS))
+        .hasMessageContaining("model moco: device must be auto, cpu, gpu or gpu:N");
+    assertThatThrownBy(
+            () ->
+                JobOptions.parse(
+                    new String[] {"--models", "moco", "--model.moco.queue-size", "100"},
+                    CHECKPOINTS))
+        .hasMessageContaining("model moco: queue-size 100 must be a multiple");
+  }
 }

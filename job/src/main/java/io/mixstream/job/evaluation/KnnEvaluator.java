@@ -26,15 +26,20 @@ import org.apache.flink.util.OutputTag;
 
 /**
  * The kNN monitor of ALGORITHM.md §2 as its own operator, so that training goes on while it
- * evaluates. Input 1: bank and test images, kept in keyed state (RocksDB) up to the configured
- * sizes, first distinct ids first. Input 2: encoder snapshots; each is evaluated once both sets are
- * complete (until then the step-0 snapshot and the newest one wait in keyed state). Emits a {@link
- * KnnReport} per snapshot and, on {@link #EMBEDDINGS}, every evaluation image's embedding.
+ * evaluates. Everything arrives under one key ({@link #KEY}), so the sets are stored once however
+ * many models a job trains. Input 1: bank and test images, kept in keyed state (RocksDB) up to the
+ * configured sizes, first distinct ids first. Input 2: every model's encoder snapshots; each is
+ * evaluated once both sets are complete (until then each model's step-0 snapshot and newest one
+ * wait in keyed state). Emits a {@link KnnReport} per snapshot and, on {@link #EMBEDDINGS}, every
+ * evaluation image's embedding; its gauges are per model (metric group {@code model.KEY}).
  */
 public final class KnnEvaluator
     extends KeyedCoProcessFunction<String, EvalImage, ModelSnapshot, KnnReport> {
   private static final long serialVersionUID = 1L;
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(KnnEvaluator.class);
+
+  /** The one key of the evaluator's state. */
+  public static final String KEY = "all-models";
 
   public static final OutputTag<EmbeddingRecord> EMBEDDINGS =
       new OutputTag<>("embeddings", TypeInformation.of(EmbeddingRecord.class));
@@ -53,11 +58,24 @@ public final class KnnEvaluator
   private transient ValueState<Integer> testCount;
   private transient ListState<ModelSnapshot> waiting;
   private transient KnnEvaluation evaluation;
-  private transient volatile double accuracy = Double.NaN;
-  private transient volatile double floor = Double.NaN;
-  private transient volatile long evaluatedStep = -1;
-  private transient volatile double seconds = Double.NaN;
+  private transient MetricGroup metrics;
+  private transient Map<String, ModelGauges> gauges;
   private transient volatile int loaded;
+
+  /** One model's latest evaluation, read by the metric reporters. */
+  private static final class ModelGauges {
+    volatile double accuracy = Double.NaN;
+    volatile double floor = Double.NaN;
+    volatile long evaluatedStep = -1;
+    volatile double seconds = Double.NaN;
+
+    ModelGauges(MetricGroup g) {
+      g.gauge("knnAccuracy", () -> accuracy);
+      g.gauge("knnFloor", () -> floor);
+      g.gauge("knnStep", () -> evaluatedStep);
+      g.gauge("knnSeconds", () -> seconds);
+    }
+  }
 
   public KnnEvaluator(EvaluationConfig config, String device) {
     // the settings it needs, not the config: its Paths do not serialize
@@ -85,12 +103,9 @@ public final class KnnEvaluator
     testCount = ctx.getState(new ValueStateDescriptor<>("knn-test-count", Types.INT));
     waiting = ctx.getListState(new ListStateDescriptor<>("knn-waiting", ModelSnapshot.class));
     evaluation = new KnnEvaluation(device, new KnnEvaluation.Protocol(k, temperature, classes));
-    MetricGroup g = ctx.getMetricGroup();
-    g.gauge("knnAccuracy", () -> accuracy);
-    g.gauge("knnFloor", () -> floor);
-    g.gauge("knnStep", () -> evaluatedStep);
-    g.gauge("knnSeconds", () -> seconds);
-    g.gauge("knnImagesLoaded", () -> loaded);
+    metrics = ctx.getMetricGroup();
+    metrics.gauge("knnImagesLoaded", () -> loaded);
+    gauges = new java.util.HashMap<>();
   }
 
   @Override
@@ -133,16 +148,18 @@ public final class KnnEvaluator
       return;
     }
     LOG.info(
-        "kNN: snapshot of step {} waits for the evaluation images ({} of {} bank, {} of {} test)",
+        "kNN: snapshot of model {} step {} waits for the evaluation images ({} of {} bank, {} of {}"
+            + " test)",
+        snapshot.modelKey,
         snapshot.step,
         value(bankCount),
         bankSize,
         value(testCount),
         testSize);
-    // bounded while the sets are incomplete: the step-0 floor and the newest snapshot wait
+    // bounded while the sets are incomplete: each model's step-0 floor and newest snapshot wait
     List<ModelSnapshot> keep = new ArrayList<>();
     for (ModelSnapshot s : waiting.get()) {
-      if (s.step == 0) {
+      if (s.step == 0 || !s.modelKey.equals(snapshot.modelKey)) {
         keep.add(s);
       }
     }
@@ -184,11 +201,13 @@ public final class KnnEvaluator
     r.testSize = testImages.size();
     r.seconds = (System.nanoTime() - t0) / 1e9;
     r.wallMillis = System.currentTimeMillis();
-    accuracy = r.accuracy;
-    evaluatedStep = r.step;
-    seconds = r.seconds;
+    ModelGauges m =
+        gauges.computeIfAbsent(s.modelKey, k -> new ModelGauges(metrics.addGroup("model", k)));
+    m.accuracy = r.accuracy;
+    m.evaluatedStep = r.step;
+    m.seconds = r.seconds;
     if (r.step == 0) {
-      floor = r.accuracy;
+      m.floor = r.accuracy;
     }
     LOG.info("{}{}", r, r.step == 0 ? " (random-init floor)" : "");
     out.collect(r);

@@ -2,6 +2,7 @@ package io.mixstream.job.training;
 
 import io.mixstream.augment.EvalTransform;
 import io.mixstream.augment.SourceImage;
+import io.mixstream.config.ModelSpec;
 import io.mixstream.config.TrainingConfig;
 import io.mixstream.job.evaluation.KnnEvaluator;
 import io.mixstream.job.ingest.TrainingImage;
@@ -30,8 +31,8 @@ import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
- * The trainer as a thin Flink shell over {@link MocoTrainer}, keyed by model key (one key, one
- * model, parallelism 1 per key).
+ * The trainer as a thin Flink shell over {@link MocoTrainer}: subtask i trains model i of the job
+ * (its one key, placed there by {@link ModelPlacement}), with that model's config and device.
  *
  * <ul>
  *   <li>The mini-batch being assembled lives in keyed list state, so a partial batch survives a
@@ -44,7 +45,7 @@ import org.apache.flink.util.OutputTag;
  *       the Kafka offsets, the partial batch and the queue chunks of the same barrier.
  * </ul>
  */
-public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingImage, StepResult>
+public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingImage, StepResult>
     implements CheckpointedFunction {
   private static final long serialVersionUID = 1L;
   private static final org.slf4j.Logger LOG =
@@ -58,18 +59,20 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
   public static final OutputTag<MetricsRecord.Final> FINAL_STATE =
       new OutputTag<>("final-state", TypeInformation.of(MetricsRecord.Final.class));
 
-  private final TrainingConfig config;
-  private final String device;
-  private final int torchThreads;
+  private final List<ModelSpec> models;
   private final int evalEvery;
   private final boolean embedIncoming;
 
+  private transient ModelSpec model; // this subtask's
+  private transient TrainingConfig config;
   private transient MocoTrainer trainer;
   private transient byte[] restoredModel;
   private transient boolean queuesNeedRebuild;
   private transient PendingBatch pending;
   private transient QueueChunks queueChunks;
   private transient ListState<byte[]> modelState;
+  private transient ListState<String> modelKeyState;
+  private transient String restoredModelKey;
   private transient ListState<long[]> digestState;
   private transient TrainedDigest trained;
   private transient TrainerMetrics metrics;
@@ -79,19 +82,14 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
   private transient long lastSnapshotStep;
 
   /**
+   * @param models the job's models; subtask i trains models[i] (parallelism = their number)
    * @param evalEvery steps between snapshots on {@link #SNAPSHOTS}; 0 = none
    * @param embedIncoming at each snapshot step, the step's images' embeddings on {@link
    *     KnnEvaluator#EMBEDDINGS}
    */
-  public OnlineTrainer(
-      TrainingConfig config,
-      String device,
-      int torchThreads,
-      int evalEvery,
-      boolean embedIncoming) {
-    this.config = config.validate();
-    this.device = device;
-    this.torchThreads = torchThreads;
+  public OnlineTrainer(List<ModelSpec> models, int evalEvery, boolean embedIncoming) {
+    models.forEach(m -> m.training().validate());
+    this.models = List.copyOf(models);
     this.evalEvery = evalEvery;
     this.embedIncoming = embedIncoming;
   }
@@ -110,10 +108,17 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
             .getListState(
                 new ListStateDescriptor<>(
                     "trained-digest", PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
+    modelKeyState =
+        context
+            .getOperatorStateStore()
+            .getListState(new ListStateDescriptor<>("model-key", Types.STRING));
     trained = new TrainedDigest();
     if (context.isRestored()) {
       for (byte[] bytes : modelState.get()) {
         restoredModel = bytes;
+      }
+      for (String key : modelKeyState.get()) {
+        restoredModelKey = key;
       }
       for (long[] d : digestState.get()) { // none in a checkpoint from before the digest
         trained = new TrainedDigest(d[0], d[1]);
@@ -124,6 +129,26 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
 
   @Override
   public void open(OpenContext openContext) {
+    var task = getRuntimeContext().getTaskInfo();
+    int subtask = task.getIndexOfThisSubtask();
+    if (task.getNumberOfParallelSubtasks() != models.size()) {
+      throw new IllegalStateException(
+          "the trainer runs on %d subtasks but the job has %d models: one subtask per model"
+              .formatted(task.getNumberOfParallelSubtasks(), models.size()));
+    }
+    model = models.get(subtask);
+    config = model.training();
+    if (restoredModel != null && !model.key().equals(restoredModelKey)) {
+      throw new IllegalStateException(
+          ("trainer subtask %d restored the state of model '%s', but this job trains '%s' there:"
+                  + " give --models in the order of the run that wrote the checkpoint (%s here),"
+                  + " or start the models afresh in another --checkpoint-dir")
+              .formatted(
+                  subtask,
+                  restoredModelKey,
+                  model.key(),
+                  models.stream().map(ModelSpec::key).toList()));
+    }
     pending = new PendingBatch(getRuntimeContext(), config.batchSize());
     MapState<String, float[]> chunks =
         getRuntimeContext()
@@ -146,8 +171,12 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
               }
             },
             config);
-    LOG.info("trainer: libtorch uses {} CPU thread(s)", TorchThreads.useOnThisThread(torchThreads));
-    trainer = MocoTrainer.on(device, config);
+    LOG.info(
+        "trainer of model {} ({}): libtorch uses {} CPU thread(s)",
+        model.key(),
+        config.method(),
+        TorchThreads.useOnThisThread(model.torchThreads()));
+    trainer = MocoTrainer.on(model.device(), subtask, config);
     if (restoredModel != null) {
       long t0 = System.nanoTime();
       trainer.importState(restoredModel);
@@ -155,7 +184,9 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
       restoreSeconds = (System.nanoTime() - t0) / 1e9;
     }
     lastSnapshotStep = trainer.stepCount() == 0 ? -1 : trainer.stepCount();
-    metrics = new TrainerMetrics(getRuntimeContext().getMetricGroup(), trainer, config);
+    metrics =
+        new TrainerMetrics(
+            getRuntimeContext().getMetricGroup().addGroup("model", model.key()), trainer, config);
     metrics.restored(restoreSeconds);
     batchStartNanos = System.nanoTime();
   }
@@ -170,7 +201,7 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
       endOfInputTimer(ctx); // a model that never fills a batch still ends
     }
     if (evalEvery > 0 && trainer.stepCount() == 0 && lastSnapshotStep < 0) {
-      emitSnapshot(ctx.getCurrentKey(), ctx); // the random-init floor
+      emitSnapshot(model.key(), ctx); // the random-init floor
     }
     List<TrainingImage> batch = pending.add(image);
     if (batch == null) {
@@ -179,12 +210,12 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
     // decoded once for this use (JPEG and PNG stay encoded in state), in parallel
     SourceImage[] sources =
         batch.parallelStream().map(TrainingImage::source).toArray(SourceImage[]::new);
-    train(ctx.getCurrentKey(), batch, sources, out);
+    train(model.key(), batch, sources, out);
     endOfInputTimer(ctx);
     if (evalEvery > 0 && trainer.stepCount() % evalEvery == 0) {
-      emitSnapshot(ctx.getCurrentKey(), ctx);
+      emitSnapshot(model.key(), ctx);
       if (embedIncoming) {
-        emitEmbeddings(ctx.getCurrentKey(), batch, sources, ctx);
+        emitEmbeddings(model.key(), batch, sources, ctx);
       }
     }
   }
@@ -205,12 +236,12 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
       rebuildQueues();
     }
     if (evalEvery > 0 && lastSnapshotStep != trainer.stepCount()) {
-      emitSnapshot(ctx.getCurrentKey(), ctx);
+      emitSnapshot(model.key(), ctx);
     }
     ctx.output(
         FINAL_STATE,
         new MetricsRecord.Final(
-            ctx.getCurrentKey(),
+            model.key(),
             trainer.stepCount(),
             trainer.epoch(),
             sha256(trainer.exportState()),
@@ -297,7 +328,8 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
     restoreSeconds += (System.nanoTime() - t0) / 1e9;
     metrics.restored(restoreSeconds);
     LOG.info(
-        "restored {} at step {}: model and {} queue chunks back in {} s",
+        "restored model {} ({}) at step {}: weights and {} queue chunks back in {} s",
+        model.key(),
         config.method(),
         trainer.stepCount(),
         chunks,
@@ -307,6 +339,7 @@ public final class OnlineTrainer extends KeyedProcessFunction<String, TrainingIm
   @Override
   public void snapshotState(FunctionSnapshotContext context) throws Exception {
     modelState.update(List.of(trainer.exportStateWithoutQueueContents()));
+    modelKeyState.update(List.of(model.key()));
     digestState.update(List.of(new long[] {trained.sum(), trained.count()}));
   }
 

@@ -56,6 +56,7 @@ public class StepResult {
         modelKey,
         step,
         epoch,
+        trainedDigestCount,
         loss,
         terms,
         lr,

@@ -1,9 +1,11 @@
 package io.mixstream.job.training;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.mixstream.augment.SourceImage;
 import io.mixstream.config.Method;
+import io.mixstream.config.ModelSpec;
 import io.mixstream.config.TrainingConfig;
 import io.mixstream.job.ingest.TrainingImage;
 import io.mixstream.job.snapshots.ModelSnapshot;
@@ -32,13 +34,19 @@ import org.junit.jupiter.api.Test;
 class OnlineTrainerHarnessTest {
   private static final TrainingConfig CONFIG = TrainerFixtures.tiny(Method.APPROACH1); // batch 16
 
-  private static KeyedOneInputStreamOperatorTestHarness<String, TrainingImage, StepResult> harness(
+  private static KeyedOneInputStreamOperatorTestHarness<Integer, TrainingImage, StepResult> harness(
       int snapshotEvery) throws Exception {
+    return harness(snapshotEvery, "m");
+  }
+
+  private static KeyedOneInputStreamOperatorTestHarness<Integer, TrainingImage, StepResult> harness(
+      int snapshotEvery, String modelKey) throws Exception {
+    List<ModelSpec> models = List.of(new ModelSpec(modelKey, CONFIG, "cpu", 1));
     var h =
         new KeyedOneInputStreamOperatorTestHarness<>(
-            new KeyedProcessOperator<>(new OnlineTrainer(CONFIG, "cpu", 1, snapshotEvery, false)),
-            (TrainingImage image) -> image.modelKey,
-            Types.STRING);
+            new KeyedProcessOperator<>(new OnlineTrainer(models, snapshotEvery, false)),
+            new ModelPlacement(models),
+            Types.INT);
     h.setStateBackend(new EmbeddedRocksDBStateBackend());
     return h;
   }
@@ -48,7 +56,9 @@ class OnlineTrainerHarnessTest {
   }
 
   private static void feed(
-      KeyedOneInputStreamOperatorTestHarness<String, TrainingImage, StepResult> h, int from, int to)
+      KeyedOneInputStreamOperatorTestHarness<Integer, TrainingImage, StepResult> h,
+      int from,
+      int to)
       throws Exception {
     for (int i = from; i < to; i++) {
       h.processElement(new StreamRecord<>(image(i), i));
@@ -56,7 +66,7 @@ class OnlineTrainerHarnessTest {
   }
 
   private static List<StepResult> steps(
-      KeyedOneInputStreamOperatorTestHarness<String, TrainingImage, StepResult> h) {
+      KeyedOneInputStreamOperatorTestHarness<Integer, TrainingImage, StepResult> h) {
     List<StepResult> out = new ArrayList<>();
     for (Object o : h.getOutput()) {
       if (o instanceof StreamRecord<?> r && r.getValue() instanceof StepResult s) {
@@ -188,5 +198,22 @@ class OnlineTrainerHarnessTest {
     }
     assertThat(end.trainedDigestSum()).isEqualTo(sum);
     assertThat(end.trainedDigestCount()).isEqualTo(32);
+  }
+
+  @Test
+  void aCheckpointOfOneModelDoesNotRestoreIntoAnother() throws Exception {
+    OperatorSubtaskState state;
+    try (var first = harness(0, "m")) {
+      first.open();
+      feed(first, 0, 16);
+      state = first.snapshot(1, 16);
+    }
+    try (var second = harness(0, "other")) {
+      second.initializeState(state);
+      assertThatThrownBy(second::open)
+          .hasMessageContaining("restored the state of model 'm'")
+          .hasMessageContaining("trains 'other' there")
+          .hasMessageContaining("order");
+    }
   }
 }

@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
       EmbeddingsCommand.class,
       io.mixstream.tools.pictures.AttentionCommand.class,
       io.mixstream.tools.pictures.PlotCommand.class,
+      io.mixstream.tools.metrics.ModelsCommand.class,
       io.mixstream.tools.quality.QualityCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -2,6 +2,7 @@ package io.mixstream.tools.cli;
 
 import io.mixstream.config.JobConfig;
 import io.mixstream.config.JobOptions;
+import io.mixstream.config.ModelSpec;
 import io.mixstream.job.MixstreamJob;
 import io.mixstream.kafka.KafkaPreflight;
 import io.mixstream.tools.run.LocalFlink;
@@ -74,20 +75,40 @@ final class TrainCommand implements Callable<Integer> {
       return 0;
     }
     Duration brokerTimeout = local.brokerTimeout();
-    JobConfig c = JobOptions.parse(jobArgs.toArray(new String[0]), checkpoints);
+    JobConfig c =
+        LocalFlink.shareCores(JobOptions.parse(jobArgs.toArray(new String[0]), checkpoints));
     System.out.println("job config (secrets masked): " + c.describe());
-    ModelHome home =
-        ModelHome.inCheckpointDir(
-            c.checkpointDir(), c.evaluation().snapshotDir().resolve(c.modelKey()));
+    List<ModelHome> homes =
+        c.trainers().stream()
+            .map(
+                m ->
+                    ModelHome.inCheckpointDir(
+                        c.checkpointDir(), c.evaluation().snapshotDir().resolve(m.key())))
+            .toList();
+    ModelHome home = homes.get(0); // the checkpoints are the job's, shared by its models
     if (fresh) {
-      home.forget();
+      for (ModelHome h : homes) {
+        h.forget();
+      }
     }
-    Map<String, Object> modelOptions = new TreeMap<>(c.training().asMap());
-    modelOptions.put("model-key", c.modelKey());
+    Map<String, Object> modelOptions = new TreeMap<>();
+    if (c.models().isEmpty()) {
+      modelOptions.putAll(c.training().asMap());
+      modelOptions.put("model-key", c.modelKey());
+    } else {
+      // in order: model i's state is on trainer subtask i
+      modelOptions.put(
+          "models", String.join(",", c.models().stream().map(ModelSpec::key).toList()));
+      for (ModelSpec m : c.models()) {
+        modelOptions.put("model " + m.key(), new TreeMap<>(m.training().asMap()).toString());
+      }
+    }
     home.claim(modelOptions, "--fresh to start a new model there (or another --checkpoint-dir)");
     Optional<Path> resumeFrom = home.latest();
     // this JVM runs the job: --device gpu without a GPU is refused here, not in 10 restarts
-    DeviceChoice.resolve(c.device());
+    for (int i = 0; i < c.trainers().size(); i++) {
+      DeviceChoice.resolve(c.trainers().get(i).device(), i);
+    }
     LocalFlink.checkRestPort(local.restAddress, restPort);
     KafkaPreflight.Findings kafka = MixstreamJob.preflight(c, brokerTimeout);
 

@@ -5,6 +5,7 @@ import io.mixstream.cifar.Cifar10Reader;
 import io.mixstream.cifar.CifarSplit;
 import io.mixstream.config.EvaluationConfig;
 import io.mixstream.config.JobConfig;
+import io.mixstream.config.JobOptions;
 import io.mixstream.config.TrainingConfig;
 import io.mixstream.job.MixstreamJob;
 import io.mixstream.kafka.LocalKafkaBroker;
@@ -133,6 +134,17 @@ public final class DemoCommand implements Callable<Integer> {
   /** --width 0 (the default) = 64 on a GPU, 16 on a CPU. */
   @Mixin ModelChoice model = new ModelChoice("moco", 0, "64");
 
+  @Option(
+      names = "--models",
+      paramLabel = "KEY[:METHOD],...",
+      description = {
+        "Train several models side by side on the one stream, each on its own trainer, with the",
+        "width and batch above: moco,approach1 (a key that names a method trains it) or",
+        "fast:moco,a2:approach2. Their kNN results print side by side at the end. Default: one",
+        "model, --method."
+      })
+  String models;
+
   @Mixin DeviceOption device;
 
   @Option(
@@ -216,7 +228,11 @@ public final class DemoCommand implements Callable<Integer> {
     if (fresh) {
       state.forget();
     }
-    state.claim(config.asMap(), "--fresh to start a new model there (or another --work-dir)");
+    Map<String, Object> claimed = new java.util.TreeMap<>(config.asMap());
+    if (models != null) {
+      claimed.put("models", models);
+    }
+    state.claim(claimed, "--fresh to start a new model there (or another --work-dir)");
     java.util.Optional<Path> resumeFrom = state.latest();
     try (LocalKafkaBroker broker = LocalKafkaBroker.start(workDir.resolve("kafka"), 0)) {
       createTopics(broker.bootstrapServers(), EvaluationConfig.defaults(workDir));
@@ -263,7 +279,10 @@ public final class DemoCommand implements Callable<Integer> {
       j.groupId = "mixstream-demo";
       j.device = dev.isGpu() ? "gpu" : "cpu";
       j.evaluation = evaluation;
-      JobConfig job = j.build();
+      if (models != null) {
+        j.models = JobOptions.sameSettings(models, config, j.device, 0);
+      }
+      JobConfig job = LocalFlink.shareCores(j.build().validate());
       Configuration conf = LocalFlink.resumable(job, "127.0.0.1", restPort, resumeFrom);
       StreamExecutionEnvironment env =
           StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
@@ -284,9 +303,12 @@ public final class DemoCommand implements Callable<Integer> {
             evaluation.metricsTopic(),
             evaluation.embeddingsTopic());
       }
-      KnnPrinter knn = new KnnPrinter(broker.bootstrapServers(), evaluation.metricsTopic());
+      KnnPrinter knn =
+          new KnnPrinter(
+              broker.bootstrapServers(), evaluation.metricsTopic(), job.trainers().size() > 1);
       knn.start();
       StepCounter.reset();
+      System.out.println("training " + MixstreamJob.jobName(job));
       MixstreamJob.build(env, job)
           .filter(new StepCounter())
           .name("progress")
@@ -300,6 +322,10 @@ public final class DemoCommand implements Callable<Integer> {
       } finally {
         replay.interrupt();
         knn.close();
+      }
+      if (job.trainers().size() > 1 && !knn.table().isEmpty()) {
+        System.out.println("the models side by side (kNN top-1, latest evaluation):");
+        knn.table().lines().forEach(l -> System.out.println("  " + l));
       }
       if (run.finishedByItself()) {
         return 0;

@@ -2,6 +2,7 @@ package io.mixstream.tools.demo;
 
 import io.mixstream.records.MetricsCodec;
 import io.mixstream.records.MetricsRecord;
+import io.mixstream.tools.metrics.ModelTable;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -17,9 +18,16 @@ final class KnnPrinter extends Thread implements AutoCloseable {
   private final KafkaConsumer<byte[], byte[]> c;
   private volatile boolean running = true;
 
-  /** Starts reading at the topic's current end (so: this run's results), which must exist. */
-  KnnPrinter(String bootstrap, String topic) {
+  private final boolean severalModels;
+
+  /**
+   * Starts reading at the topic's current end (so: this run's results), which must exist.
+   *
+   * @param severalModels name the model in each line
+   */
+  KnnPrinter(String bootstrap, String topic, boolean severalModels) {
     super("mixstream-demo-knn");
+    this.severalModels = severalModels;
     setDaemon(true);
     c =
         new KafkaConsumer<>(
@@ -43,22 +51,33 @@ final class KnnPrinter extends Thread implements AutoCloseable {
     }
   }
 
-  private double floor = Double.NaN;
+  private final Map<String, Double> floors = new java.util.HashMap<>();
+  private final ModelTable table = new ModelTable();
 
-  private void print(Iterable<ConsumerRecord<byte[], byte[]>> records) {
+  /** Every model's latest kNN beside its floor, from what this run printed. */
+  synchronized ModelTable table() {
+    return table;
+  }
+
+  private synchronized void print(Iterable<ConsumerRecord<byte[], byte[]>> records) {
     for (ConsumerRecord<byte[], byte[]> r : records) {
-      if (r.value() == null
-          || !(MetricsCodec.decode(new String(r.value(), StandardCharsets.UTF_8))
-              instanceof MetricsRecord.Knn knn)) {
+      if (r.value() == null) {
+        continue;
+      }
+      MetricsRecord m = MetricsCodec.decode(new String(r.value(), StandardCharsets.UTF_8));
+      table.add(m);
+      if (!(m instanceof MetricsRecord.Knn knn)) {
         continue; // the topic carries every step's losses too
       }
       long step = knn.step();
       double acc = knn.accuracy();
       if (step == 0) {
-        floor = acc;
+        floors.put(knn.model(), acc);
       }
+      double floor = floors.getOrDefault(knn.model(), Double.NaN);
       System.out.printf(
-          "kNN top-1 at step %d: %.2f%% (bank %d, test %d%s)%n",
+          "kNN top-1%s at step %d: %.2f%% (bank %d, test %d%s)%n",
+          severalModels ? " of " + knn.model() : "",
           step,
           100 * acc,
           knn.bankSize(),

@@ -1,28 +1,31 @@
 package io.mixstream.tools.pictures;
 
-import io.mixstream.kafka.TopicReader;
 import io.mixstream.tools.cli.KafkaClientOptions;
+import io.mixstream.tools.metrics.MetricsInput;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** `mixstream plot`: loss terms and kNN accuracy against step, to SVG or PNG. */
+/** `mixstream plot`: loss terms and kNN accuracy against step (every model), to SVG or PNG. */
 @Command(
     name = "plot",
     mixinStandardHelpOptions = true,
     description = {
       "Plots loss terms and kNN accuracy against the step, as SVG or PNG.",
       "Reads the metrics topic (or a file of its JSON records, one per line) and draws the loss,"
-          + " each loss term, and kNN top-1 with the random-init floor. The --out file's"
-          + " extension picks the format."
+          + " each loss term, and kNN top-1 with the random-init floor. With several models on"
+          + " the topic, each chart shows all of them: kNN top-1 against the step and against the"
+          + " images seen, and the loss. The --out file's extension picks the format."
     })
 public final class PlotCommand implements Callable<Integer> {
   @Mixin KafkaClientOptions kafka;
@@ -41,8 +44,9 @@ public final class PlotCommand implements Callable<Integer> {
 
   @Option(
       names = "--model",
-      defaultValue = "default",
-      description = "Model key (default: ${DEFAULT-VALUE}).")
+      paramLabel = "KEY",
+      description =
+          "Plot this model only (default: every model on the topic; several share each chart).")
   String model;
 
   @Option(
@@ -58,6 +62,32 @@ public final class PlotCommand implements Callable<Integer> {
       description = "How long to wait for the broker (default: ${DEFAULT-VALUE}).")
   int timeoutSeconds;
 
+  /** One model: its loss and each loss term, and its kNN top-1 with the floor. */
+  private static List<LineChart> onePanel(Map<String, TrainingCurves> one) {
+    TrainingCurves c = one.values().iterator().next();
+    return List.of(
+        new LineChart("training loss (InfoNCE)", "loss", c.losses(1000)),
+        new LineChart("kNN top-1 accuracy", "%", c.knnAccuracy()));
+  }
+
+  /** Several models on each chart: kNN against step and against images seen, and the loss. */
+  private static List<LineChart> sideBySide(Map<String, TrainingCurves> models) {
+    List<Series> byStep = new ArrayList<>();
+    List<Series> byImages = new ArrayList<>();
+    List<Series> loss = new ArrayList<>();
+    int i = 0;
+    for (var e : models.entrySet()) {
+      int rgb = TrainingCurves.PALETTE[i++ % TrainingCurves.PALETTE.length];
+      byStep.add(e.getValue().knn(e.getKey(), rgb, false));
+      byImages.add(e.getValue().knn(e.getKey(), rgb, true));
+      loss.add(e.getValue().loss(e.getKey(), rgb, 1000));
+    }
+    return List.of(
+        new LineChart("kNN top-1 accuracy by step", "step", "%", byStep),
+        new LineChart("kNN top-1 accuracy by images seen", "images trained", "%", byImages),
+        new LineChart("training loss (InfoNCE)", "loss", loss));
+  }
+
   @Override
   public Integer call() throws IOException {
     String name = out.getFileName().toString().toLowerCase(Locale.ROOT);
@@ -70,49 +100,37 @@ public final class PlotCommand implements Callable<Integer> {
           "--out %s: the folder %s does not exist (create it, or write elsewhere)"
               .formatted(out, folder));
     }
-    if (file != null && !Files.isRegularFile(file)) {
-      throw new IllegalArgumentException("--file " + file + ": no such file");
-    }
     if (timeoutSeconds < 1) {
       throw new IllegalArgumentException(
           "--timeout must be 1 second or more, got " + timeoutSeconds);
     }
-    TrainingCurves curves = new TrainingCurves();
-    if (file != null) {
-      for (String line : Files.readAllLines(file)) {
-        if (!line.isBlank()) {
-          curves.add(line, model);
-        }
-      }
-    } else {
-      try (TopicReader r =
-          new TopicReader(
-              kafka.bootstrap(),
-              kafka.properties(),
-              topic,
-              "the job writes it from its first step")) {
-        for (byte[] v : r.readAll(Duration.ofSeconds(timeoutSeconds))) {
-          curves.add(new String(v, StandardCharsets.UTF_8), model);
-        }
-        curves.skipped += (int) r.tombstones();
-      }
+    MetricsInput input =
+        MetricsInput.read(
+            kafka.bootstrap(), kafka.properties(), topic, file, Duration.ofSeconds(timeoutSeconds));
+    TrainingCurves.ByModel all = TrainingCurves.ByModel.of(input.lines());
+    Map<String, TrainingCurves> chosen = new LinkedHashMap<>(all.models());
+    if (model != null) {
+      chosen.keySet().retainAll(List.of(model));
     }
-    if (curves.steps.isEmpty() && curves.knn.isEmpty()) {
+    chosen.values().removeIf(c -> c.steps.isEmpty() && c.knn.isEmpty());
+    String from = file != null ? file.toString() : "topic " + topic;
+    if (chosen.isEmpty()) {
       throw new IllegalArgumentException(
-          "no metrics of model " + model + " in " + (file != null ? file : "topic " + topic));
+          model == null
+              ? "no metrics in " + from
+              : "no metrics of model %s in %s (models there: %s)"
+                  .formatted(model, from, String.join(", ", all.models().keySet())));
     }
-    List<LineChart> panels =
-        List.of(
-            new LineChart("training loss (InfoNCE)", "loss", curves.losses(1000)),
-            new LineChart("kNN top-1 accuracy", "%", curves.knnAccuracy()));
-    ChartFile.writeCharts(out, panels);
-    System.out.printf(
-        "%s: %,d steps, %,d kNN evaluations of model %s%s%n",
-        out,
-        curves.steps.size(),
-        curves.knn.size(),
-        model,
-        curves.skipped > 0 ? " (%d records skipped)".formatted(curves.skipped) : "");
+    ChartFile.writeCharts(out, chosen.size() == 1 ? onePanel(chosen) : sideBySide(chosen));
+    long skipped = all.skipped() + input.tombstones();
+    for (var e : chosen.entrySet()) {
+      System.out.printf(
+          "%s: %,d steps, %,d kNN evaluations of model %s%n",
+          out, e.getValue().steps.size(), e.getValue().knn.size(), e.getKey());
+    }
+    if (skipped > 0) {
+      System.out.printf("(%d records skipped)%n", skipped);
+    }
     return 0;
   }
 }

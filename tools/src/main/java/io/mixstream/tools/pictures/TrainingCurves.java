@@ -3,6 +3,7 @@ package io.mixstream.tools.pictures;
 import io.mixstream.records.MetricsCodec;
 import io.mixstream.records.MetricsRecord;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -13,23 +14,29 @@ import java.util.TreeMap;
  * twice (the job replays steps after a restore) counts once: the later copy wins.
  */
 final class TrainingCurves {
-  private static final int[] PALETTE = {0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728, 0x9467bd, 0x8c564b};
+  static final int[] PALETTE = {0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728, 0x9467bd, 0x8c564b};
 
   final Map<Long, MetricsRecord.Train> steps = new TreeMap<>();
   final Map<Long, Double> knn = new TreeMap<>();
-  int skipped;
 
-  void add(String json, String model) {
-    MetricsRecord r;
-    try {
-      r = MetricsCodec.decode(json);
-    } catch (IllegalArgumentException e) {
-      skipped++;
-      return;
+  /** Every model's curves, in the order the models first appear; undecodable lines counted. */
+  record ByModel(Map<String, TrainingCurves> models, int skipped) {
+    static ByModel of(List<String> lines) {
+      Map<String, TrainingCurves> models = new LinkedHashMap<>();
+      int skipped = 0;
+      for (String json : lines) {
+        try {
+          MetricsRecord r = MetricsCodec.decode(json);
+          models.computeIfAbsent(r.model(), m -> new TrainingCurves()).add(r);
+        } catch (IllegalArgumentException e) {
+          skipped++;
+        }
+      }
+      return new ByModel(models, skipped);
     }
-    if (!r.model().equals(model)) {
-      return;
-    }
+  }
+
+  void add(MetricsRecord r) {
     if (r instanceof MetricsRecord.Train t) {
       steps.put(t.step(), t);
     } else if (r instanceof MetricsRecord.Knn k) {
@@ -56,6 +63,32 @@ final class TrainingCurves {
     out.add(total.thinned(maxPoints));
     byName.values().forEach(s -> out.add(s.thinned(maxPoints)));
     return out;
+  }
+
+  /** The total loss only, named after the model: one line of a chart of several models. */
+  Series loss(String model, int rgb, int maxPoints) {
+    Series s = Series.of(model, rgb);
+    steps.forEach((step, t) -> s.add(step, t.loss()));
+    return s.thinned(maxPoints);
+  }
+
+  /**
+   * kNN top-1 (%) against the step, or against the images the model had trained by then (read from
+   * the step's train record; evaluations whose step has none are left out).
+   */
+  Series knn(String model, int rgb, boolean againstImages) {
+    Series s = Series.of(model, rgb);
+    knn.forEach(
+        (step, a) -> {
+          if (!againstImages) {
+            s.add(step, 100 * a);
+          } else if (step == 0) {
+            s.add(0, 100 * a);
+          } else if (steps.containsKey(step) && steps.get(step).images() >= 0) {
+            s.add(steps.get(step).images(), 100 * a);
+          }
+        });
+    return s;
   }
 
   List<Series> knnAccuracy() {

@@ -1,9 +1,11 @@
 package io.mixstream.tools.run;
 
 import io.mixstream.config.JobConfig;
+import io.mixstream.config.ModelSpec;
 import io.mixstream.job.MixstreamJob;
 import io.mixstream.net.LocalPorts;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.flink.configuration.Configuration;
@@ -11,6 +13,34 @@ import org.apache.flink.configuration.Configuration;
 /** The local Flink of {@code mixstream demo} and {@code train}: a dashboard, and resumable. */
 public final class LocalFlink {
   private LocalFlink() {}
+
+  /**
+   * Several models in one local JVM share its cores: each whose torch-threads is 0 (one per core)
+   * gets cores / models (at least 1) instead, so their OpenMP teams do not oversubscribe the
+   * machine (OPERATIONS.md: a team that waits on a busy core loses whole time slices).
+   */
+  public static JobConfig shareCores(JobConfig c) {
+    List<ModelSpec> models = c.trainers();
+    if (models.size() < 2 || models.stream().noneMatch(m -> m.torchThreads() == 0)) {
+      return c;
+    }
+    int each = Math.max(1, Runtime.getRuntime().availableProcessors() / models.size());
+    JobConfig.Builder b = c.toBuilder();
+    b.models =
+        models.stream()
+            .map(
+                m ->
+                    m.torchThreads() != 0
+                        ? m
+                        : new ModelSpec(m.key(), m.training(), m.device(), each))
+            .toList();
+    System.out.printf(
+        "%d models share %d cores: libtorch threads per trainer %s%n",
+        models.size(),
+        Runtime.getRuntime().availableProcessors(),
+        b.models.stream().map(m -> m.key() + "=" + m.torchThreads()).toList());
+    return b.build();
+  }
 
   /**
    * @throws IllegalArgumentException when the dashboard's port is taken: Flink would otherwise fail

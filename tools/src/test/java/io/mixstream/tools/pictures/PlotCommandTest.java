@@ -32,7 +32,10 @@ class PlotCommandTest {
     Files.write(in, lines);
 
     Path svg = tmp.resolve("t.svg");
-    assertThat(Mixstream.run("plot", "--file", in.toString(), "--out", svg.toString())).isZero();
+    assertThat(
+            Mixstream.run(
+                "plot", "--file", in.toString(), "--model", "default", "--out", svg.toString()))
+        .isZero();
     String doc = Files.readString(svg);
     assertThat(doc)
         .startsWith("<svg")
@@ -56,7 +59,10 @@ class PlotCommandTest {
     assertThat(doc).doesNotContain(">90<");
 
     Path png = tmp.resolve("t.png");
-    assertThat(Mixstream.run("plot", "--file", in.toString(), "--out", png.toString())).isZero();
+    assertThat(
+            Mixstream.run(
+                "plot", "--file", in.toString(), "--model", "default", "--out", png.toString()))
+        .isZero();
     BufferedImage img = ImageIO.read(png.toFile());
     assertThat(img.getWidth()).isEqualTo(800);
     assertThat(img.getHeight()).isEqualTo(640);
@@ -69,5 +75,57 @@ class PlotCommandTest {
             Mixstream.run(
                 "plot", "--file", in.toString(), "--out", tmp.resolve("t.pdf").toString()))
         .isEqualTo(1);
+  }
+
+  /**
+   * Two models on one topic: every chart has both, and against images seen the model with the
+   * larger batch reaches further right at the same step.
+   */
+  @Test
+  void plotsEveryModelSideBySide(@TempDir Path tmp) throws Exception {
+    List<String> lines = new ArrayList<>();
+    for (String model : List.of("small", "large")) {
+      int batch = model.equals("small") ? 32 : 64;
+      lines.add("{\"type\":\"knn\",\"model\":\"%s\",\"step\":0,\"accuracy\":0.1}".formatted(model));
+      for (int s = 1; s <= 10; s++) {
+        lines.add(
+            "{\"type\":\"train\",\"model\":\"%s\",\"step\":%d,\"images\":%d,\"loss\":%s,\"terms\":{}}"
+                .formatted(model, s, s * batch, 8 - 0.1 * s));
+      }
+      lines.add(
+          "{\"type\":\"knn\",\"model\":\"%s\",\"step\":10,\"accuracy\":0.2}".formatted(model));
+    }
+    Path in = tmp.resolve("metrics.jsonl");
+    Files.write(in, lines);
+    Path svg = tmp.resolve("both.svg");
+    assertThat(Mixstream.run("plot", "--file", in.toString(), "--out", svg.toString())).isZero();
+    String doc = Files.readString(svg);
+    assertThat(doc)
+        .contains(
+            "kNN top-1 accuracy by step", "kNN top-1 accuracy by images seen", "images trained")
+        .contains(">small<", ">large<");
+    // in chart order: by step, by images seen, the loss; small is the first colour, large the next
+    List<double[]> small = lastPoints(doc, "#1f77b4");
+    List<double[]> large = lastPoints(doc, "#ff7f0e");
+    assertThat(small).hasSize(3);
+    assertThat(large).hasSize(3);
+    assertThat(large.get(0)[0]).as("by step: both end at step 10").isEqualTo(small.get(0)[0]);
+    assertThat(large.get(1)[0])
+        .as("by images: 640 images against 320")
+        .isGreaterThan(small.get(1)[0]);
+  }
+
+  /** The last point of every polyline drawn in {@code colour}, in document order. */
+  private static List<double[]> lastPoints(String svg, String colour) {
+    Matcher m =
+        Pattern.compile("<polyline[^>]*stroke=\"" + colour + "\"[^>]*points=\"([^\"]+)\"")
+            .matcher(svg);
+    List<double[]> out = new ArrayList<>();
+    while (m.find()) {
+      String[] pts = m.group(1).trim().split(" ");
+      String[] last = pts[pts.length - 1].split(",");
+      out.add(new double[] {Double.parseDouble(last[0]), Double.parseDouble(last[1])});
+    }
+    return out;
   }
 }

@@ -1,0 +1,90 @@
+package io.mixstream.tools.metrics;
+
+import io.mixstream.records.MetricsRecord;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The models of a metrics topic side by side: each one's method, last step, images trained, and
+ * latest kNN top-1 beside its random-init floor (the step-0 evaluation). Feed it records in topic
+ * order; a model's later record of a step wins, as a restart replays steps.
+ */
+public final class ModelTable {
+  /** What the table knows of one model. */
+  public static final class Row {
+    public final String model;
+    public String method = "";
+    public long step = -1;
+    public long images = -1;
+    public long knnStep = -1;
+    public double knn = Double.NaN;
+    public double floor = Double.NaN;
+
+    Row(String model) {
+      this.model = model;
+    }
+
+    /** kNN top-1 over the floor, in percentage points; NaN until both are known. */
+    public double gain() {
+      return 100 * (knn - floor);
+    }
+  }
+
+  private final Map<String, Row> rows = new LinkedHashMap<>();
+
+  public void add(MetricsRecord r) {
+    Row row = rows.computeIfAbsent(r.model(), Row::new);
+    if (r instanceof MetricsRecord.Train t && t.step() >= row.step) {
+      row.step = t.step();
+      row.images = t.images();
+    } else if (r instanceof MetricsRecord.Knn k) {
+      row.method = k.method();
+      if (k.step() == 0) {
+        row.floor = k.accuracy();
+      }
+      if (k.step() >= row.knnStep) {
+        row.knnStep = k.step();
+        row.knn = k.accuracy();
+      }
+    }
+  }
+
+  /** The models in the order they first appeared. */
+  public List<Row> rows() {
+    return new ArrayList<>(rows.values());
+  }
+
+  public boolean isEmpty() {
+    return rows.isEmpty();
+  }
+
+  /** The table as text, a header and one line per model. */
+  public List<String> lines() {
+    List<String> out = new ArrayList<>();
+    int w = Math.max(5, rows.keySet().stream().mapToInt(String::length).max().orElse(5));
+    String format = "%-" + w + "s  %-11s %8s %11s  %8s %8s %8s %8s";
+    out.add(
+        format.formatted(
+            "model", "method", "step", "images", "kNN step", "kNN %", "floor %", "gain"));
+    for (Row r : rows.values()) {
+      out.add(
+          format.formatted(
+              r.model,
+              r.method.isEmpty() ? "-" : r.method,
+              r.step < 0 ? "-" : Long.toString(r.step),
+              r.images < 0 ? "-" : "%,d".formatted(r.images),
+              r.knnStep < 0 ? "-" : Long.toString(r.knnStep),
+              percent(r.knn),
+              percent(r.floor),
+              Double.isNaN(r.gain()) ? "-" : String.format(Locale.ROOT, "%+.2f", r.gain())));
+    }
+    return out;
+  }
+
+  private static String percent(double fraction) {
+    return Double.isNaN(fraction) ? "-" : String.format(Locale.ROOT, "%.2f", 100 * fraction);
+  }
+}

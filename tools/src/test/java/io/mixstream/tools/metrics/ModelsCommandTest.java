@@ -1,0 +1,49 @@
+package io.mixstream.tools.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mixstream.tools.cli.Mixstream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ModelsCommandTest {
+  @Test
+  void printsEachModelsLatestKnnBesideItsFloor(@TempDir Path tmp) throws Exception {
+    Path in = tmp.resolve("metrics.jsonl");
+    Files.write(
+        in,
+        List.of(
+            "{\"type\":\"knn\",\"model\":\"moco\",\"step\":0,\"method\":\"moco\",\"accuracy\":0.25}",
+            "{\"type\":\"knn\",\"model\":\"a2\",\"step\":0,\"method\":\"approach2\",\"accuracy\":0.2}",
+            "{\"type\":\"train\",\"model\":\"moco\",\"step\":100,\"images\":3200,\"loss\":7,\"terms\":{}}",
+            "{\"type\":\"knn\",\"model\":\"moco\",\"step\":100,\"method\":\"moco\",\"accuracy\":0.3}",
+            "{\"type\":\"knn\",\"model\":\"a2\",\"step\":100,\"method\":\"approach2\",\"accuracy\":0.3125}",
+            // a restart replays step 100 of moco: the later record wins, and an older one does not
+            "{\"type\":\"knn\",\"model\":\"moco\",\"step\":100,\"method\":\"moco\",\"accuracy\":0.31}",
+            "{\"type\":\"knn\",\"model\":\"moco\",\"step\":50,\"method\":\"moco\",\"accuracy\":0.9}",
+            "not json"));
+    PrintStream was = System.out;
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    int code;
+    try {
+      System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+      code = Mixstream.run("models", "--file", in.toString());
+    } finally {
+      System.setOut(was);
+    }
+    assertThat(code).isZero();
+    List<String> out = buf.toString(StandardCharsets.UTF_8).lines().toList();
+    assertThat(out.get(0)).contains("model", "kNN %", "floor %", "gain");
+    assertThat(out.get(1).split("\\s+"))
+        .containsExactly("moco", "moco", "100", "3,200", "100", "31.00", "25.00", "+6.00");
+    assertThat(out.get(2).split("\\s+"))
+        .containsExactly("a2", "approach2", "-", "-", "100", "31.25", "20.00", "+11.25");
+    assertThat(out.get(3)).contains("1 records skipped");
+  }
+}
