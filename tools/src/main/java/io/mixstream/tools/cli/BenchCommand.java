@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
       BenchJobCommand.class,
       BenchViewsCommand.class,
       BenchStreamCommand.class,
-      BenchEmbedCommand.class
+      BenchEmbedCommand.class,
+      BenchModelsCommand.class
     })
 final class BenchCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
