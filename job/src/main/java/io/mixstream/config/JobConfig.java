@@ -18,7 +18,7 @@ import java.util.Map;
  * @param groupId Kafka consumer group of the source
  * @param kafkaProperties extra Kafka client settings for source and sink (security and the like)
  * @param modelKey the key of the model's keyed state; one key, one model
- * @param device auto, cpu or gpu
+ * @param device auto, cpu, gpu or gpu:N (the one model's)
  * @param torchThreads libtorch's CPU threads for the trainer; 0 = one per core (how they share the
  *     cores with the evaluator: {@link io.mixstream.torch.TorchThreads})
  * @param checkpointInterval how often Flink checkpoints

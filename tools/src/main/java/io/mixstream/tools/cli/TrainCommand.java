@@ -119,7 +119,7 @@ final class TrainCommand implements Callable<Integer> {
     StreamExecutionEnvironment env =
         StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
     try (StopRequest stop = new StopRequest(Duration.ofMinutes(3))) {
-      StepCounter.reset();
+      StepCounter.reset(c.trainers().size());
       MixstreamJob.build(env, c, kafka)
           .filter(new StepCounter())
           .name("progress")

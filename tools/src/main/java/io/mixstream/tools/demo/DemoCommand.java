@@ -118,9 +118,9 @@ public final class DemoCommand implements Callable<Integer> {
       names = "--steps",
       defaultValue = "0",
       description =
-          "Stop once the model has done this many steps, counting the runs it resumed (a step"
-              + " may still finish while the job stops); 0 = until Ctrl-C (default:"
-              + " ${DEFAULT-VALUE}).")
+          "Stop once the model (every model, with --models) has done this many steps, counting"
+              + " the runs it resumed (a step may still finish while the job stops); 0 = until"
+              + " Ctrl-C (default: ${DEFAULT-VALUE}).")
   long steps;
 
   @Option(
@@ -307,7 +307,7 @@ public final class DemoCommand implements Callable<Integer> {
           new KnnPrinter(
               broker.bootstrapServers(), evaluation.metricsTopic(), job.trainers().size() > 1);
       knn.start();
-      StepCounter.reset();
+      StepCounter.reset(job.trainers().size());
       System.out.println("training " + MixstreamJob.jobName(job));
       MixstreamJob.build(env, job)
           .filter(new StepCounter())

@@ -1,7 +1,8 @@
 package io.mixstream.tools.run;
 
 import io.mixstream.job.training.StepResult;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.flink.api.common.functions.FilterFunction;
 
 /**
@@ -11,14 +12,21 @@ import org.apache.flink.api.common.functions.FilterFunction;
  */
 public final class StepCounter implements FilterFunction<StepResult> {
   private static final long serialVersionUID = 1L;
-  private static final AtomicLong STEPS = new AtomicLong();
+  private static final Map<String, Long> STEPS = new ConcurrentHashMap<>();
+  private static volatile int models = 1;
 
-  public static void reset() {
-    STEPS.set(0);
+  /** Forgets the counts, for a job of {@code models} models. */
+  public static void reset(int models) {
+    STEPS.clear();
+    StepCounter.models = models;
   }
 
+  /** The steps every model has done: the slowest model's last step (0 until each has one). */
   public static long steps() {
-    return STEPS.get();
+    if (STEPS.size() < models) {
+      return 0;
+    }
+    return STEPS.values().stream().mapToLong(Long::longValue).min().orElse(0);
   }
 
   @Override
@@ -26,7 +34,7 @@ public final class StepCounter implements FilterFunction<StepResult> {
     if (r.step == 1 || r.step % 10 == 0) {
       System.out.println(r);
     }
-    STEPS.accumulateAndGet(r.step, Math::max);
+    STEPS.merge(r.modelKey, r.step, Math::max);
     return false;
   }
 }

@@ -189,10 +189,32 @@ class TrainCommandTest {
   }
 
   @Test
+  void oneCommandTrainsTwoModelsSideBySide() throws Exception {
+    produce("two-models", 0, 10 * 32);
+    Path checkpoints = tmp.resolve("two-models-checkpoints");
+    Capture both =
+        Capture.run(
+            trainArgs(
+                checkpoints,
+                "--images-topic",
+                "two-models",
+                "--models",
+                "moco,unmix",
+                "--bounded",
+                "true"));
+    assertThat(both.rc()).as(both.err()).isZero();
+    assertThat(both.out())
+        .contains("models share")
+        .contains("moco step 10 (epoch 1)")
+        .contains("unmix step 10 (epoch 1)")
+        .contains("the job finished after 10 steps");
+  }
+
+  @Test
   void anUnknownDeviceIsRefusedAtStart() throws Exception {
     Capture r = Capture.run(trainArgs(tmp.resolve("device"), "--device", "tpu"));
     assertThat(r.rc()).isEqualTo(1);
-    assertThat(r.err()).contains("device must be auto, cpu or gpu, got 'tpu'");
+    assertThat(r.err()).contains("device must be auto, cpu, gpu or gpu:N, got 'tpu'");
     assertThat(r.err().lines().count()).as(r.err()).isLessThanOrEqualTo(2);
   }
 
