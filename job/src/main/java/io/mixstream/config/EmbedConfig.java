@@ -36,12 +36,14 @@ import java.util.Map;
  * @param metricsInterval how often they go there (and at each model swap)
  * @param embeddingsFormat binary (compact) or json
  * @param device auto, cpu or gpu
- * @param torchThreads libtorch's CPU threads for the embedder; 0 = one per core (on 2 cores a
- *     narrow model embeds faster with 1, leaving a core to the stream; a width-64 one much faster
- *     with 2: BENCHMARKS.md, issue 15)
+ * @param torchThreads libtorch's CPU threads for each embedder; 0 = the cores divided by
+ *     embedParallelism (on 2 cores a narrow model embeds faster with 1, leaving a core to the
+ *     stream; a width-64 one much faster with 2: BENCHMARKS.md, issue 15)
  * @param checkpointInterval how often Flink checkpoints (and, exactly once, commits the output)
  * @param checkpointDir where checkpoints go
  * @param bounded stop at the offsets the input topic has when the job starts (tests, benchmarks)
+ * @param embedParallelism embedder subtasks, each embedding its share of the batches with its own
+ *     model copy and torchThreads threads (on a CPU: subtasks x threads = cores)
  */
 public record EmbedConfig(
     String bootstrapServers,
@@ -65,7 +67,8 @@ public record EmbedConfig(
     int torchThreads,
     Duration checkpointInterval,
     Path checkpointDir,
-    boolean bounded) {
+    boolean bounded,
+    int embedParallelism) {
 
   public EmbedConfig {
     kafkaProperties = Map.copyOf(kafkaProperties);
@@ -100,7 +103,8 @@ public record EmbedConfig(
         0,
         Duration.ofSeconds(1),
         tmp.resolve("mixstream-embed-checkpoints"),
-        false);
+        false,
+        1);
   }
 
   public boolean reembeds() {
@@ -162,6 +166,9 @@ public record EmbedConfig(
     }
     if (torchThreads < 0) {
       p.add("torch-threads must be 0 (one per core) or more");
+    }
+    if (embedParallelism < 1) {
+      p.add("embed-parallelism must be at least 1");
     }
     return p;
   }
@@ -226,6 +233,7 @@ public record EmbedConfig(
     public Duration checkpointInterval;
     public Path checkpointDir;
     public boolean bounded;
+    public int embedParallelism;
 
     private Builder(EmbedConfig c) {
       bootstrapServers = c.bootstrapServers;
@@ -250,6 +258,7 @@ public record EmbedConfig(
       checkpointInterval = c.checkpointInterval;
       checkpointDir = c.checkpointDir;
       bounded = c.bounded;
+      embedParallelism = c.embedParallelism;
     }
 
     public EmbedConfig build() {
@@ -275,7 +284,8 @@ public record EmbedConfig(
           torchThreads,
           checkpointInterval,
           checkpointDir,
-          bounded);
+          bounded,
+          embedParallelism);
     }
   }
 }

@@ -133,15 +133,16 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
   @Override
   public void initializeState(StateInitializationContext context) throws Exception {
     super.initializeState(context);
-    // union state: every subtask restores the step, as there is one model for all of them
+    // each subtask its own step: it swaps at its own barriers, and the images keyed to it come
+    // back to it after a restore (same parallelism), so each is embedded by the same version again
     stepState =
         context
             .getOperatorStateStore()
-            .getUnionListState(new ListStateDescriptor<>("model-step", Types.LONG));
+            .getListState(new ListStateDescriptor<>("model-step-of-subtask", Types.LONG));
     reembedOwedState =
         context
             .getOperatorStateStore()
-            .getUnionListState(new ListStateDescriptor<>("reembed-owed", Types.BOOLEAN));
+            .getListState(new ListStateDescriptor<>("reembed-owed-of-subtask", Types.BOOLEAN));
     restoredStep = -1;
     reembedOwed = false;
     if (context.isRestored()) {
@@ -172,7 +173,17 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
     metrics.gauge("latencyP99Ms", () -> p99);
     metrics.gauge("waitingForModel", () -> waiting);
 
-    TorchThreads.useOnThisThread(settings.torchThreads());
+    // 0 = the cores shared out between the embedders of this job (all on one machine locally)
+    int subtasks = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
+    int threads =
+        settings.torchThreads() > 0
+            ? settings.torchThreads()
+            : Math.max(1, Runtime.getRuntime().availableProcessors() / subtasks);
+    LOG.info(
+        "embedder {} of {}: libtorch uses {} CPU thread(s)",
+        getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() + 1,
+        subtasks,
+        TorchThreads.useOnThisThread(threads));
     embedder = new SnapshotEmbedder(settings.device());
     snapshots = new SnapshotDirectory(Path.of(settings.snapshotDir()), settings.modelKey());
     if (restoredStep >= 0) {
@@ -302,7 +313,10 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
     stepInUse = next.step();
     swaps++;
     swapCounter.inc();
-    reembedOwed = !settings.reembedTopic().isEmpty();
+    // one subtask re-embeds the reference topic: one set per version, not one per subtask
+    reembedOwed =
+        !settings.reembedTopic().isEmpty()
+            && getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0;
     LOG.info(
         before < 0 ? "embedding with step {}" : "embedding with step {} from now on (was {})",
         next.step(),

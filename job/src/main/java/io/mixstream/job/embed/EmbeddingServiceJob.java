@@ -140,14 +140,18 @@ public final class EmbeddingServiceJob {
             .name("decode and validate images")
             .uid("embed-decode")
             .setParallelism(1);
+    // several embedders: keyed by id, so that after a restore each image goes to the subtask, and
+    // so the model version, that embedded it before; one: chained to the decoder, no shuffle
+    DataStream<TrainingImage> toEmbed =
+        c.embedParallelism() == 1 ? images : images.keyBy(image -> image.id);
     SingleOutputStreamOperator<EmbeddingRecord> embeddings =
-        images
+        toEmbed
             .transform(
                 "embed with " + c.modelKey(),
                 TypeInformation.of(EmbeddingRecord.class),
                 new EmbedOperator(c, deadLetterMaxBytes))
             .uid("embedder")
-            .setParallelism(1);
+            .setParallelism(c.embedParallelism());
     DataStream<EmbeddingRecord> out = beforeSink.apply(embeddings);
     out.sinkTo(
             sink(

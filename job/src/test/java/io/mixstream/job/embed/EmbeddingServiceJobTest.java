@@ -52,6 +52,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The embedding service as a real Flink job on a real broker: beside a live trainer, across a swap,
@@ -254,12 +256,15 @@ class EmbeddingServiceJobTest {
     }
   }
 
-  @Test
-  void aFailureMidRunRepeatsNothingForAReadCommittedReaderAndBadRecordsAreDeadLettered()
-      throws Exception {
-    Path snapshots = tmp.resolve("eo-snapshots");
-    EmbedConfig.Builder b = service("eo", snapshots).toBuilder();
+  /** With one embedder, and with two (each image keyed to one of them, each with its own model). */
+  @ParameterizedTest
+  @ValueSource(ints = {1, 2})
+  void aFailureMidRunRepeatsNothingForAReadCommittedReaderAndBadRecordsAreDeadLettered(
+      int embedders) throws Exception {
+    Path snapshots = tmp.resolve("eo" + embedders + "-snapshots");
+    EmbedConfig.Builder b = service("eo" + embedders, snapshots).toBuilder();
     b.bounded = true;
+    b.embedParallelism = embedders;
     EmbedConfig c = b.build();
     SnapshotDirectory dir = new SnapshotDirectory(snapshots, c.modelKey());
     Files.createDirectories(dir.folder());
@@ -302,10 +307,11 @@ class EmbeddingServiceJobTest {
         new KafkaPreflight.Findings(KafkaRecordSizes.KAFKA_DEFAULT_MAX_MESSAGE_BYTES),
         s ->
             // slow enough (20 ms a record, 8 s in all) that checkpoints complete while it runs
+            // chained to each embedder (one per embedder; the first to pass 60 records fails)
             s.map(FailOnceAfterCheckpoint.<EmbeddingRecord>afterRecords(60, 20))
                 .returns(TypeInformation.of(EmbeddingRecord.class))
                 .name("fail once")
-                .setParallelism(1));
+                .setParallelism(embedders));
     env.execute("embedding service with a failure");
     assertThat(FailOnceAfterCheckpoint.failed()).isTrue();
 
@@ -314,6 +320,7 @@ class EmbeddingServiceJobTest {
         .as("every valid id once")
         .hasSize(400);
     assertThat(committed).hasSize(400);
+    assertVectors(committed, expected(dir, 0, 0, 400));
     List<ConsumerRecord<byte[], byte[]>> everything =
         TopicRecords.read(broker.bootstrapServers(), c.outputTopic(), 401, Duration.ofSeconds(5));
     assertThat(everything.size())
