@@ -336,7 +336,7 @@ final class BenchJobCommand implements Callable<Integer> {
         steps.size() - distinct);
   }
 
-  private static double median(List<Double> values) {
+  static double median(List<Double> values) {
     List<Double> sorted = new ArrayList<>(values);
     java.util.Collections.sort(sorted);
     int n = sorted.size();

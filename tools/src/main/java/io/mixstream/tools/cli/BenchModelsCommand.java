@@ -117,10 +117,12 @@ final class BenchModelsCommand implements Callable<Integer> {
         }
       }
       System.out.printf("medians over %d rounds:%n", rounds);
-      double one = median(results.get(1).stream().map(Result::perModel).toList());
+      double one = BenchJobCommand.median(results.get(1).stream().map(Result::perModel).toList());
       for (var e : results.entrySet()) {
-        double perModel = median(e.getValue().stream().map(Result::perModel).toList());
-        double readerMs = median(e.getValue().stream().map(Result::readerCpuMsPer1000).toList());
+        double perModel =
+            BenchJobCommand.median(e.getValue().stream().map(Result::perModel).toList());
+        double readerMs =
+            BenchJobCommand.median(e.getValue().stream().map(Result::readerCpuMsPer1000).toList());
         System.out.printf(
             "  %d model(s): %.1f images/s per model (%.3f of one model alone), %.1f in all;"
                 + " reader+decoder task %.1f ms CPU per 1,000 images%n",
@@ -251,12 +253,5 @@ final class BenchModelsCommand implements Callable<Integer> {
     long totalNanos() {
       return nanos.values().stream().mapToLong(Long::longValue).sum();
     }
-  }
-
-  private static double median(List<Double> values) {
-    List<Double> sorted = new ArrayList<>(values);
-    java.util.Collections.sort(sorted);
-    int n = sorted.size();
-    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
   }
 }

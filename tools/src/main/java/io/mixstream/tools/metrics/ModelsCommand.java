@@ -1,13 +1,9 @@
 package io.mixstream.tools.metrics;
 
 import io.mixstream.records.MetricsCodec;
-import io.mixstream.tools.cli.KafkaClientOptions;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 /** `mixstream models`: every model of a metrics topic side by side, kNN beside its floor. */
 @Command(
@@ -20,36 +16,11 @@ import picocli.CommandLine.Option;
           + " points. Reads the topic (or a file of its JSON records, one per line) as it is now."
     })
 public final class ModelsCommand implements Callable<Integer> {
-  @Mixin KafkaClientOptions kafka;
-
-  @Option(
-      names = "--topic",
-      defaultValue = "metrics",
-      description = "Metrics topic to read (default: ${DEFAULT-VALUE}).")
-  String topic;
-
-  @Option(
-      names = "--file",
-      paramLabel = "FILE",
-      description = "Read the metrics records from this file (JSON lines) instead of Kafka.")
-  Path file;
-
-  @Option(
-      names = "--timeout",
-      defaultValue = "30",
-      paramLabel = "SECONDS",
-      description = "How long to wait for the broker (default: ${DEFAULT-VALUE}).")
-  int timeoutSeconds;
+  @Mixin MetricsSourceOptions source;
 
   @Override
   public Integer call() throws Exception {
-    if (timeoutSeconds < 1) {
-      throw new IllegalArgumentException(
-          "--timeout must be 1 second or more, got " + timeoutSeconds);
-    }
-    MetricsInput input =
-        MetricsInput.read(
-            kafka.bootstrap(), kafka.properties(), topic, file, Duration.ofSeconds(timeoutSeconds));
+    MetricsInput input = source.read();
     ModelTable table = new ModelTable();
     int skipped = 0;
     for (String line : input.lines()) {
@@ -60,8 +31,7 @@ public final class ModelsCommand implements Callable<Integer> {
       }
     }
     if (table.isEmpty()) {
-      throw new IllegalArgumentException(
-          "no metrics in " + (file != null ? file : "topic " + topic));
+      throw new IllegalArgumentException("no metrics in " + source.describe());
     }
     table.lines().forEach(System.out::println);
     if (skipped > 0) {

@@ -1,11 +1,10 @@
 package io.mixstream.tools.pictures;
 
-import io.mixstream.tools.cli.KafkaClientOptions;
 import io.mixstream.tools.metrics.MetricsInput;
+import io.mixstream.tools.metrics.MetricsSourceOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,19 +27,7 @@ import picocli.CommandLine.Option;
           + " images seen, and the loss. The --out file's extension picks the format."
     })
 public final class PlotCommand implements Callable<Integer> {
-  @Mixin KafkaClientOptions kafka;
-
-  @Option(
-      names = "--topic",
-      defaultValue = "metrics",
-      description = "Metrics topic to read (default: ${DEFAULT-VALUE}).")
-  String topic;
-
-  @Option(
-      names = "--file",
-      paramLabel = "FILE",
-      description = "Read the metrics records from this file (JSON lines) instead of Kafka.")
-  Path file;
+  @Mixin MetricsSourceOptions source;
 
   @Option(
       names = "--model",
@@ -54,13 +41,6 @@ public final class PlotCommand implements Callable<Integer> {
       defaultValue = "training.svg",
       description = "Output .svg or .png (default: ${DEFAULT-VALUE}).")
   Path out;
-
-  @Option(
-      names = "--timeout",
-      defaultValue = "30",
-      paramLabel = "SECONDS",
-      description = "How long to wait for the broker (default: ${DEFAULT-VALUE}).")
-  int timeoutSeconds;
 
   /** One model: its loss and each loss term, and its kNN top-1 with the floor. */
   private static List<LineChart> onePanel(Map<String, TrainingCurves> one) {
@@ -100,20 +80,14 @@ public final class PlotCommand implements Callable<Integer> {
           "--out %s: the folder %s does not exist (create it, or write elsewhere)"
               .formatted(out, folder));
     }
-    if (timeoutSeconds < 1) {
-      throw new IllegalArgumentException(
-          "--timeout must be 1 second or more, got " + timeoutSeconds);
-    }
-    MetricsInput input =
-        MetricsInput.read(
-            kafka.bootstrap(), kafka.properties(), topic, file, Duration.ofSeconds(timeoutSeconds));
+    MetricsInput input = source.read();
     TrainingCurves.ByModel all = TrainingCurves.ByModel.of(input.lines());
     Map<String, TrainingCurves> chosen = new LinkedHashMap<>(all.models());
     if (model != null) {
       chosen.keySet().retainAll(List.of(model));
     }
     chosen.values().removeIf(c -> c.steps.isEmpty() && c.knn.isEmpty());
-    String from = file != null ? file.toString() : "topic " + topic;
+    String from = source.describe();
     if (chosen.isEmpty()) {
       throw new IllegalArgumentException(
           model == null
