@@ -201,7 +201,7 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
       endOfInputTimer(ctx); // a model that never fills a batch still ends
     }
     if (evalEvery > 0 && trainer.stepCount() == 0 && lastSnapshotStep < 0) {
-      emitSnapshot(model.key(), ctx); // the random-init floor
+      emitSnapshot(ctx); // the random-init floor
     }
     List<TrainingImage> batch = pending.add(image);
     if (batch == null) {
@@ -210,12 +210,12 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
     // decoded once for this use (JPEG and PNG stay encoded in state), in parallel
     SourceImage[] sources =
         batch.parallelStream().map(TrainingImage::source).toArray(SourceImage[]::new);
-    train(model.key(), batch, sources, out);
+    train(batch, sources, out);
     endOfInputTimer(ctx);
     if (evalEvery > 0 && trainer.stepCount() % evalEvery == 0) {
-      emitSnapshot(model.key(), ctx);
+      emitSnapshot(ctx);
       if (embedIncoming) {
-        emitEmbeddings(model.key(), batch, sources, ctx);
+        emitEmbeddings(batch, sources, ctx);
       }
     }
   }
@@ -236,7 +236,7 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
       rebuildQueues();
     }
     if (evalEvery > 0 && lastSnapshotStep != trainer.stepCount()) {
-      emitSnapshot(model.key(), ctx);
+      emitSnapshot(ctx);
     }
     ctx.output(
         FINAL_STATE,
@@ -255,15 +255,14 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
         .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
   }
 
-  private void emitSnapshot(String key, Context ctx) {
+  private void emitSnapshot(Context ctx) {
     byte[] bytes = trainer.encoderSnapshot().toSafetensors();
-    ctx.output(SNAPSHOTS, new ModelSnapshot(key, trainer.stepCount(), bytes));
+    ctx.output(SNAPSHOTS, new ModelSnapshot(model.key(), trainer.stepCount(), bytes));
     lastSnapshotStep = trainer.stepCount();
   }
 
   /** The batch's images as the model now sees them (evaluation transform, eval mode). */
-  private void emitEmbeddings(
-      String key, List<TrainingImage> batch, SourceImage[] sources, Context ctx) {
+  private void emitEmbeddings(List<TrainingImage> batch, SourceImage[] sources, Context ctx) {
     int side = config.model().imageSize();
     float[] e =
         trainer.embed(
@@ -276,7 +275,7 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
       ctx.output(
           KnnEvaluator.EMBEDDINGS,
           new EmbeddingRecord(
-              key,
+              model.key(),
               batch.get(i).id,
               batch.get(i).label,
               trainer.stepCount(),
@@ -284,8 +283,7 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
     }
   }
 
-  private void train(
-      String key, List<TrainingImage> batch, SourceImage[] sources, Collector<StepResult> out)
+  private void train(List<TrainingImage> batch, SourceImage[] sources, Collector<StepResult> out)
       throws Exception {
     long assembled = System.nanoTime();
     String[] ids = batch.stream().map(i -> i.id).toArray(String[]::new);
@@ -303,7 +301,7 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
     lastStepNanos = now;
     batchStartNanos = now;
     StepResult result = new StepResult();
-    result.modelKey = key;
+    result.modelKey = model.key();
     result.step = r.step();
     result.epoch = r.epoch();
     result.loss = r.loss();

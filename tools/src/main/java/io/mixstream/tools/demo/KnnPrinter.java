@@ -51,8 +51,7 @@ final class KnnPrinter extends Thread implements AutoCloseable {
     }
   }
 
-  private final Map<String, Double> floors = new java.util.HashMap<>();
-  private final ModelTable table = new ModelTable();
+  private final ModelTable table = new ModelTable(); // each model's floor too
 
   /** Every model's latest kNN beside its floor, from what this run printed. */
   synchronized ModelTable table() {
@@ -71,10 +70,7 @@ final class KnnPrinter extends Thread implements AutoCloseable {
       }
       long step = knn.step();
       double acc = knn.accuracy();
-      if (step == 0) {
-        floors.put(knn.model(), acc);
-      }
-      double floor = floors.getOrDefault(knn.model(), Double.NaN);
+      double floor = table.row(knn.model()).floor;
       System.out.printf(
           "kNN top-1%s at step %d: %.2f%% (bank %d, test %d%s)%n",
           severalModels ? " of " + knn.model() : "",

@@ -52,6 +52,11 @@ public final class ModelTable {
     }
   }
 
+  /** What the table knows of {@code model}; null before its first record. */
+  public Row row(String model) {
+    return rows.get(model);
+  }
+
   /** The models in the order they first appeared. */
   public List<Row> rows() {
     return new ArrayList<>(rows.values());
