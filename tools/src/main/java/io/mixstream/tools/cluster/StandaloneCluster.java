@@ -258,7 +258,10 @@ public final class StandaloneCluster implements AutoCloseable {
     cmd.add(dir.resolve("conf").toString());
     cmd.addAll(args);
     ProcessBuilder pb = new ProcessBuilder(cmd);
+    // the launcher's malloc settings (tools/bin/mixstream says why) where the caller has none
     pb.environment().putIfAbsent("MALLOC_MMAP_MAX_", "0");
+    pb.environment().putIfAbsent("MALLOC_TRIM_THRESHOLD_", "17179869184");
+    pb.environment().putIfAbsent("MALLOC_ARENA_MAX", "2");
     pb.redirectErrorStream(true);
     pb.redirectOutput(dir.resolve(name + ".out").toFile());
     return pb.start();
