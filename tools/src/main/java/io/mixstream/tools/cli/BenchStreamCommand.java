@@ -156,7 +156,7 @@ final class BenchStreamCommand implements Callable<Integer> {
     }
     // the last third of the batches: on 2 cores a fresh JVM's Flink, Kafka and RocksDB paths keep
     // the JIT compiler busy for a minute or more, which a long-running job is past
-    int from = batches.size() * 2 / 3;
+    int from = batches.size() >= 4 ? batches.size() * 2 / 3 : 0;
     long first = batches.get(from)[0];
     long last = batches.get(batches.size() - 1)[0];
     long imagesAfterFirst = (long) (batches.size() - 1 - from) * batch;
