@@ -37,8 +37,11 @@ import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * `mixstream bench stream`: the streaming path's ceiling. The job's own parts (Kafka source, decode
@@ -49,14 +52,16 @@ import picocli.CommandLine.Option;
 @Command(
     name = "stream",
     mixinStandardHelpOptions = true,
-    description = {
-      "Measures the streaming path without training: Kafka -> decode -> pending batch in RocksDB",
-      "-> both augmented views, images/s, for 32 px raw CIFAR records and 224 px JPEG (real CIFAR",
-      "images upscaled) at --image-size 224. A local broker and a local Flink, checkpoints on.",
-      "images/s over the last third of the batches (the JIT compiler is busy before), and over",
-      "the whole run."
-    })
+    description =
+        "Measures the streaming path without training: Kafka -> decode -> pending batch in"
+            + " RocksDB -> both augmented views, in images/s, for 32 px raw CIFAR records and"
+            + " 224 px JPEG (real CIFAR images upscaled) at --image-size 224, with a local broker"
+            + " and a local Flink, checkpoints on. Reports the rate over the last third of the"
+            + " batches (the JIT compiler is busy before), over each third, and over the whole"
+            + " run.")
 final class BenchStreamCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
   @Option(names = "--data", required = true, paramLabel = "PATH", description = "CIFAR-10 data.")
   Path data;
 
@@ -66,6 +71,14 @@ final class BenchStreamCommand implements Callable<Integer> {
       description =
           "32 px images per run; the 224 px run takes a tenth (default: ${DEFAULT-VALUE}).")
   int images;
+
+  @Option(
+      names = "--sizes",
+      split = ",",
+      defaultValue = "32,224",
+      paramLabel = "S",
+      description = "Which cases to run: 32 (raw CIFAR), 224 (JPEG) (default: ${DEFAULT-VALUE}).")
+  int[] sizes;
 
   @Option(
       names = "--batch",
@@ -78,7 +91,11 @@ final class BenchStreamCommand implements Callable<Integer> {
     Cifar10Dataset cifar = Cifar10Reader.read(data, CifarSplit.TRAIN);
     Path dir = Files.createTempDirectory("mixstream-bench-stream");
     try (LocalKafkaBroker broker = LocalKafkaBroker.start(dir.resolve("kafka"), 0)) {
-      for (int side : new int[] {32, 224}) {
+      for (int side : sizes) {
+        if (side != 32 && side != 224) {
+          throw new CommandLine.ParameterException(
+              spec.commandLine(), "--sizes takes 32 and/or 224, got " + side);
+        }
         int n = side == 32 ? images : images / 10;
         String topic = "stream-" + side;
         List<ImageRecord> records = new ArrayList<>();
@@ -162,12 +179,19 @@ final class BenchStreamCommand implements Callable<Integer> {
     long imagesAfterFirst = (long) (batches.size() - 1 - from) * batch;
     double rate = imagesAfterFirst / ((last - first) / 1e9);
     double wholeRun = (long) (batches.size() - 1) * batch / ((last - batches.get(0)[0]) / 1e9);
+    StringBuilder thirds = new StringBuilder();
+    for (int k = 0; k < 3 && batches.size() >= 4; k++) {
+      int a = batches.size() * k / 3;
+      int b = batches.size() * (k + 1) / 3 - 1;
+      double r = (long) (b - a) * batch / ((batches.get(b)[0] - batches.get(a)[0]) / 1e9);
+      thirds.append(k == 0 ? "" : ", ").append(Math.round(r));
+    }
     double viewsShare =
         batches.subList(from + 1, batches.size()).stream().mapToLong(b -> b[1]).sum()
             / (double) (last - first);
     System.out.printf(
         "{\"case\": \"%s\", \"image_size\": %d, \"images\": %d, \"batch\": %d, \"cores\": %d,"
-            + " \"img_per_s\": %.0f, \"whole_run_img_per_s\": %.0f,"
+            + " \"img_per_s\": %.0f, \"thirds_img_per_s\": [%s], \"whole_run_img_per_s\": %.0f,"
             + " \"decode_and_views_share\": %.2f}%n",
         side == 32 ? "32 px raw" : side + " px JPEG",
         side,
@@ -175,6 +199,7 @@ final class BenchStreamCommand implements Callable<Integer> {
         batch,
         Runtime.getRuntime().availableProcessors(),
         rate,
+        thirds,
         wholeRun,
         Math.min(1, viewsShare));
   }
