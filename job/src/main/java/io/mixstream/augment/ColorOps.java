@@ -3,11 +3,47 @@ package io.mixstream.augment;
 /**
  * torchvision's colour operations on a planar RGB float image in [0,1], in place. Each clamps to
  * [0,1] as torchvision's tensor versions do.
+ *
+ * <p>Written for the JIT's auto-vectoriser: loops that read one plane at a time, without branches
+ * (Math.min/max clamps), vectorise; a loop that reads three planes of the same array does not. So
+ * the luma is summed a plane at a time into a tile, in the same order of operations, and the floats
+ * are those of the per-pixel expressions (a clamp of -0 may give +0, which nothing after tells
+ * apart: the values compare equal and normalisation subtracts a non-zero mean).
  */
 final class ColorOps {
   private static final float LUMA_R = 0.299f;
   private static final float LUMA_G = 0.587f;
   private static final float LUMA_B = 0.114f;
+
+  /** Pixels per luma tile: small enough to stay in the first-level cache. */
+  static final int TILE = 1024;
+
+  private static final ThreadLocal<Tiles> TILES = ThreadLocal.withInitial(Tiles::new);
+
+  /** One tile of each plane, and its luma: loops over them index from 0, which vectorises. */
+  private static final class Tiles {
+    final float[] r = new float[TILE];
+    final float[] g = new float[TILE];
+    final float[] b = new float[TILE];
+    final float[] grey = new float[TILE];
+
+    /** Copies pixels base..base+len of each plane in and computes their luma. */
+    void load(float[] img, int n, int base, int len) {
+      System.arraycopy(img, base, r, 0, len);
+      System.arraycopy(img, n + base, g, 0, len);
+      System.arraycopy(img, 2 * n + base, b, 0, len);
+      // R·0.299 + G·0.587 + B·0.114, added in that order
+      for (int j = 0; j < len; j++) {
+        grey[j] = LUMA_R * r[j] + LUMA_G * g[j] + LUMA_B * b[j];
+      }
+    }
+
+    void store(float[] img, int n, int base, int len) {
+      System.arraycopy(r, 0, img, base, len);
+      System.arraycopy(g, 0, img, n + base, len);
+      System.arraycopy(b, 0, img, 2 * n + base, len);
+    }
+  }
 
   private ColorOps() {}
 
@@ -20,9 +56,14 @@ final class ColorOps {
   /** Blend with the mean luma of the whole image. */
   static void contrast(float[] img, float factor) {
     int n = img.length / 3;
+    Tiles tiles = TILES.get();
     double sum = 0;
-    for (int i = 0; i < n; i++) {
-      sum += LUMA_R * img[i] + LUMA_G * img[n + i] + LUMA_B * img[2 * n + i];
+    for (int base = 0; base < n; base += TILE) {
+      int len = Math.min(TILE, n - base);
+      tiles.load(img, n, base, len);
+      for (int j = 0; j < len; j++) {
+        sum += tiles.grey[j];
+      }
     }
     float mean = (float) (sum / n);
     float offset = (1 - factor) * mean;
@@ -34,70 +75,38 @@ final class ColorOps {
   /** Blend each pixel with its own luma. */
   static void saturation(float[] img, float factor) {
     int n = img.length / 3;
-    for (int i = 0; i < n; i++) {
-      float grey = LUMA_R * img[i] + LUMA_G * img[n + i] + LUMA_B * img[2 * n + i];
-      float offset = (1 - factor) * grey;
-      img[i] = clamp(factor * img[i] + offset);
-      img[n + i] = clamp(factor * img[n + i] + offset);
-      img[2 * n + i] = clamp(factor * img[2 * n + i] + offset);
+    Tiles tiles = TILES.get();
+    float[] offset = tiles.grey;
+    for (int base = 0; base < n; base += TILE) {
+      int len = Math.min(TILE, n - base);
+      tiles.load(img, n, base, len);
+      for (int j = 0; j < len; j++) {
+        offset[j] = (1 - factor) * offset[j];
+      }
+      for (float[] plane : new float[][] {tiles.r, tiles.g, tiles.b}) {
+        for (int j = 0; j < len; j++) {
+          plane[j] = clamp(factor * plane[j] + offset[j]);
+        }
+      }
+      tiles.store(img, n, base, len);
     }
   }
 
   /** Rotate the hue by {@code shift} turns (in [-0.5, 0.5]) through HSV. */
   static void hue(float[] img, float shift) {
-    int n = img.length / 3;
-    for (int i = 0; i < n; i++) {
-      float r = img[i];
-      float g = img[n + i];
-      float b = img[2 * n + i];
-      float max = Math.max(r, Math.max(g, b));
-      float min = Math.min(r, Math.min(g, b));
-      float chroma = max - min;
-      float s = max == min ? 0 : chroma / max;
-      float h;
-      if (max == min) {
-        h = 0;
-      } else if (max == r) {
-        h = (g - b) / chroma;
-      } else if (max == g) {
-        h = 2f + (b - r) / chroma;
-      } else {
-        h = 4f + (r - g) / chroma;
-      }
-      h = h / 6f + shift;
-      // wrap to [0,1): h is in (-0.5, 1.5), so h - floor(h) is h + 1, h or h - 1 (the same floats)
-      if (h < 0) {
-        h += 1f;
-      } else if (h >= 1) {
-        h -= 1f;
-      }
-      float v = max;
-      float h6 = h * 6f;
-      int whole = (int) h6; // floor: h6 is not negative
-      int sector = whole % 6;
-      float f = h6 - whole;
-      float p = clamp(v * (1 - s));
-      float q = clamp(v * (1 - s * f));
-      float t = clamp(v * (1 - s * (1 - f)));
-      switch (sector) {
-        case 0 -> set(img, n, i, v, t, p);
-        case 1 -> set(img, n, i, q, v, p);
-        case 2 -> set(img, n, i, p, v, t);
-        case 3 -> set(img, n, i, p, q, v);
-        case 4 -> set(img, n, i, t, p, v);
-        default -> set(img, n, i, v, p, q);
-      }
-    }
+    HueRotation.rotate(img, shift);
   }
 
   /** Luma copied to all three channels. */
   static void grayscale(float[] img) {
     int n = img.length / 3;
-    for (int i = 0; i < n; i++) {
-      float grey = LUMA_R * img[i] + LUMA_G * img[n + i] + LUMA_B * img[2 * n + i];
-      img[i] = grey;
-      img[n + i] = grey;
-      img[2 * n + i] = grey;
+    Tiles tiles = TILES.get();
+    for (int base = 0; base < n; base += TILE) {
+      int len = Math.min(TILE, n - base);
+      tiles.load(img, n, base, len);
+      System.arraycopy(tiles.grey, 0, img, base, len);
+      System.arraycopy(tiles.grey, 0, img, n + base, len);
+      System.arraycopy(tiles.grey, 0, img, 2 * n + base, len);
     }
   }
 
@@ -116,13 +125,8 @@ final class ColorOps {
     }
   }
 
-  private static void set(float[] img, int n, int i, float r, float g, float b) {
-    img[i] = r;
-    img[n + i] = g;
-    img[2 * n + i] = b;
-  }
-
-  private static float clamp(float v) {
-    return v < 0 ? 0 : (v > 1 ? 1 : v);
+  /** To [0,1], without a branch so that the loops around it vectorise. */
+  static float clamp(float v) {
+    return Math.min(Math.max(v, 0f), 1f);
   }
 }
