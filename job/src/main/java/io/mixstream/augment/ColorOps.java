@@ -4,11 +4,13 @@ package io.mixstream.augment;
  * torchvision's colour operations on a planar RGB float image in [0,1], in place. Each clamps to
  * [0,1] as torchvision's tensor versions do.
  *
- * <p>Written for the JIT's auto-vectoriser: loops that read one plane at a time, without branches
- * (Math.min/max clamps), vectorise; a loop that reads three planes of the same array does not. So
- * the luma is summed a plane at a time into a tile, in the same order of operations, and the floats
- * are those of the per-pixel expressions (a clamp of -0 may give +0, which nothing after tells
- * apart: the values compare equal and normalisation subtracts a non-zero mean).
+ * <p>Written for the JIT's auto-vectoriser, which vectorises loops without branches (Math.min/max
+ * clamps) that index their arrays from 0, and not a loop reading three planes of one array at
+ * offsets. So the planes are copied a tile at a time into arrays of their own, and the floats are
+ * those of the per-pixel expressions (a clamp of -0 may give +0, which nothing after tells apart:
+ * the values compare equal and normalisation subtracts a non-zero mean). Measured on CIFAR views
+ * (BENCHMARKS.md, issue 13): brightness 4.0 to 0.7 µs an image, contrast 5.8 to 1.8, saturation 3.8
+ * to 1.3.
  */
 final class ColorOps {
   private static final float LUMA_R = 0.299f;

@@ -30,11 +30,10 @@ import picocli.CommandLine.Option;
 @Command(
     name = "views",
     mixinStandardHelpOptions = true,
-    description = {
-      "Measures decode + two augmented views, images/s on one core and on all, for 32 px raw",
-      "CIFAR records, 96 px JPEG and 224 px JPEG (real CIFAR images upscaled), each at its own",
-      "--image-size. Prints one JSON line per case and the median of --runs."
-    })
+    description =
+        "Measures decode + two augmented views, images/s on one core and on all, for 32 px raw"
+            + " CIFAR records, 96 px JPEG and 224 px JPEG (real CIFAR images upscaled), each at"
+            + " its own --image-size. Prints one JSON line per case and the median of --runs.")
 final class BenchViewsCommand implements Callable<Integer> {
   @Option(names = "--data", required = true, paramLabel = "PATH", description = "CIFAR-10 data.")
   Path data;

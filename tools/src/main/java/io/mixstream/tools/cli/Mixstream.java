@@ -43,6 +43,9 @@ public final class Mixstream implements Runnable {
   /** Runs the command line and returns its exit code (0 ok, 1 failure, 2 bad usage). */
   public static int run(String... args) {
     CommandLine cli = new CommandLine(new Mixstream());
+    // the commands' descriptions are written as lines of up to 92 characters: at picocli's default
+    // 80 columns each broke in two, leaving a short line after every long one
+    cli.setUsageHelpWidth(100);
     // a mistyped option: one line and where to look, not the whole help page
     cli.setParameterExceptionHandler(
         (e, args2) -> {
