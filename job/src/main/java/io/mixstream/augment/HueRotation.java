@@ -12,10 +12,11 @@ package io.mixstream.augment;
  *   (r,g,b) = (v,t,p) (q,v,p) (p,v,t) (p,q,v) (t,p,v) (v,p,q) by sector
  * </pre>
  *
- * <p>Branch-free, so that the JIT vectorises it (the branchy loop mispredicted its way to three
- * times the time): each choice is a sum of candidates weighted by exact 0/1 indicators, which adds
- * only zeros to the chosen float, and each step is a short loop over one tile of pixels (the
- * vectoriser gives up on long loop bodies and on loops reading three planes of one array).
+ * <p>Branch-free, so that the JIT vectorises it (the loop with branches took 12.6-16.6 µs a CIFAR
+ * image, this one 8.0-8.2; BENCHMARKS.md, issue 13): each choice is a sum of candidates weighted by
+ * exact 0/1 indicators, which adds only zeros to the chosen float, and each step is a short loop
+ * over one tile of pixels (the vectoriser gives up on long loop bodies and on loops reading three
+ * planes of one array).
  */
 final class HueRotation {
   private static final int TILE = ColorOps.TILE;
@@ -82,7 +83,7 @@ final class HueRotation {
     for (int j = 0; j < len; j++) {
       chroma[j] = value[j] - Math.min(r[j], Math.min(g[j], b[j]));
     }
-    // chroma is 0 where value is (a black pixel): 0 / MIN_VALUE is 0, as is 0 / value elsewhere
+    // s = chroma / v, and 0 where chroma is 0: a black pixel (v = 0) gives 0 / MIN_VALUE = 0
     for (int j = 0; j < len; j++) {
       saturation[j] = chroma[j] / Math.max(value[j], Float.MIN_VALUE);
     }
