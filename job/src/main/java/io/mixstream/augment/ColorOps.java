@@ -20,14 +20,27 @@ final class ColorOps {
   /** Pixels per tile: a tile's scratch arrays (16 KB here, 84 KB for the hue) stay in cache. */
   static final int TILE = 1024;
 
-  private static final ThreadLocal<Tiles> TILES = ThreadLocal.withInitial(Tiles::new);
+  /**
+   * Each thread's scratch, as plain float arrays: a value of a class of this job's would keep the
+   * job's class loader alive in the JVM-wide pool threads after the job ends.
+   */
+  private static final ThreadLocal<float[][]> SCRATCH =
+      ThreadLocal.withInitial(() -> new float[4][TILE]);
 
   /** One tile of each plane, and its luma: loops over them index from 0, which vectorises. */
   private static final class Tiles {
-    final float[] r = new float[TILE];
-    final float[] g = new float[TILE];
-    final float[] b = new float[TILE];
-    final float[] grey = new float[TILE];
+    final float[] r;
+    final float[] g;
+    final float[] b;
+    final float[] grey;
+
+    Tiles() {
+      float[][] scratch = SCRATCH.get();
+      r = scratch[0];
+      g = scratch[1];
+      b = scratch[2];
+      grey = scratch[3];
+    }
 
     /** Copies pixels base..base+len of each plane in and computes their luma. */
     void load(float[] img, int n, int base, int len) {
@@ -58,7 +71,7 @@ final class ColorOps {
   /** Blend with the mean luma of the whole image. */
   static void contrast(float[] img, float factor) {
     int n = img.length / 3;
-    Tiles tiles = TILES.get();
+    Tiles tiles = new Tiles();
     double sum = 0;
     for (int base = 0; base < n; base += TILE) {
       int len = Math.min(TILE, n - base);
@@ -77,7 +90,7 @@ final class ColorOps {
   /** Blend each pixel with its own luma. */
   static void saturation(float[] img, float factor) {
     int n = img.length / 3;
-    Tiles tiles = TILES.get();
+    Tiles tiles = new Tiles();
     float[] offset = tiles.grey;
     for (int base = 0; base < n; base += TILE) {
       int len = Math.min(TILE, n - base);
@@ -102,7 +115,7 @@ final class ColorOps {
   /** Luma copied to all three channels. */
   static void grayscale(float[] img) {
     int n = img.length / 3;
-    Tiles tiles = TILES.get();
+    Tiles tiles = new Tiles();
     for (int base = 0; base < n; base += TILE) {
       int len = Math.min(TILE, n - base);
       tiles.load(img, n, base, len);

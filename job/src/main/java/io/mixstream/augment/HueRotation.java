@@ -1,5 +1,7 @@
 package io.mixstream.augment;
 
+import java.util.Arrays;
+
 /**
  * Hue rotation through HSV (torchvision's _rgb2hsv and _hsv2rgb) on a planar RGB float image in
  * [0,1], in place, giving the floats of the per-pixel algorithm:
@@ -27,30 +29,49 @@ final class HueRotation {
   /** 2^23: adding and subtracting it rounds a float in [0, 2^22] to the nearest integer. */
   private static final float ROUNDER = 0x1p23f;
 
-  private static final ThreadLocal<HueRotation> SCRATCH = ThreadLocal.withInitial(HueRotation::new);
+  /** Each thread's scratch, as plain float arrays (ColorOps says why). */
+  private static final ThreadLocal<float[][]> SCRATCH =
+      ThreadLocal.withInitial(() -> new float[21][TILE]);
 
-  private final float[] r = new float[TILE];
-  private final float[] g = new float[TILE];
-  private final float[] b = new float[TILE];
-  private final float[] value = new float[TILE];
-  private final float[] chroma = new float[TILE];
-  private final float[] saturation = new float[TILE];
-  private final float[] maxIsR = new float[TILE];
-  private final float[] maxIsG = new float[TILE];
-  private final float[] hue = new float[TILE];
-  private final float[] whole = new float[TILE];
-  private final float[] fraction = new float[TILE];
-  private final float[] sector = new float[TILE];
-  private final float[] p = new float[TILE];
-  private final float[] q = new float[TILE];
-  private final float[] t = new float[TILE];
-  private final float[][] inSector = new float[6][TILE];
+  private final float[] r;
+  private final float[] g;
+  private final float[] b;
+  private final float[] value;
+  private final float[] chroma;
+  private final float[] saturation;
+  private final float[] maxIsR;
+  private final float[] maxIsG;
+  private final float[] hue;
+  private final float[] whole;
+  private final float[] fraction;
+  private final float[] sector;
+  private final float[] p;
+  private final float[] q;
+  private final float[] t;
+  private final float[][] inSector;
 
-  private HueRotation() {}
+  private HueRotation(float[][] scratch) {
+    r = scratch[0];
+    g = scratch[1];
+    b = scratch[2];
+    value = scratch[3];
+    chroma = scratch[4];
+    saturation = scratch[5];
+    maxIsR = scratch[6];
+    maxIsG = scratch[7];
+    hue = scratch[8];
+    whole = scratch[9];
+    fraction = scratch[10];
+    sector = scratch[11];
+    p = scratch[12];
+    q = scratch[13];
+    t = scratch[14];
+    inSector = Arrays.copyOfRange(scratch, 15, 21);
+  }
 
   /** Rotate the hue by {@code shift} turns (in [-0.5, 0.5]). */
   static void rotate(float[] img, float shift) {
-    HueRotation scratch = SCRATCH.get();
+    HueRotation scratch = new HueRotation(SCRATCH.get());
     int n = img.length / 3;
     for (int base = 0; base < n; base += TILE) {
       int len = Math.min(TILE, n - base);
