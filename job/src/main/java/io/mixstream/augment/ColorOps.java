@@ -44,9 +44,7 @@ final class ColorOps {
 
     /** Copies pixels base..base+len of each plane in and computes their luma. */
     void load(float[] img, int n, int base, int len) {
-      System.arraycopy(img, base, r, 0, len);
-      System.arraycopy(img, n + base, g, 0, len);
-      System.arraycopy(img, 2 * n + base, b, 0, len);
+      copyPlanesIn(img, n, base, len, r, g, b);
       // R·0.299 + G·0.587 + B·0.114, added in that order
       for (int j = 0; j < len; j++) {
         grey[j] = LUMA_R * r[j] + LUMA_G * g[j] + LUMA_B * b[j];
@@ -54,10 +52,23 @@ final class ColorOps {
     }
 
     void store(float[] img, int n, int base, int len) {
-      System.arraycopy(r, 0, img, base, len);
-      System.arraycopy(g, 0, img, n + base, len);
-      System.arraycopy(b, 0, img, 2 * n + base, len);
+      copyPlanesOut(r, g, b, img, n, base, len);
     }
+  }
+
+  /** Pixels base..base+len of each of the image's n-pixel planes into r, g and b from 0. */
+  static void copyPlanesIn(float[] img, int n, int base, int len, float[] r, float[] g, float[] b) {
+    System.arraycopy(img, base, r, 0, len);
+    System.arraycopy(img, n + base, g, 0, len);
+    System.arraycopy(img, 2 * n + base, b, 0, len);
+  }
+
+  /** The reverse of {@link #copyPlanesIn}. */
+  static void copyPlanesOut(
+      float[] r, float[] g, float[] b, float[] img, int n, int base, int len) {
+    System.arraycopy(r, 0, img, base, len);
+    System.arraycopy(g, 0, img, n + base, len);
+    System.arraycopy(b, 0, img, 2 * n + base, len);
   }
 
   private ColorOps() {}

@@ -75,15 +75,11 @@ final class HueRotation {
     int n = img.length / 3;
     for (int base = 0; base < n; base += TILE) {
       int len = Math.min(TILE, n - base);
-      System.arraycopy(img, base, scratch.r, 0, len);
-      System.arraycopy(img, n + base, scratch.g, 0, len);
-      System.arraycopy(img, 2 * n + base, scratch.b, 0, len);
+      ColorOps.copyPlanesIn(img, n, base, len, scratch.r, scratch.g, scratch.b);
       scratch.toHsv(len);
       scratch.shift(len, shift);
       scratch.toRgb(len);
-      System.arraycopy(scratch.r, 0, img, base, len);
-      System.arraycopy(scratch.g, 0, img, n + base, len);
-      System.arraycopy(scratch.b, 0, img, 2 * n + base, len);
+      ColorOps.copyPlanesOut(scratch.r, scratch.g, scratch.b, img, n, base, len);
     }
   }
 

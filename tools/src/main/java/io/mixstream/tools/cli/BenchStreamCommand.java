@@ -174,18 +174,17 @@ final class BenchStreamCommand implements Callable<Integer> {
     // the last third of the batches: on 2 cores a fresh JVM's Flink, Kafka and RocksDB paths keep
     // the JIT compiler busy for a minute or more, which a long-running job is past
     int from = batches.size() >= 4 ? batches.size() * 2 / 3 : 0;
-    long first = batches.get(from)[0];
-    long last = batches.get(batches.size() - 1)[0];
-    long imagesAfterFirst = (long) (batches.size() - 1 - from) * batch;
-    double rate = imagesAfterFirst / ((last - first) / 1e9);
-    double wholeRun = (long) (batches.size() - 1) * batch / ((last - batches.get(0)[0]) / 1e9);
+    int lastBatch = batches.size() - 1;
+    double rate = rate(batches, from, lastBatch);
+    double wholeRun = rate(batches, 0, lastBatch);
     StringBuilder thirds = new StringBuilder();
     for (int k = 0; k < 3 && batches.size() >= 4; k++) {
       int a = batches.size() * k / 3;
       int b = batches.size() * (k + 1) / 3 - 1;
-      double r = (long) (b - a) * batch / ((batches.get(b)[0] - batches.get(a)[0]) / 1e9);
-      thirds.append(k == 0 ? "" : ", ").append(Math.round(r));
+      thirds.append(k == 0 ? "" : ", ").append(Math.round(rate(batches, a, b)));
     }
+    long first = batches.get(from)[0];
+    long last = batches.get(lastBatch)[0];
     double viewsShare =
         batches.subList(from + 1, batches.size()).stream().mapToLong(b -> b[1]).sum()
             / (double) (last - first);
@@ -202,6 +201,11 @@ final class BenchStreamCommand implements Callable<Integer> {
         thirds,
         wholeRun,
         Math.min(1, viewsShare));
+  }
+
+  /** Images/s from the end of batch a to the end of batch b. */
+  private double rate(List<long[]> batches, int a, int b) {
+    return (long) (b - a) * batch / ((batches.get(b)[0] - batches.get(a)[0]) / 1e9);
   }
 
   /**
