@@ -57,6 +57,19 @@ public final class MetricsCodec {
       o.addProperty("test_size", k.testSize());
       o.addProperty("seconds", k.seconds());
       time(o, k.time());
+    } else if (record instanceof MetricsRecord.Quality q) {
+      o.addProperty("type", "quality");
+      o.addProperty("model", q.model());
+      o.addProperty("step", q.step());
+      o.addProperty("window", q.window());
+      o.addProperty("dim", q.dim());
+      finiteOrNull(o, "rankme", q.rankMe());
+      finiteOrNull(o, "alignment", q.alignment());
+      finiteOrNull(o, "uniformity", q.uniformity());
+      finiteOrNull(o, "embedding_std", q.embeddingStd());
+      o.addProperty("collapsed", q.collapsed());
+      o.addProperty("seconds", q.seconds());
+      time(o, q.time());
     } else if (record instanceof MetricsRecord.Embed e) {
       o.addProperty("type", "embed");
       o.addProperty("model", e.model());
@@ -128,6 +141,19 @@ public final class MetricsCodec {
                 optional(o, "test_size", 0).intValue(),
                 optional(o, "seconds", Double.NaN).doubleValue(),
                 time(o));
+        case "quality" ->
+            new MetricsRecord.Quality(
+                text(o, "model"),
+                number(o, "step").longValue(),
+                number(o, "window").intValue(),
+                number(o, "dim").intValue(),
+                numberOrNull(o, "rankme"),
+                numberOrNull(o, "alignment"),
+                numberOrNull(o, "uniformity"),
+                numberOrNull(o, "embedding_std"),
+                bool(o, "collapsed"),
+                optional(o, "seconds", Double.NaN).doubleValue(),
+                time(o));
         case "embed" ->
             new MetricsRecord.Embed(
                 text(o, "model"),
@@ -185,6 +211,29 @@ public final class MetricsCodec {
       throw new IllegalArgumentException("no number " + name);
     }
     return e.getAsNumber();
+  }
+
+  /** A measure as a number, or null when it is NaN or infinite: JSON has no such numbers. */
+  private static void finiteOrNull(JsonObject o, String name, double value) {
+    if (Double.isFinite(value)) {
+      o.addProperty(name, value);
+    } else {
+      o.add(name, com.google.gson.JsonNull.INSTANCE);
+    }
+  }
+
+  /** A field that must be present: a number, or null for a value that was not finite (NaN). */
+  private static double numberOrNull(JsonObject o, String name) {
+    JsonElement e = o.get(name);
+    return e != null && e.isJsonNull() ? Double.NaN : number(o, name).doubleValue();
+  }
+
+  private static boolean bool(JsonObject o, String name) {
+    JsonElement e = o.get(name);
+    if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isBoolean()) {
+      throw new IllegalArgumentException("no true or false " + name);
+    }
+    return e.getAsBoolean();
   }
 
   private static Number optional(JsonObject o, String name, Number absent) {

@@ -4,12 +4,16 @@ import java.time.Instant;
 import java.util.Map;
 
 /**
- * A record of the metrics topic: one training step, one kNN evaluation, the embedding service's
- * gauges, or a trainer's state at the end of its input. The JSON layout is {@link MetricsCodec}'s,
- * documented in the README.
+ * A record of the metrics topic: one training step, one kNN evaluation, one reading of the
+ * label-free measures, the embedding service's gauges, or a trainer's state at the end of its
+ * input. The JSON layout is {@link MetricsCodec}'s, documented in the README.
  */
 public sealed interface MetricsRecord
-    permits MetricsRecord.Train, MetricsRecord.Knn, MetricsRecord.Embed, MetricsRecord.Final {
+    permits MetricsRecord.Train,
+        MetricsRecord.Knn,
+        MetricsRecord.Quality,
+        MetricsRecord.Embed,
+        MetricsRecord.Final {
   /** The model key. */
   String model();
 
@@ -62,6 +66,35 @@ public sealed interface MetricsRecord
       double temperature,
       int bankSize,
       int testSize,
+      double seconds,
+      Instant time)
+      implements MetricsRecord {}
+
+  /**
+   * The label-free measures (ALGORITHM.md §17) of a model on the window of images that arrived
+   * last, which need no labels.
+   *
+   * @param window the window's images
+   * @param dim the embedding's size d
+   * @param rankMe RankMe, 1 to min(window, d): the directions the embeddings use
+   * @param alignment mean squared distance of two views of an image, 0 to 4 (low is good)
+   * @param uniformity log mean exp(−2·squared distance) over pairs, −4 to 0 (low is good)
+   * @param embeddingStd mean per-dimension std of the normalised embeddings (about 1/√d when
+   *     healthy, 0 when collapsed)
+   * @param collapsed whether this reading and the ones before it say collapse (three in a row)
+   * @param seconds how long the reading took, the trainer waiting
+   * @param time when it finished; null when the record did not say
+   */
+  record Quality(
+      String model,
+      long step,
+      int window,
+      int dim,
+      double rankMe,
+      double alignment,
+      double uniformity,
+      double embeddingStd,
+      boolean collapsed,
       double seconds,
       Instant time)
       implements MetricsRecord {}

@@ -71,6 +71,34 @@ class MetricsCodecTest {
   }
 
   @Test
+  void decodesAQualityRecordWrittenAsTheReadmeSays() {
+    MetricsRecord r =
+        MetricsCodec.decode(
+            """
+            {"v": 1, "type": "quality", "model": "m", "step": 300, "window": 2048, "dim": 128,
+             "rankme": 61.5, "alignment": 0.75, "uniformity": -3.25, "embedding_std": 0.0625,
+             "collapsed": false, "seconds": 9.5, "time": "2026-12-01T10:15:30.123Z"}
+            """);
+    assertThat(r)
+        .isEqualTo(
+            new MetricsRecord.Quality(
+                "m", 300, 2048, 128, 61.5, 0.75, -3.25, 0.0625, false, 9.5, T));
+    var collapsed = new MetricsRecord.Quality("m", 9, 64, 16, 1.0, 0, 0, 0, true, 0.5, T);
+    assertThat(MetricsCodec.decode(MetricsCodec.encode(collapsed))).isEqualTo(collapsed);
+    var diverged = new MetricsRecord.Quality("m", 9, 64, 16, Double.NaN, 0, 0, 0, true, 0.5, T);
+    String json = MetricsCodec.encode(diverged);
+    assertThat(json).as("strict JSON: NaN is written as null").contains("\"rankme\":null");
+    assertThat(JsonParser.parseString(json).getAsJsonObject().get("rankme").isJsonNull()).isTrue();
+    assertThat(MetricsCodec.decode(json).toString()).isEqualTo(diverged.toString());
+    assertThatThrownBy(
+            () ->
+                MetricsCodec.decode(
+                    MetricsCodec.encode(collapsed)
+                        .replace("\"collapsed\":true", "\"collapsed\":1")))
+        .hasMessageContaining("collapsed");
+  }
+
+  @Test
   void decodesAFinalRecordWrittenAsTheReadmeSays() {
     MetricsRecord r =
         MetricsCodec.decode(

@@ -30,6 +30,13 @@ import java.util.Map;
  * @param evalThreads libtorch's CPU threads for each kNN evaluation, which runs on a thread of its
  *     own (see {@link io.mixstream.torch.TorchThreads}); 0 = one per core
  * @param snapshotDir where snapshots go: DIR/MODEL-KEY/step-NNNNNNNN.safetensors and .json
+ * @param qualityEvery steps between the label-free measures of docs/ALGORITHM.md §17 (RankMe,
+ *     alignment, uniformity, embedding std) on the window of recent images; -1 = eval-every, 0 =
+ *     off. They need no labels and run with the kNN evaluator off
+ * @param qualityWindow W, the last images to arrive that each trainer keeps for them (2,048)
+ * @param collapseStd a reading says collapse when the embedding std is under collapseStd/√d (0.25)
+ * @param collapseRank or when RankMe is under collapseRank·d (0.01); three such readings in a row
+ *     are a collapse
  */
 public record EvaluationConfig(
     int evalEvery,
@@ -45,7 +52,11 @@ public record EvaluationConfig(
     EmbeddingCodec.Format embeddingsFormat,
     boolean embedIncoming,
     int evalThreads,
-    Path snapshotDir) {
+    Path snapshotDir,
+    int qualityEvery,
+    int qualityWindow,
+    double collapseStd,
+    double collapseRank) {
 
   /** §2's protocol on the full sets (50,000 bank, 10,000 test), every 100 steps. */
   public static EvaluationConfig defaults(Path snapshotDir) {
@@ -63,7 +74,11 @@ public record EvaluationConfig(
         EmbeddingCodec.Format.BINARY,
         false,
         0,
-        snapshotDir);
+        snapshotDir,
+        -1,
+        2048,
+        0.25,
+        0.01);
   }
 
   /** No snapshots, no evaluation, no embeddings. */
@@ -72,7 +87,13 @@ public record EvaluationConfig(
     b.evalEvery = 0;
     b.knnBankSize = 0;
     b.knnTestSize = 0;
+    b.qualityEvery = 0;
     return b.build();
+  }
+
+  /** Steps between the label-free measures: {@code qualityEvery}, or evalEvery for -1; 0 = off. */
+  public int qualityEverySteps() {
+    return qualityEvery < 0 ? evalEvery : qualityEvery;
   }
 
   public boolean evaluates() {
@@ -111,6 +132,18 @@ public record EvaluationConfig(
     }
     if (snapshotDir == null) {
       p.add("snapshot-dir must be set");
+    }
+    if (qualityEvery < -1) {
+      p.add("quality-every must be -1 (as eval-every), 0 (off) or a number of steps");
+    }
+    if (qualityWindow < 2) {
+      p.add("quality-window must be at least 2 images, got " + qualityWindow);
+    }
+    if (!(collapseStd >= 0 && collapseStd <= 1)) {
+      p.add("collapse-std must be in [0,1] (a fraction of 1/sqrt(d)), got " + collapseStd);
+    }
+    if (!(collapseRank >= 0 && collapseRank <= 1)) {
+      p.add("collapse-rank must be in [0,1] (a fraction of d), got " + collapseRank);
     }
     return p;
   }
@@ -151,6 +184,10 @@ public record EvaluationConfig(
     public boolean embedIncoming;
     public int evalThreads;
     public Path snapshotDir;
+    public int qualityEvery;
+    public int qualityWindow;
+    public double collapseStd;
+    public double collapseRank;
 
     private Builder(EvaluationConfig c) {
       evalEvery = c.evalEvery;
@@ -167,6 +204,10 @@ public record EvaluationConfig(
       embedIncoming = c.embedIncoming;
       evalThreads = c.evalThreads;
       snapshotDir = c.snapshotDir;
+      qualityEvery = c.qualityEvery;
+      qualityWindow = c.qualityWindow;
+      collapseStd = c.collapseStd;
+      collapseRank = c.collapseRank;
     }
 
     public EvaluationConfig build() {
@@ -184,7 +225,11 @@ public record EvaluationConfig(
           embeddingsFormat,
           embedIncoming,
           evalThreads,
-          snapshotDir);
+          snapshotDir,
+          qualityEvery,
+          qualityWindow,
+          collapseStd,
+          collapseRank);
     }
   }
 }

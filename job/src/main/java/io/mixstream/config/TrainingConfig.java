@@ -64,6 +64,8 @@ public record TrainingConfig(
    * @param weightDecay coupled L2 weight decay (5e-4)
    * @param epochs cosine schedule horizon E in epochs (200, the MoCo demo's)
    * @param epochSize images per epoch (50,000); steps per epoch = floor(epochSize/batchSize)
+   * @param schedule how the rate moves with the step ({@link Schedule}; cosine, the recipe's)
+   * @param warmupSteps W of the warmup-constant schedule: steps of linear warm-up (500)
    */
   public record Optimizer(
       double baseLr,
@@ -71,7 +73,9 @@ public record TrainingConfig(
       double sgdMomentum,
       double weightDecay,
       int epochs,
-      int epochSize)
+      int epochSize,
+      Schedule schedule,
+      int warmupSteps)
       implements Serializable {}
 
   /**
@@ -198,6 +202,7 @@ public record TrainingConfig(
     check(p, weightDecay >= 0, "weight-decay must be non-negative, got " + weightDecay);
     check(p, epochs >= 1, "epochs must be at least 1, got " + epochs);
     check(p, epochSize >= 1, "epoch-size must be at least 1, got " + epochSize);
+    check(p, v.warmupSteps >= 0, "warmup-steps must be 0 or more, got " + v.warmupSteps);
     check(
         p,
         cropScaleMin > 0 && cropScaleMin <= cropScaleMax && cropScaleMax <= 1,
@@ -225,8 +230,12 @@ public record TrainingConfig(
         "fixed-lambda must be in [0,1] (or unset), got " + v.fixedLambda);
     check(
         p,
-        method != null && v.cutmixSource != null && v.stem != null && v.normalization != null,
-        "method, cutmix-source, stem and normalization must be set");
+        method != null
+            && v.cutmixSource != null
+            && v.stem != null
+            && v.normalization != null
+            && v.schedule != null,
+        "method, cutmix-source, stem, normalization and schedule must be set");
     check(
         p,
         v.imageSize >= 8 && v.imageSize <= 1024,
@@ -317,6 +326,8 @@ public record TrainingConfig(
     public double weightDecay = 5e-4;
     public int epochs = 200;
     public int epochSize = 50_000;
+    public Schedule schedule = Schedule.COSINE;
+    public int warmupSteps = 500;
     // Augmentation
     public double cropScaleMin = 0.08;
     public double cropScaleMax = 1.0;
@@ -356,6 +367,8 @@ public record TrainingConfig(
       weightDecay = c.optimizer.weightDecay();
       epochs = c.optimizer.epochs();
       epochSize = c.optimizer.epochSize();
+      schedule = c.optimizer.schedule();
+      warmupSteps = c.optimizer.warmupSteps();
       Augmentation a = c.augmentation;
       cropScaleMin = a.cropScaleMin();
       cropScaleMax = a.cropScaleMax();
@@ -383,7 +396,15 @@ public record TrainingConfig(
           seed,
           new Model(width, embeddingDim, bnSplits, imageSize, stem),
           new Moco(queueSize, temperature, keyMomentum),
-          new Optimizer(baseLr, lrReferenceBatch, sgdMomentum, weightDecay, epochs, epochSize),
+          new Optimizer(
+              baseLr,
+              lrReferenceBatch,
+              sgdMomentum,
+              weightDecay,
+              epochs,
+              epochSize,
+              schedule,
+              warmupSteps),
           new Augmentation(
               cropScaleMin,
               cropScaleMax,

@@ -30,18 +30,27 @@ public final class Embeddings {
       int n = Math.min(BATCH, images.length - from);
       byte[][] batch = new byte[n][];
       System.arraycopy(images, from, batch, 0, n);
-      try (GradMode off = GradMode.off();
-          NDScope scope = new NDScope()) {
-        scope.suppressNotUsedWarning();
-        NDArray x =
-            manager.create(Normalization.testTransform(batch, stats), new Shape(n, 3, side, side));
-        float[] e = L2.normalize(encoder.forward(x, false).embedding()).toFloatArray();
-        if (out == null) {
-          out = new float[images.length * (e.length / n)];
-        }
-        System.arraycopy(e, 0, out, from * (e.length / n), e.length);
+      float[] e =
+          ofNormalised(manager, encoder, Normalization.testTransform(batch, stats), n, side);
+      if (out == null) {
+        out = new float[images.length * (e.length / n)];
       }
+      System.arraycopy(e, 0, out, from * (e.length / n), e.length);
     }
     return out == null ? new float[0] : out;
+  }
+
+  /**
+   * The same feature of {@code n} images already normalised, [n, 3, side, side] laid end to end
+   * (augmented views, for the label-free measures of §17), in one forward pass.
+   */
+  public static float[] ofNormalised(
+      NDManager manager, ResNet18Encoder encoder, float[] images, int n, int side) {
+    try (GradMode off = GradMode.off();
+        NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
+      NDArray x = manager.create(images, new Shape(n, 3, side, side));
+      return L2.normalize(encoder.forward(x, false).embedding()).toFloatArray();
+    }
   }
 }

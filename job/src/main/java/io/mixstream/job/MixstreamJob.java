@@ -4,6 +4,7 @@ import io.mixstream.config.EvaluationConfig;
 import io.mixstream.config.JobConfig;
 import io.mixstream.config.JobOptions;
 import io.mixstream.config.ModelSpec;
+import io.mixstream.config.TrainingConfig;
 import io.mixstream.job.evaluation.EmbeddingSerializer;
 import io.mixstream.job.evaluation.EvalImage;
 import io.mixstream.job.evaluation.KnnEvaluator;
@@ -18,6 +19,7 @@ import io.mixstream.job.snapshots.ModelSnapshot;
 import io.mixstream.job.snapshots.SnapshotFiles;
 import io.mixstream.job.training.ModelPlacement;
 import io.mixstream.job.training.OnlineTrainer;
+import io.mixstream.job.training.QualitySettings;
 import io.mixstream.job.training.StepResult;
 import io.mixstream.job.training.ToEveryModel;
 import io.mixstream.kafka.KafkaConnectors;
@@ -25,6 +27,7 @@ import io.mixstream.kafka.KafkaPreflight;
 import io.mixstream.kafka.KafkaRecordSizes;
 import io.mixstream.records.EmbeddingRecord;
 import io.mixstream.records.RecordLimits;
+import io.mixstream.train.LearningRateSchedule;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,6 +35,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -173,6 +177,11 @@ public final class MixstreamJob {
   public static DataStream<StepResult> build(
       StreamExecutionEnvironment env, JobConfig c, KafkaPreflight.Findings broker) {
     c.validate();
+    if (!c.bounded()) {
+      for (ModelSpec m : c.trainers()) {
+        learningRateEndWarning(m).ifPresent(LOG::warn);
+      }
+    }
     Properties kafka = new Properties();
     kafka.putAll(c.kafkaProperties());
     int deadLetterMaxBytes =
@@ -200,7 +209,8 @@ public final class MixstreamJob {
             .setParallelism(c.decodeParallelism())
             .keyBy(placement)
             .process(
-                new OnlineTrainer(models, ev.evalEvery(), ev.embedIncoming()),
+                new OnlineTrainer(
+                    models, ev.evalEvery(), ev.embedIncoming(), QualitySettings.of(ev)),
                 OnlineTrainer.outputType())
             .name("train " + methods(models))
             .uid("trainer")
@@ -211,6 +221,14 @@ public final class MixstreamJob {
         .name("step metrics to Kafka")
         .uid("step-metrics-sink")
         .setParallelism(1);
+    if (QualitySettings.of(ev).on()) {
+      steps
+          .getSideOutput(OnlineTrainer.QUALITY)
+          .sinkTo(kafkaSink(c, kafka, MetricsSerializer.quality(ev.metricsTopic())))
+          .name("quality measures to Kafka")
+          .uid("quality-sink")
+          .setParallelism(1);
+    }
     steps
         .getSideOutput(OnlineTrainer.FINAL_STATE)
         .sinkTo(kafkaSink(c, kafka, MetricsSerializer.finalState(ev.metricsTopic())))
@@ -246,6 +264,30 @@ public final class MixstreamJob {
         .name("dead letters to Kafka")
         .uid("dead-letter-sink");
     return steps;
+  }
+
+  /**
+   * For an unbounded job: when the model's learning rate reaches 0 and stays there (a finite
+   * cosine), said before the job starts, since the job then keeps running without learning.
+   */
+  public static Optional<String> learningRateEndWarning(ModelSpec m) {
+    TrainingConfig t = m.training();
+    long zero = LearningRateSchedule.of(t).zeroFrom();
+    if (zero < 0) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        ("model %s: the learning rate reaches 0 at step %,d (about %,d images: --schedule %s over"
+                + " --epochs %d of --epoch-size %,d) and stays 0, so this unbounded job stops"
+                + " learning there; for a stream without end use --schedule constant or"
+                + " warmup-constant, or a larger --epochs")
+            .formatted(
+                m.key(),
+                zero + 1, // as the metrics count steps: step 1 is the first
+                zero * t.batchSize(),
+                t.optimizer().schedule().toString().toLowerCase(java.util.Locale.ROOT),
+                t.optimizer().epochs(),
+                t.optimizer().epochSize()));
   }
 
   /** What the evaluator adds: its images' dead letters and its embeddings. */

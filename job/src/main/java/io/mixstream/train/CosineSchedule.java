@@ -7,7 +7,7 @@ import io.mixstream.config.TrainingConfig;
  * so the first epoch is already slightly below lr and the last runs at 0. On a stream the epoch of
  * a step is step / stepsPerEpoch + 1; past the horizon the final rate (0) holds.
  */
-public final class CosineSchedule {
+public final class CosineSchedule implements LearningRateSchedule {
   private final double lr;
   private final int epochs;
   private final int stepsPerEpoch;
@@ -23,11 +23,19 @@ public final class CosineSchedule {
   }
 
   /** 1-based epoch of a 0-based step, capped at E. */
+  @Override
   public int epochOf(long step) {
     return (int) Math.min(epochs, step / stepsPerEpoch + 1);
   }
 
+  @Override
   public double lr(long step) {
     return lr * 0.5 * (1 + Math.cos(Math.PI * epochOf(step) / epochs));
+  }
+
+  /** The first step of epoch E, whose rate ½(1+cos π) = 0 holds from then on. */
+  @Override
+  public long zeroFrom() {
+    return lr == 0 ? 0 : (long) (epochs - 1) * stepsPerEpoch;
   }
 }

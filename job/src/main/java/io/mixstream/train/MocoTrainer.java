@@ -42,7 +42,7 @@ public final class MocoTrainer implements AutoCloseable {
   private final Networks nets;
   private final Map<QueueName, NegativeQueue> queues = new EnumMap<>(QueueName.class);
   private final Sgd sgd;
-  private final CosineSchedule schedule;
+  private final LearningRateSchedule schedule;
   private final Augmenter augmenter;
   private final MethodLoss method;
   private long step;
@@ -68,7 +68,7 @@ public final class MocoTrainer implements AutoCloseable {
               config.optimizer().sgdMomentum(),
               config.optimizer().weightDecay());
     }
-    this.schedule = new CosineSchedule(config);
+    this.schedule = LearningRateSchedule.of(config);
     this.augmenter =
         new Augmenter(config.augmentation(), config.model().imageSize(), config.seed());
     this.method = MethodLoss.of(config);
@@ -94,6 +94,20 @@ public final class MocoTrainer implements AutoCloseable {
   /** Steps done so far. */
   public long stepCount() {
     return step;
+  }
+
+  /**
+   * The first step from which the learning rate is 0 for good ({@link
+   * LearningRateSchedule#zeroFrom()}); -1 when the schedule never ends.
+   */
+  public long learningRateZeroFrom() {
+    return schedule.zeroFrom();
+  }
+
+  /** Whether a step has run at the schedule's final rate of 0, so no later step changes much. */
+  public boolean learningRateEnded() {
+    long zero = schedule.zeroFrom();
+    return zero >= 0 && step > zero;
   }
 
   /** The (1-based) epoch of the last step done; 0 before the first. */
@@ -253,6 +267,14 @@ public final class MocoTrainer implements AutoCloseable {
         squareImages,
         config.model().imageSize(),
         config.augmentation().channelStats());
+  }
+
+  /**
+   * {@link #embed}'s feature of {@code n} images already augmented and normalised, [n, 3, S, S]
+   * laid end to end: the two views of the label-free measures (§17).
+   */
+  public float[] embedNormalised(float[] images, int n) {
+    return Embeddings.ofNormalised(manager, nets.query, images, n, config.model().imageSize());
   }
 
   /** The query encoder now, with PyTorch's names, for the snapshot files and the evaluator. */

@@ -36,6 +36,7 @@ class DependencyRulesTest {
             "io.mixstream.queue..",
             "io.mixstream.train..",
             "io.mixstream.eval..",
+            "io.mixstream.quality..",
             "io.mixstream.config..",
             "io.mixstream.snapshot..",
             "io.mixstream.serve..",

@@ -136,10 +136,14 @@ class StreamingJobTest {
     int steps = 12;
     fx.produce(topic, steps * 32, 0);
     List<StepResult> clean =
-        run(atSize(fx.job(method, topic, topic + "-clean", 1, true), side, stem), false);
+        run(
+            withQuality(atSize(fx.job(method, topic, topic + "-clean", 1, true), side, stem)),
+            false);
     FailOnceAfterCheckpoint.reset();
     List<StepResult> recovered =
-        run(atSize(fx.job(method, topic, topic + "-failed", 1, true), side, stem), true);
+        run(
+            withQuality(atSize(fx.job(method, topic, topic + "-failed", 1, true), side, stem)),
+            true);
 
     assertThat(FailOnceAfterCheckpoint.failed()).isTrue();
     assertThat(clean).hasSize(steps);
@@ -171,6 +175,42 @@ class StreamingJobTest {
     assertThat(recoveredEnd.stateSha256()).isEqualTo(cleanEnd.stateSha256());
     assertThat(recoveredEnd.trainedDigestSum()).isEqualTo(sum);
     assertThat(recoveredEnd.trainedDigestCount()).isEqualTo(steps * 32L);
+    // the label-free measures, with the evaluator off: the window of the last 48 images came back
+    // from keyed state with the model, so every reading after the restore is the clean run's
+    Map<Long, List<Object>> cleanReadings = qualityReadings(topic + "-clean-metrics");
+    assertThat(cleanReadings).containsOnlyKeys(0L, 2L, 4L, 6L, 8L, 10L, 12L);
+    assertThat(qualityReadings(topic + "-failed-metrics")).isEqualTo(cleanReadings);
+  }
+
+  /** A job that takes the label-free measures every 2 steps on a window of 48 images. */
+  private static JobConfig withQuality(JobConfig c) {
+    EvaluationConfig.Builder e = c.evaluation().toBuilder();
+    e.qualityEvery = 2;
+    e.qualityWindow = 48;
+    return c.withEvaluation(e.build());
+  }
+
+  /**
+   * The quality readings on a metrics topic by step (a step replayed after a restore: the later
+   * copy), without their time and duration.
+   */
+  private static Map<Long, List<Object>> qualityReadings(String metricsTopic) {
+    Map<Long, List<Object>> out = new java.util.TreeMap<>();
+    try (TopicReader r =
+        new TopicReader(broker.bootstrapServers(), Map.of(), metricsTopic, "the job")) {
+      for (byte[] v : r.readAll(Duration.ofSeconds(20))) {
+        if (MetricsCodec.decode(new String(v, StandardCharsets.UTF_8))
+            instanceof MetricsRecord.Quality q) {
+          assertThat(q.window())
+              .as("step 0 reads the first batch; by step 2 the window is full")
+              .isEqualTo(q.step() == 0 ? 32 : 48);
+          out.put(
+              q.step(),
+              List.of(q.rankMe(), q.alignment(), q.uniformity(), q.embeddingStd(), q.collapsed()));
+        }
+      }
+    }
+    return out;
   }
 
   /** Whether a metrics topic holds the record of training step {@code step}. */

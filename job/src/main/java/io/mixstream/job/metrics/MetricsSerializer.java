@@ -11,8 +11,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * A record on the metrics topic: key = model key, value = one JSON object whose {@code type} says
- * what it is ({@code train}: a step's losses; {@code knn}: an evaluation; {@code embed}: the
- * embedding service's gauges; {@code final}: a trainer's state when its input ended).
+ * what it is ({@code train}: a step's losses; {@code knn}: an evaluation; {@code quality}: the
+ * label-free measures; {@code embed}: the embedding service's gauges; {@code final}: a trainer's
+ * state when its input ended).
  */
 public final class MetricsSerializer<T> implements KafkaRecordSerializationSchema<T> {
   private static final long serialVersionUID = 1L;
@@ -35,6 +36,12 @@ public final class MetricsSerializer<T> implements KafkaRecordSerializationSchem
   /** The embedding service's gauges ({@code type} embed). */
   public static MetricsSerializer<MetricsRecord.Embed> embed(String topic) {
     return new MetricsSerializer<>(topic, MetricsRecord.Embed::model, e -> MetricsCodec.encode(e));
+  }
+
+  /** A trainer's label-free measures ({@code type} quality). */
+  public static MetricsSerializer<MetricsRecord.Quality> quality(String topic) {
+    return new MetricsSerializer<>(
+        topic, MetricsRecord.Quality::model, q -> MetricsCodec.encode(q));
   }
 
   /** A trainer's state at the end of its input ({@code type} final). */

@@ -59,9 +59,14 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
   public static final OutputTag<MetricsRecord.Final> FINAL_STATE =
       new OutputTag<>("final-state", TypeInformation.of(MetricsRecord.Final.class));
 
+  /** The label-free measures of the model on its window of recent images (§17). */
+  public static final OutputTag<MetricsRecord.Quality> QUALITY =
+      new OutputTag<>("quality", TypeInformation.of(MetricsRecord.Quality.class));
+
   private final List<ModelSpec> models;
   private final int evalEvery;
   private final boolean embedIncoming;
+  private final QualitySettings quality;
 
   private transient ModelSpec model; // this subtask's
   private transient TrainingConfig config;
@@ -80,18 +85,25 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
   private transient long lastStepNanos;
   private transient double restoreSeconds; // model import + queue rebuild after a restore
   private transient long lastSnapshotStep;
+  private transient boolean learningRateEndSaid; // once a task: at its first step past the end
+  private transient QualityReadings qualityReadings; // null when the measures are off
+  private transient ListState<Integer> collapseStreakState;
+  private transient int restoredCollapseStreak;
 
   /**
    * @param models the job's models; subtask i trains models[i] (parallelism = their number)
    * @param evalEvery steps between snapshots on {@link #SNAPSHOTS}; 0 = none
    * @param embedIncoming at each snapshot step, the step's images' embeddings on {@link
    *     KnnEvaluator#EMBEDDINGS}
+   * @param quality when to take the label-free measures, on {@link #QUALITY}
    */
-  public OnlineTrainer(List<ModelSpec> models, int evalEvery, boolean embedIncoming) {
+  public OnlineTrainer(
+      List<ModelSpec> models, int evalEvery, boolean embedIncoming, QualitySettings quality) {
     models.forEach(m -> m.training().validate());
     this.models = List.copyOf(models);
     this.evalEvery = evalEvery;
     this.embedIncoming = embedIncoming;
+    this.quality = quality;
   }
 
   @Override
@@ -112,6 +124,10 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
         context
             .getOperatorStateStore()
             .getListState(new ListStateDescriptor<>("model-key", Types.STRING));
+    collapseStreakState =
+        context
+            .getOperatorStateStore()
+            .getListState(new ListStateDescriptor<>("collapse-streak", Types.INT));
     trained = new TrainedDigest();
     if (context.isRestored()) {
       for (byte[] bytes : modelState.get()) {
@@ -122,6 +138,9 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
       }
       for (long[] d : digestState.get()) { // none in a checkpoint from before the digest
         trained = new TrainedDigest(d[0], d[1]);
+      }
+      for (Integer streak : collapseStreakState.get()) {
+        restoredCollapseStreak = streak;
       }
       queuesNeedRebuild = true;
     }
@@ -188,6 +207,11 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
         new TrainerMetrics(
             getRuntimeContext().getMetricGroup().addGroup("model", model.key()), trainer, config);
     metrics.restored(restoreSeconds);
+    if (quality.on()) {
+      qualityReadings =
+          new QualityReadings(
+              getRuntimeContext(), model.key(), config, quality, restoredCollapseStreak, metrics);
+    }
     batchStartNanos = System.nanoTime();
   }
 
@@ -203,9 +227,15 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
     if (evalEvery > 0 && trainer.stepCount() == 0 && lastSnapshotStep < 0) {
       emitSnapshot(ctx); // the random-init floor
     }
+    if (qualityReadings != null) {
+      qualityReadings.add(image);
+    }
     List<TrainingImage> batch = pending.add(image);
     if (batch == null) {
       return;
+    }
+    if (qualityReadings != null && trainer.stepCount() == 0) {
+      measureQuality(ctx); // the random-init floor, on the first batch
     }
     // decoded once for this use (JPEG and PNG stay encoded in state), in parallel
     SourceImage[] sources =
@@ -217,6 +247,17 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
       if (embedIncoming) {
         emitEmbeddings(batch, sources, ctx);
       }
+    }
+    if (qualityReadings != null && qualityReadings.due(trainer.stepCount())) {
+      measureQuality(ctx);
+    }
+  }
+
+  /** The label-free measures on the window, to {@link #QUALITY}. */
+  private void measureQuality(Context ctx) throws Exception {
+    MetricsRecord.Quality reading = qualityReadings.read(trainer);
+    if (reading != null) {
+      ctx.output(QUALITY, reading);
     }
   }
 
@@ -237,6 +278,11 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
     }
     if (evalEvery > 0 && lastSnapshotStep != trainer.stepCount()) {
       emitSnapshot(ctx);
+    }
+    if (qualityReadings != null
+        && trainer.stepCount() > 0
+        && !qualityReadings.due(trainer.stepCount())) {
+      measureQuality(ctx); // the model the input ended with, as the final snapshot has it
     }
     ctx.output(
         FINAL_STATE,
@@ -294,6 +340,17 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
     queueChunks.persist(trainer, r.enqueued());
     long now = System.nanoTime();
     double batchSeconds = (assembled - batchStartNanos) / 1e9;
+    if (!learningRateEndSaid && trainer.learningRateEnded()) {
+      learningRateEndSaid = true;
+      LOG.warn(
+          "model {}: the learning rate is 0 from step {} on (the end of --schedule {} over {}"
+              + " epochs): the model no longer changes; a stream without end trains with"
+              + " --schedule constant or warmup-constant",
+          model.key(),
+          trainer.learningRateZeroFrom() + 1,
+          config.optimizer().schedule().toString().toLowerCase(java.util.Locale.ROOT),
+          config.optimizer().epochs());
+    }
     metrics.step(
         r,
         batchSeconds,
@@ -339,6 +396,8 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
     modelState.update(List.of(trainer.exportStateWithoutQueueContents()));
     modelKeyState.update(List.of(model.key()));
     digestState.update(List.of(new long[] {trained.sum(), trained.count()}));
+    collapseStreakState.update(
+        List.of(qualityReadings == null ? 0 : qualityReadings.collapseStreak()));
   }
 
   @Override

@@ -1,6 +1,8 @@
 package io.mixstream.job.training;
 
 import io.mixstream.config.TrainingConfig;
+import io.mixstream.quality.CollapseWatch;
+import io.mixstream.quality.QualityMeasures;
 import io.mixstream.queue.QueueName;
 import io.mixstream.train.MocoTrainer;
 import io.mixstream.train.StepReport;
@@ -12,8 +14,8 @@ import org.apache.flink.metrics.MetricGroup;
 
 /**
  * The trainer's gauges in the Flink dashboard: the last step's loss, each loss term, λ, the
- * learning rate, throughput, how long the batch took to arrive, the step, the device, restore time
- * and how full each queue is of real keys.
+ * learning rate (and whether it has reached its final 0), throughput, how long the batch took to
+ * arrive, the step, the device, restore time and how full each queue is of real keys.
  */
 final class TrainerMetrics {
   private final MetricGroup group;
@@ -30,6 +32,8 @@ final class TrainerMetrics {
     group.gauge("modelVersion", trainer::stepCount);
     group.gauge("onGpu", () -> trainer.onGpu() ? 1 : 0);
     group.gauge("restoreSeconds", () -> restoreSeconds);
+    // 1 once a step has run at the schedule's final rate of 0: the model no longer learns
+    group.gauge("learningRateAtZero", () -> trainer.learningRateEnded() ? 1 : 0);
     for (QueueName q : config.method().queues()) {
       group.gauge(
           queueFillName(q),
@@ -72,6 +76,27 @@ final class TrainerMetrics {
         group.gauge(name, () -> values.get(name));
       }
     }
+  }
+
+  /**
+   * The label-free measures' gauges (§17): rankMe, alignment, uniformity, embeddingStd, the seconds
+   * a reading took, and collapsed (1 while the last three or more readings said collapse, for an
+   * alert).
+   */
+  void qualityGauges(CollapseWatch watch) {
+    for (String name :
+        List.of("rankMe", "alignment", "uniformity", "embeddingStd", "qualitySeconds")) {
+      register(name);
+    }
+    group.gauge("collapsed", () -> watch.collapsed() ? 1 : 0);
+  }
+
+  void quality(QualityMeasures m, double seconds) {
+    values.put("rankMe", m.rankMe());
+    values.put("alignment", m.alignment());
+    values.put("uniformity", m.uniformity());
+    values.put("embeddingStd", m.embeddingStd());
+    values.put("qualitySeconds", seconds);
   }
 
   private void register(String name) {

@@ -11,6 +11,7 @@ import io.mixstream.job.ingest.TrainingImage;
 import io.mixstream.job.snapshots.ModelSnapshot;
 import io.mixstream.records.MetricsRecord;
 import io.mixstream.snapshot.EncoderSnapshot;
+import io.mixstream.testing.LogLines;
 import io.mixstream.train.MocoTrainer;
 import io.mixstream.train.TrainedDigest;
 import io.mixstream.train.TrainerFixtures;
@@ -41,10 +42,21 @@ class OnlineTrainerHarnessTest {
 
   private static KeyedOneInputStreamOperatorTestHarness<Integer, TrainingImage, StepResult> harness(
       int snapshotEvery, String modelKey) throws Exception {
-    List<ModelSpec> models = List.of(new ModelSpec(modelKey, CONFIG, "cpu", 1));
+    return harness(snapshotEvery, modelKey, CONFIG);
+  }
+
+  private static KeyedOneInputStreamOperatorTestHarness<Integer, TrainingImage, StepResult> harness(
+      int snapshotEvery, String modelKey, TrainingConfig config) throws Exception {
+    return harness(snapshotEvery, modelKey, config, QualitySettings.OFF);
+  }
+
+  private static KeyedOneInputStreamOperatorTestHarness<Integer, TrainingImage, StepResult> harness(
+      int snapshotEvery, String modelKey, TrainingConfig config, QualitySettings quality)
+      throws Exception {
+    List<ModelSpec> models = List.of(new ModelSpec(modelKey, config, "cpu", 1));
     var h =
         new KeyedOneInputStreamOperatorTestHarness<>(
-            new KeyedProcessOperator<>(new OnlineTrainer(models, snapshotEvery, false)),
+            new KeyedProcessOperator<>(new OnlineTrainer(models, snapshotEvery, false, quality)),
             new ModelPlacement(models),
             Types.INT);
     h.setStateBackend(new EmbeddedRocksDBStateBackend());
@@ -74,6 +86,35 @@ class OnlineTrainerHarnessTest {
       }
     }
     return out;
+  }
+
+  @Test
+  void aFiniteCosineSaysOnceWhenItsRateHasReachedZeroAndConstantNever() throws Exception {
+    TrainingConfig.Builder b = CONFIG.toBuilder();
+    b.epochSize = 16; // one step an epoch
+    b.epochs = 2; // step 1 at lr/2, step 2 on at 0
+    try (var h = harness(0, "m", b.build());
+        var log = new LogLines(OnlineTrainer.class)) {
+      h.open();
+      feed(h, 0, 16);
+      assertThat(log.containing("learning rate is 0")).isEmpty();
+      feed(h, 16, 64);
+      assertThat(steps(h)).extracting(s -> s.lr).containsOnly(0.0, b.build().scaledLr() / 2);
+      assertThat(log.containing("learning rate is 0"))
+          .as("one line, at the first step run at 0, not one a step")
+          .singleElement()
+          .asString()
+          .startsWith("WARN model m: the learning rate is 0 from step 2 on")
+          .contains("--schedule constant or warmup-constant");
+    }
+    b.schedule = io.mixstream.config.Schedule.CONSTANT;
+    try (var h = harness(0, "m", b.build());
+        var log = new LogLines(OnlineTrainer.class)) {
+      h.open();
+      feed(h, 0, 64);
+      assertThat(steps(h)).extracting(s -> s.lr).containsOnly(b.build().scaledLr());
+      assertThat(log.containing("learning rate is 0")).isEmpty();
+    }
   }
 
   @Test
@@ -214,6 +255,152 @@ class OnlineTrainerHarnessTest {
           .hasMessageContaining("restored the state of model 'm'")
           .hasMessageContaining("trains 'other' there")
           .hasMessageContaining("order");
+    }
+  }
+
+  private static List<MetricsRecord.Quality> readings(
+      KeyedOneInputStreamOperatorTestHarness<Integer, TrainingImage, StepResult> h) {
+    List<MetricsRecord.Quality> out = new ArrayList<>();
+    var side = h.getSideOutput(OnlineTrainer.QUALITY);
+    if (side != null) {
+      side.forEach(r -> out.add(r.getValue()));
+    }
+    return out;
+  }
+
+  /** The measures of a reading without its time and duration, which differ run to run. */
+  private static List<Object> measures(MetricsRecord.Quality q) {
+    return List.of(
+        q.step(),
+        q.window(),
+        q.dim(),
+        q.rankMe(),
+        q.alignment(),
+        q.uniformity(),
+        q.embeddingStd(),
+        q.collapsed());
+  }
+
+  @Test
+  void readingsComeEveryNStepsOnTheLastWImagesAndSurviveARestoreExactly() throws Exception {
+    QualitySettings every2 = new QualitySettings(2, 40, 0.25, 0.01);
+    List<MetricsRecord.Quality> uninterrupted;
+    try (var h = harness(0, "m", CONFIG, every2)) {
+      h.open();
+      feed(h, 0, 96); // 6 steps
+      uninterrupted = readings(h);
+    }
+    assertThat(uninterrupted)
+        .extracting(MetricsRecord.Quality::step)
+        .as("the random-init floor on the first batch, then every 2 steps")
+        .containsExactly(0L, 2L, 4L, 6L);
+    assertThat(uninterrupted)
+        .extracting(MetricsRecord.Quality::window)
+        .as("16 images at step 0, 32 by step 2, then the window's 40")
+        .containsExactly(16, 32, 40, 40);
+    // the last 40 images by step 6 are 56..95: the probe on them, straight from the core
+    try (MocoTrainer direct = TrainerFixtures.trainer(CONFIG)) {
+      for (int step = 0; step < 6; step++) {
+        SourceImage[] batch = new SourceImage[16];
+        for (int i = 0; i < 16; i++) {
+          batch[i] = image(step * 16 + i).source();
+        }
+        direct.step(batch);
+      }
+      SourceImage[] window = new SourceImage[40];
+      for (int n = 56; n < 96; n++) {
+        window[n % 40] = image(n).source(); // the ring's slot order
+      }
+      var expected = new io.mixstream.quality.QualityProbe(CONFIG).measure(direct, window, 6);
+      MetricsRecord.Quality last = uninterrupted.get(3);
+      assertThat(last.rankMe()).isEqualTo(expected.rankMe());
+      assertThat(last.alignment()).isEqualTo(expected.alignment());
+      assertThat(last.uniformity()).isEqualTo(expected.uniformity());
+      assertThat(last.embeddingStd()).isEqualTo(expected.embeddingStd());
+    }
+
+    try (var h = harness(0, "m", CONFIG, new QualitySettings(4, 40, 0.25, 0.01))) {
+      h.open();
+      feed(h, 0, 96);
+      h.processWatermark(Long.MAX_VALUE); // the input ends after step 6
+      assertThat(readings(h))
+          .extracting(MetricsRecord.Quality::step)
+          .as("and once more for the model the input ended with")
+          .containsExactly(0L, 4L, 6L);
+      assertThat(measures(readings(h).get(2))).isEqualTo(measures(uninterrupted.get(3)));
+    }
+
+    OperatorSubtaskState state;
+    List<MetricsRecord.Quality> resumed = new ArrayList<>();
+    try (var first = harness(0, "m", CONFIG, every2)) {
+      first.open();
+      feed(first, 0, 56); // 3 steps and 8 images waiting, the window wrapped
+      resumed.addAll(readings(first));
+      state = first.snapshot(1, 56);
+    }
+    try (var second = harness(0, "m", CONFIG, every2)) {
+      second.initializeState(state);
+      second.open();
+      feed(second, 56, 96);
+      resumed.addAll(readings(second));
+    }
+    assertThat(resumed.stream().map(OnlineTrainerHarnessTest::measures).toList())
+        .as(
+            "the window and the model come back from the checkpoint: the same readings, bit for bit")
+        .isEqualTo(uninterrupted.stream().map(OnlineTrainerHarnessTest::measures).toList());
+  }
+
+  @Test
+  void aCollapsingModelIsSaidOnceAfterThreeReadingsInARowAndTheStreakSurvivesARestore()
+      throws Exception {
+    TrainingConfig.Builder b = CONFIG.toBuilder();
+    b.weightDecay = 5; // a weight decay typed as 5 instead of 5e-4
+    b.lrReferenceBatch = 16; // lr 0.06: every weight shrinks by 30% a step
+    TrainingConfig collapsing = b.build();
+    QualitySettings every1 = new QualitySettings(1, 32, 0.25, 0.01);
+    List<MetricsRecord.Quality> all;
+    try (var h = harness(0, "m", collapsing, every1);
+        var log = new LogLines(OnlineTrainer.class)) {
+      h.open();
+      feed(h, 0, 16 * 12);
+      all = readings(h);
+      assertThat(log.containing("have collapsed"))
+          .as(all.stream().map(OnlineTrainerHarnessTest::measures).toList().toString())
+          .singleElement()
+          .asString()
+          .startsWith("WARN model m: the embeddings have collapsed at step")
+          .contains("3 readings in a row");
+    }
+    int first = 0;
+    while (!all.get(first).collapsed()) {
+      first++;
+    }
+    assertThat(all.subList(first, all.size())).allMatch(MetricsRecord.Quality::collapsed);
+    for (int i = first - 2; i <= first; i++) {
+      MetricsRecord.Quality q = all.get(i); // the three readings that said it, by §17's rule
+      assertThat(q.embeddingStd() < 0.25 / Math.sqrt(q.dim()) || q.rankMe() < 0.01 * q.dim())
+          .as("reading at step %d", q.step())
+          .isTrue();
+    }
+    long flaggedAt = all.get(first).step();
+    assertThat(flaggedAt).as("flagged within 12 steps").isLessThanOrEqualTo(12);
+
+    // stopped one reading short of the collapse: the restored streak makes the next one say it
+    OperatorSubtaskState state;
+    int stopAt = (int) flaggedAt - 1;
+    try (var h = harness(0, "m", collapsing, every1)) {
+      h.open();
+      feed(h, 0, 16 * stopAt);
+      assertThat(readings(h)).noneMatch(MetricsRecord.Quality::collapsed);
+      state = h.snapshot(1, 16L * stopAt);
+    }
+    try (var h = harness(0, "m", collapsing, every1);
+        var log = new LogLines(OnlineTrainer.class)) {
+      h.initializeState(state);
+      h.open();
+      feed(h, 16 * stopAt, 16 * (stopAt + 1));
+      assertThat(readings(h)).singleElement().matches(MetricsRecord.Quality::collapsed);
+      assertThat(log.containing("have collapsed")).hasSize(1);
     }
   }
 }

@@ -53,6 +53,23 @@ class TrainerMetricsTest {
   }
 
   @Test
+  void learningRateAtZeroTurnsOneOnceAStepHasRunAtTheCosinesFinalZero() {
+    TrainingConfig.Builder b = TrainerFixtures.tiny(Method.MOCO).toBuilder();
+    b.epochSize = 16; // one step an epoch
+    b.epochs = 3; // steps 1-2 above 0, step 3 on at 0
+    TrainingConfig c = b.build();
+    Gauges g = new Gauges();
+    try (MocoTrainer trainer = TrainerFixtures.trainer(c)) {
+      new TrainerMetrics(g, trainer, c);
+      for (int step = 1; step <= 3; step++) {
+        assertThat(g.read("learningRateAtZero")).as("before step %d", step).isZero();
+        trainer.step(TrainerFixtures.cifar(16 * step, 16));
+      }
+      assertThat(g.read("learningRateAtZero")).isEqualTo(1);
+    }
+  }
+
+  @Test
   void aStepSetsTheLossEveryTermAndTheRates() {
     TrainingConfig c = TrainerFixtures.tiny(Method.APPROACH1);
     Gauges g = new Gauges();

@@ -16,7 +16,7 @@ import io.mixstream.tools.cluster.FlinkRest;
 import io.mixstream.tools.cluster.LocalZooKeeper;
 import io.mixstream.tools.cluster.StandaloneCluster;
 import io.mixstream.tools.fuzz.HostileStream;
-import io.mixstream.train.CosineSchedule;
+import io.mixstream.train.LearningRateSchedule;
 import io.mixstream.train.TrainedDigest;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -484,7 +484,7 @@ public final class ChaosRun {
     Outputs run = outputs("chaos-metrics");
 
     TrainingConfig training = job("chaos").training();
-    CosineSchedule schedule = new CosineSchedule(training);
+    LearningRateSchedule schedule = LearningRateSchedule.of(training);
     TrainedDigest expected = new TrainedDigest();
     for (int i = 0; i < sent.validIds().size(); i++) {
       expected.add(sent.validIds().get(i), schedule.epochOf(i / BATCH));

@@ -1,7 +1,9 @@
 package io.mixstream.tools.cli;
 
 import ai.djl.Device;
+import io.mixstream.augment.SourceImage;
 import io.mixstream.config.TrainingConfig;
+import io.mixstream.quality.QualityProbe;
 import io.mixstream.train.MocoTrainer;
 import io.mixstream.train.StepReport;
 import java.io.IOException;
@@ -22,7 +24,10 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
       "Times full training steps (augment, forward, backward, SGD, enqueue) of one method on",
-      "random images, and prints one JSON line per batch size like torch_step.py does."
+      "random images, and prints one JSON line per batch size like torch_step.py does.",
+      "With --quality-window W it also times the label-free measures on W images (three readings"
+          + " after the steps) and their share of training time at one reading every"
+          + " --quality-every steps."
     })
 final class BenchStepCommand implements Callable<Integer> {
   @Option(
@@ -53,6 +58,21 @@ final class BenchStepCommand implements Callable<Integer> {
   @Mixin ModelChoice model = new ModelChoice("moco", 64, "64");
 
   @Mixin DeviceOption device;
+
+  @Option(
+      names = "--quality-window",
+      defaultValue = "0",
+      description =
+          "Also time the label-free measures on this many images (the job's default is 2048;"
+              + " default here: ${DEFAULT-VALUE}, off).")
+  int qualityWindow;
+
+  @Option(
+      names = "--quality-every",
+      defaultValue = "100",
+      description =
+          "Steps between readings for the share printed (the job's default, --eval-every: ${DEFAULT-VALUE}).")
+  int qualityEvery;
 
   @Option(
       names = "--literal-third-pass",
@@ -90,6 +110,7 @@ final class BenchStepCommand implements Callable<Integer> {
         Collections.sort(sorted);
         Collections.sort(augment);
         double median = sorted.get(sorted.size() / 2);
+        String quality = qualityWindow > 0 ? quality(trainer, config, median) : "";
         String memory = "";
         if (memorySteps > 0) {
           long before = residentKb();
@@ -114,7 +135,7 @@ final class BenchStepCommand implements Callable<Integer> {
             "{\"java\": \"djl-pytorch\", \"device\": \"%s\", \"method\": \"%s%s\", \"width\": %d,"
                 + " \"batch\": %d, \"queue\": %d, \"steps\": %d, \"step_s_median\": %.4f,"
                 + " \"step_s_min\": %.4f, \"step_s_max\": %.4f, \"img_per_s\": %.2f,"
-                + " \"augment_fraction_median\": %.4f, \"last_loss\": %.4f%s}%n",
+                + " \"augment_fraction_median\": %.4f, \"last_loss\": %.4f%s%s}%n",
             dev,
             config.method(),
             literalThirdPass ? " (literal third pass)" : "",
@@ -128,10 +149,42 @@ final class BenchStepCommand implements Callable<Integer> {
             batch / median,
             augment.get(augment.size() / 2),
             last.loss(),
+            quality,
             memory);
       }
     }
     return 0;
+  }
+
+  /**
+   * Three timed readings of the label-free measures on {@code qualityWindow} random images (after
+   * one untimed), as JSON fields: the median and its share of training time at one reading every
+   * {@code qualityEvery} steps of {@code stepSeconds}.
+   */
+  private String quality(MocoTrainer trainer, TrainingConfig config, double stepSeconds) {
+    SourceImage[] window = new SourceImage[qualityWindow];
+    SplittableRandom r = new SplittableRandom(2);
+    for (int i = 0; i < window.length; i++) {
+      byte[] img = new byte[3072];
+      for (int j = 0; j < img.length; j++) {
+        img[j] = (byte) r.nextInt(256);
+      }
+      window[i] = SourceImage.cifar(img);
+    }
+    QualityProbe probe = new QualityProbe(config);
+    List<Double> times = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      long t0 = System.nanoTime();
+      probe.measure(trainer, window, i);
+      if (i > 0) {
+        times.add((System.nanoTime() - t0) / 1e9);
+      }
+    }
+    Collections.sort(times);
+    double q = times.get(1);
+    return (", \"quality_window\": %d, \"quality_s_median\": %.3f, \"quality_every\": %d,"
+            + " \"quality_share\": %.4f")
+        .formatted(qualityWindow, q, qualityEvery, q / (q + qualityEvery * stepSeconds));
   }
 
   /** VmRSS of this process in KiB, from /proc (Linux). */

@@ -8,9 +8,10 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The models of a metrics topic side by side: each one's method, last step, images trained, and
- * latest kNN top-1 beside its random-init floor (the step-0 evaluation). Feed it records in topic
- * order; a model's later record of a step wins, as a restart replays steps.
+ * The models of a metrics topic side by side: each one's method, last step, images trained, latest
+ * kNN top-1 beside its random-init floor (the step-0 evaluation), and its latest label-free
+ * measures (RankMe, the embedding std in units of 1/√d, whether it has collapsed). Feed it records
+ * in topic order; a model's later record of a step wins, as a restart replays steps.
  */
 public final class ModelTable {
   /** What the table knows of one model. */
@@ -22,6 +23,7 @@ public final class ModelTable {
     public long knnStep = -1;
     public double knn = Double.NaN;
     public double floor = Double.NaN;
+    public MetricsRecord.Quality quality;
 
     Row(String model) {
       this.model = model;
@@ -49,6 +51,9 @@ public final class ModelTable {
         row.knnStep = k.step();
         row.knn = k.accuracy();
       }
+    } else if (r instanceof MetricsRecord.Quality q
+        && (row.quality == null || q.step() >= row.quality.step())) {
+      row.quality = q;
     }
   }
 
@@ -70,11 +75,22 @@ public final class ModelTable {
   public List<String> lines() {
     List<String> out = new ArrayList<>();
     int w = Math.max(5, rows.keySet().stream().mapToInt(String::length).max().orElse(5));
-    String format = "%-" + w + "s  %-11s %8s %11s  %8s %8s %8s %8s";
+    String format = "%-" + w + "s  %-11s %8s %11s  %8s %8s %8s %8s  %7s %7s %9s";
     out.add(
         format.formatted(
-            "model", "method", "step", "images", "kNN step", "kNN %", "floor %", "gain"));
+            "model",
+            "method",
+            "step",
+            "images",
+            "kNN step",
+            "kNN %",
+            "floor %",
+            "gain",
+            "RankMe",
+            "std·√d",
+            "collapsed"));
     for (Row r : rows.values()) {
+      MetricsRecord.Quality q = r.quality;
       out.add(
           format.formatted(
               r.model,
@@ -84,7 +100,12 @@ public final class ModelTable {
               r.knnStep < 0 ? "-" : Long.toString(r.knnStep),
               percent(r.knn),
               percent(r.floor),
-              Double.isNaN(r.gain()) ? "-" : String.format(Locale.ROOT, "%+.2f", r.gain())));
+              Double.isNaN(r.gain()) ? "-" : String.format(Locale.ROOT, "%+.2f", r.gain()),
+              q == null ? "-" : String.format(Locale.ROOT, "%.1f", q.rankMe()),
+              q == null
+                  ? "-"
+                  : String.format(Locale.ROOT, "%.2f", q.embeddingStd() * Math.sqrt(q.dim())),
+              q == null ? "-" : q.collapsed() ? "yes" : "no"));
     }
     return out;
   }

@@ -11,9 +11,11 @@ import picocli.CommandLine.Mixin;
     mixinStandardHelpOptions = true,
     description = {
       "Prints every model of a metrics topic side by side.",
-      "One line per model: its method, last step, images trained, and its latest kNN top-1 beside"
+      "One line per model: its method, last step, images trained, its latest kNN top-1 beside"
           + " its random-init floor (the step-0 evaluation) and the gain over it, in percentage"
-          + " points. Reads the topic (or a file of its JSON records, one per line) as it is now."
+          + " points, and its latest label-free measures: RankMe, the embedding std times sqrt(d)"
+          + " (about 1 when healthy, 0 when collapsed) and whether it has collapsed. Reads the"
+          + " topic (or a file of its JSON records, one per line) as it is now."
     })
 public final class ModelsCommand implements Callable<Integer> {
   @Mixin MetricsSourceOptions source;

@@ -20,11 +20,13 @@ import picocli.CommandLine.Option;
     name = "plot",
     mixinStandardHelpOptions = true,
     description = {
-      "Plots loss terms and kNN accuracy against the step, as SVG or PNG.",
+      "Plots loss terms, kNN accuracy and the label-free measures against the step, as SVG or PNG.",
       "Reads the metrics topic (or a file of its JSON records, one per line) and draws the loss,"
-          + " each loss term, and kNN top-1 with the random-init floor. With several models on"
-          + " the topic, each chart shows all of them: kNN top-1 against the step and against the"
-          + " images seen, and the loss. The --out file's extension picks the format."
+          + " each loss term, kNN top-1 with the random-init floor, and where the job took them the"
+          + " label-free measures: RankMe, alignment and uniformity, and the embedding std times"
+          + " sqrt(d). With several models on the topic, each chart shows all of them: kNN top-1"
+          + " against the step and against the images seen, the loss, RankMe and the std. The"
+          + " --out file's extension picks the format."
     })
 public final class PlotCommand implements Callable<Integer> {
   @Mixin MetricsSourceOptions source;
@@ -42,12 +44,38 @@ public final class PlotCommand implements Callable<Integer> {
       description = "Output .svg or .png (default: ${DEFAULT-VALUE}).")
   Path out;
 
-  /** One model: its loss and each loss term, and its kNN top-1 with the floor. */
+  /**
+   * One model: its loss and each loss term, its kNN top-1 with the floor, and its label-free
+   * measures where it has them.
+   */
   private static List<LineChart> onePanel(Map<String, TrainingCurves> one) {
     TrainingCurves c = one.values().iterator().next();
-    return List.of(
-        new LineChart("training loss (InfoNCE)", "loss", c.losses(1000)),
-        new LineChart("kNN top-1 accuracy", "%", c.knnAccuracy()));
+    List<LineChart> charts = new ArrayList<>();
+    charts.add(new LineChart("training loss (InfoNCE)", "loss", c.losses(1000)));
+    if (!c.knn.isEmpty()) {
+      charts.add(new LineChart("kNN top-1 accuracy", "%", c.knnAccuracy()));
+    }
+    if (!c.quality.isEmpty()) {
+      int[] p = TrainingCurves.PALETTE;
+      charts.add(
+          new LineChart(
+              "RankMe (directions the embeddings use, of d)",
+              "RankMe",
+              List.of(c.measure("RankMe", p[0], q -> q.rankMe()))));
+      charts.add(
+          new LineChart(
+              "alignment and uniformity (lower is better for both)",
+              "value",
+              List.of(
+                  c.measure("alignment (0 to 4)", p[1], q -> q.alignment()),
+                  c.measure("uniformity (-4 to 0)", p[2], q -> q.uniformity()))));
+      charts.add(
+          new LineChart(
+              "embedding std x sqrt(d) (about 1 healthy, 0 collapsed)",
+              "std x sqrt(d)",
+              List.of(c.measure("std x sqrt(d)", p[3], TrainingCurves::relativeStd))));
+    }
+    return charts;
   }
 
   /** Several models on each chart: kNN against step and against images seen, and the loss. */
@@ -55,17 +83,26 @@ public final class PlotCommand implements Callable<Integer> {
     List<Series> byStep = new ArrayList<>();
     List<Series> byImages = new ArrayList<>();
     List<Series> loss = new ArrayList<>();
+    List<Series> rankMe = new ArrayList<>();
+    List<Series> std = new ArrayList<>();
     int i = 0;
     for (var e : models.entrySet()) {
       int rgb = TrainingCurves.PALETTE[i++ % TrainingCurves.PALETTE.length];
       byStep.add(e.getValue().knn(e.getKey(), rgb, false));
       byImages.add(e.getValue().knn(e.getKey(), rgb, true));
       loss.add(e.getValue().loss(e.getKey(), rgb, 1000));
+      rankMe.add(e.getValue().measure(e.getKey(), rgb, q -> q.rankMe()));
+      std.add(e.getValue().measure(e.getKey(), rgb, TrainingCurves::relativeStd));
     }
-    return List.of(
-        new LineChart("kNN top-1 accuracy by step", "step", "%", byStep),
-        new LineChart("kNN top-1 accuracy by images seen", "images trained", "%", byImages),
-        new LineChart("training loss (InfoNCE)", "loss", loss));
+    List<LineChart> charts = new ArrayList<>();
+    charts.add(new LineChart("kNN top-1 accuracy by step", "step", "%", byStep));
+    charts.add(new LineChart("kNN top-1 accuracy by images seen", "images trained", "%", byImages));
+    charts.add(new LineChart("training loss (InfoNCE)", "loss", loss));
+    if (models.values().stream().anyMatch(c -> !c.quality.isEmpty())) {
+      charts.add(new LineChart("RankMe by step", "RankMe", rankMe));
+      charts.add(new LineChart("embedding std x sqrt(d) by step", "std x sqrt(d)", std));
+    }
+    return charts;
   }
 
   @Override
@@ -86,7 +123,7 @@ public final class PlotCommand implements Callable<Integer> {
     if (model != null) {
       chosen.keySet().retainAll(List.of(model));
     }
-    chosen.values().removeIf(c -> c.steps.isEmpty() && c.knn.isEmpty());
+    chosen.values().removeIf(c -> c.steps.isEmpty() && c.knn.isEmpty() && c.quality.isEmpty());
     String from = source.describe();
     if (chosen.isEmpty()) {
       throw new IllegalArgumentException(
@@ -99,8 +136,12 @@ public final class PlotCommand implements Callable<Integer> {
     long skipped = all.skipped() + input.tombstones();
     for (var e : chosen.entrySet()) {
       System.out.printf(
-          "%s: %,d steps, %,d kNN evaluations of model %s%n",
-          out, e.getValue().steps.size(), e.getValue().knn.size(), e.getKey());
+          "%s: %,d steps, %,d kNN evaluations, %,d quality readings of model %s%n",
+          out,
+          e.getValue().steps.size(),
+          e.getValue().knn.size(),
+          e.getValue().quality.size(),
+          e.getKey());
     }
     if (skipped > 0) {
       System.out.printf("(%d records skipped)%n", skipped);

@@ -10,14 +10,16 @@ import java.util.TreeMap;
 
 /**
  * The metrics topic's records of one model, as chart series: the loss and each of its terms per
- * step (type train), kNN top-1 per evaluated step (type knn) with the step-0 floor. A record seen
- * twice (the job replays steps after a restore) counts once: the later copy wins.
+ * step (type train), kNN top-1 per evaluated step (type knn) with the step-0 floor, and the
+ * label-free measures per reading (type quality). A record seen twice (the job replays steps after
+ * a restore) counts once: the later copy wins.
  */
 final class TrainingCurves {
   static final int[] PALETTE = {0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728, 0x9467bd, 0x8c564b};
 
   final Map<Long, MetricsRecord.Train> steps = new TreeMap<>();
   final Map<Long, Double> knn = new TreeMap<>();
+  final Map<Long, MetricsRecord.Quality> quality = new TreeMap<>();
 
   /** Every model's curves, in the order the models first appear; undecodable lines counted. */
   record ByModel(Map<String, TrainingCurves> models, int skipped) {
@@ -41,7 +43,28 @@ final class TrainingCurves {
       steps.put(t.step(), t);
     } else if (r instanceof MetricsRecord.Knn k) {
       knn.put(k.step(), k.accuracy());
+    } else if (r instanceof MetricsRecord.Quality q) {
+      quality.put(q.step(), q);
     }
+  }
+
+  /** One label-free measure (§17) against the step, named {@code name}. */
+  Series measure(
+      String name, int rgb, java.util.function.ToDoubleFunction<MetricsRecord.Quality> value) {
+    Series s = Series.of(name, rgb);
+    quality.forEach(
+        (step, q) -> {
+          double v = value.applyAsDouble(q);
+          if (Double.isFinite(v)) {
+            s.add(step, v);
+          }
+        });
+    return s;
+  }
+
+  /** The embedding std in units of 1/√d: about 1 when healthy, 0 when collapsed. */
+  static double relativeStd(MetricsRecord.Quality q) {
+    return q.embeddingStd() * Math.sqrt(q.dim());
   }
 
   List<Series> losses(int maxPoints) {

@@ -13,6 +13,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ModelsCommandTest {
+  private static String quality(String model, long step, double rankMe, double std, boolean c) {
+    return ("{\"type\":\"quality\",\"model\":\"%s\",\"step\":%d,\"window\":512,\"dim\":64,"
+            + "\"rankme\":%s,\"alignment\":0.5,\"uniformity\":-2,\"embedding_std\":%s,"
+            + "\"collapsed\":%s}")
+        .formatted(model, step, rankMe, std, c);
+  }
+
   @Test
   void printsEachModelsLatestKnnBesideItsFloor(@TempDir Path tmp) throws Exception {
     Path in = tmp.resolve("metrics.jsonl");
@@ -27,6 +34,9 @@ class ModelsCommandTest {
             // a restart replays step 100 of moco: the later record wins, and an older one does not
             "{\"type\":\"knn\",\"model\":\"moco\",\"step\":100,\"method\":\"moco\",\"accuracy\":0.31}",
             "{\"type\":\"knn\",\"model\":\"moco\",\"step\":50,\"method\":\"moco\",\"accuracy\":0.9}",
+            quality("a2", 100, 5.25, 0.0625, false),
+            quality("a2", 200, 1.0, 0.0, true),
+            quality("a2", 150, 9.0, 0.5, false), // older than the latest: not shown
             "not json"));
     PrintStream was = System.out;
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
@@ -41,9 +51,13 @@ class ModelsCommandTest {
     List<String> out = buf.toString(StandardCharsets.UTF_8).lines().toList();
     assertThat(out.get(0)).contains("model", "kNN %", "floor %", "gain");
     assertThat(out.get(1).split("\\s+"))
-        .containsExactly("moco", "moco", "100", "3,200", "100", "31.00", "25.00", "+6.00");
+        .containsExactly(
+            "moco", "moco", "100", "3,200", "100", "31.00", "25.00", "+6.00", "-", "-", "-");
+    assertThat(out.get(0)).contains("RankMe", "std·√d", "collapsed");
     assertThat(out.get(2).split("\\s+"))
-        .containsExactly("a2", "approach2", "-", "-", "100", "31.25", "20.00", "+11.25");
+        .as("the latest reading of a2: RankMe 1.0, std 0 (times √64), collapsed")
+        .containsExactly(
+            "a2", "approach2", "-", "-", "100", "31.25", "20.00", "+11.25", "1.0", "0.00", "yes");
     assertThat(out.get(3)).contains("1 records skipped");
   }
 }

@@ -77,6 +77,36 @@ class PlotCommandTest {
         .isEqualTo(1);
   }
 
+  /** Quality records alone (no kNN, as a job without labels writes them) still make charts. */
+  @Test
+  void plotsTheLabelFreeMeasuresOfAJobWithoutLabels(@TempDir Path tmp) throws Exception {
+    List<String> lines = new ArrayList<>();
+    for (int s = 1; s <= 4; s++) {
+      lines.add(
+          "{\"type\":\"train\",\"model\":\"m\",\"step\":%d,\"loss\":7,\"terms\":{}}".formatted(s));
+    }
+    for (int s = 1; s <= 4; s++) {
+      lines.add(
+          ("{\"type\":\"quality\",\"model\":\"m\",\"step\":%d,\"window\":64,\"dim\":16,"
+                  + "\"rankme\":%s,\"alignment\":0.5,\"uniformity\":-2,\"embedding_std\":0.2,"
+                  + "\"collapsed\":false}")
+              .formatted(s, s == 3 ? "null" : Double.toString(10.0 + s)));
+    }
+    Path in = tmp.resolve("metrics.jsonl");
+    Files.write(in, lines);
+    Path svg = tmp.resolve("q.svg");
+    assertThat(Mixstream.run("plot", "--file", in.toString(), "--out", svg.toString())).isZero();
+    String doc = Files.readString(svg);
+    assertThat(doc)
+        .contains("RankMe (directions", "alignment and uniformity", "embedding std x sqrt(d)")
+        .doesNotContain("kNN top-1 accuracy");
+    Matcher m =
+        Pattern.compile("<polyline[^>]*stroke=\"#1f77b4\"[^>]*points=\"([^\"]+)\"").matcher(doc);
+    assertThat(m.find()).isTrue(); // the loss
+    assertThat(m.find()).isTrue(); // RankMe: three points, the NaN (null) reading left out
+    assertThat(m.group(1).trim().split(" ")).hasSize(3);
+  }
+
   /**
    * Two models on one topic: every chart has both, and against images seen the model with the
    * larger batch reaches further right at the same step.
