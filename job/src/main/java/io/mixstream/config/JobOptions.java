@@ -76,6 +76,27 @@ public final class JobOptions {
     return build(values(args, BOOLEANS), defaultCheckpointDir);
   }
 
+  /** Options by name, and the {@code --config} file each one that came from a file came from. */
+  static final class Given extends LinkedHashMap<String, String> {
+    private static final long serialVersionUID = 1L;
+    final Map<String, Path> fileOf = new LinkedHashMap<>();
+
+    /** " (FILE sets a, b)" for the options among {@code names} that a file gave; "" for none. */
+    String filesOf(java.util.Collection<String> names) {
+      Map<Path, List<String>> byFile = new LinkedHashMap<>();
+      for (String n : names) {
+        if (fileOf.containsKey(n)) {
+          byFile.computeIfAbsent(fileOf.get(n), f -> new ArrayList<>()).add(n);
+        }
+      }
+      StringBuilder out = new StringBuilder();
+      byFile.forEach(
+          (file, opts) ->
+              out.append(" (--config %s sets %s)".formatted(file, String.join(", ", opts))));
+      return out.toString();
+    }
+  }
+
   /**
    * The options on a command line by name, with those of a {@code --config FILE} where the line
    * does not give them.
@@ -83,7 +104,7 @@ public final class JobOptions {
    * @param booleans options that may stand alone, meaning true
    */
   static Map<String, String> values(String[] args, java.util.Set<String> booleans) {
-    Map<String, String> values = new LinkedHashMap<>();
+    Given values = new Given();
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       if (!a.startsWith("--")) {
@@ -105,10 +126,16 @@ public final class JobOptions {
         value = args[++i];
       }
       if (name.equals("config")) {
-        Map<String, String> fromFile = readProperties(Path.of(value));
-        fromFile.forEach(values::putIfAbsent); // flags given before --config still win
+        Path file = Path.of(value);
+        for (var e : readProperties(file).entrySet()) {
+          if (!values.containsKey(e.getKey())) { // flags given before --config still win
+            values.put(e.getKey(), e.getValue());
+            values.fileOf.put(e.getKey(), file);
+          }
+        }
       } else {
         values.put(name, value);
+        values.fileOf.remove(name); // a flag after --config wins over the file
       }
     }
     return values;
@@ -127,11 +154,20 @@ public final class JobOptions {
     String modelList = rest.remove("models");
     Map<String, Map<String, String>> perModel = takeModelOptions(rest);
     Map<String, String> shared = new LinkedHashMap<>(rest); // binding below consumes rest
-    TrainingConfig training = bind(TrainingConfig.defaults(), rest);
+    // every bad value and unknown name at once, not the first only
+    Map<String, String> problems = new LinkedHashMap<>(); // option → what is wrong
+    TrainingConfig training = bind(TrainingConfig.defaults(), rest, problems);
     JobConfig defaults = JobConfig.defaults(training, defaultCheckpointDir);
-    EvaluationConfig evaluation = bind(defaults.evaluation(), rest);
-    JobConfig job = bind(defaults, rest);
-    refuseUnknown(rest);
+    EvaluationConfig evaluation = bind(defaults.evaluation(), rest, problems);
+    JobConfig job = bind(defaults, rest, problems);
+    if (!rest.isEmpty()) {
+      rest.keySet().forEach(k -> problems.put(k, unknownMessage(Map.of(k, ""))));
+    }
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(
+          String.join("; ", problems.values())
+              + (values instanceof Given g ? g.filesOf(problems.keySet()) : ""));
+    }
     Map<String, String> mergedKafka = new TreeMap<>(job.kafkaProperties());
     mergedKafka.putAll(kafka);
     JobConfig.Builder b = job.toBuilder();
@@ -195,6 +231,9 @@ public final class JobOptions {
       String key = entry.key();
       named.add(key);
       Map<String, String> own = new LinkedHashMap<>(perModel.getOrDefault(key, Map.of()));
+      if (entry.method() == null && !own.containsKey("method") && !shared.containsKey("method")) {
+        entry.refuseUnlessAMethod();
+      }
       Map<String, String> v = new LinkedHashMap<>(shared);
       v.putAll(own);
       if (entry.method() != null) {
@@ -243,6 +282,9 @@ public final class JobOptions {
       String list, TrainingConfig shared, String device, int torchThreads) {
     List<ModelSpec> out = new ArrayList<>();
     for (ModelEntry e : ModelEntry.parseList(list)) {
+      if (e.method() == null) {
+        e.refuseUnlessAMethod();
+      }
       TrainingConfig.Builder b = shared.toBuilder();
       String method = e.method() != null ? e.method() : isMethod(e.key()) ? e.key() : null;
       if (method != null) {
@@ -255,6 +297,19 @@ public final class JobOptions {
 
   /** One entry of {@code --models}: KEY, or KEY:METHOD (method null when not given). */
   private record ModelEntry(String key, String method) {
+    /**
+     * A key alone trains the method it names; one that names none would train the shared method
+     * under a name that says otherwise (a typo such as mocco-cutmix), so it is refused.
+     */
+    void refuseUnlessAMethod() {
+      if (ModelSpec.validKey(key) && !isMethod(key)) { // a bad key is named as such later
+        throw new IllegalArgumentException(
+            ("--models: '%s' is not a method; %s. A model of your own name takes its method as"
+                    + " %s:METHOD, --model.%s.method METHOD or --method METHOD")
+                .formatted(key, Method.choices(key), key, key));
+      }
+    }
+
     static List<ModelEntry> parseList(String list) {
       List<ModelEntry> out = new ArrayList<>();
       for (String entry : list.split(",", -1)) {
@@ -305,16 +360,37 @@ public final class JobOptions {
    */
   static void refuseUnknown(Map<String, String> rest) {
     if (!rest.isEmpty()) {
-      throw new IllegalArgumentException(
-          "unknown option(s) "
-              + String.join(", ", rest.keySet().stream().map(k -> "--" + k).toList())
-              + " (see --help for the list)");
+      throw new IllegalArgumentException(unknownMessage(rest));
     }
   }
 
-  /** A copy of {@code base} with the components named in {@code values} replaced (and removed). */
-  @SuppressWarnings("unchecked")
+  private static String unknownMessage(Map<String, String> unknown) {
+    return "unknown option(s) "
+        + String.join(", ", unknown.keySet().stream().map(k -> "--" + k).toList())
+        + " (see --help for the list)";
+  }
+
+  /**
+   * A copy of {@code base} with the components named in {@code values} replaced (and removed).
+   *
+   * @throws IllegalArgumentException naming every value that does not convert
+   */
   static <R extends Record> R bind(R base, Map<String, String> values) {
+    Map<String, String> problems = new LinkedHashMap<>();
+    R out = bind(base, values, problems);
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(String.join("; ", problems.values()));
+    }
+    return out;
+  }
+
+  /**
+   * {@link #bind(Record, Map)} that puts each value that does not convert into {@code problems} (by
+   * option) and keeps the default there.
+   */
+  @SuppressWarnings("unchecked")
+  static <R extends Record> R bind(
+      R base, Map<String, String> values, Map<String, String> problems) {
     RecordComponent[] components = base.getClass().getRecordComponents();
     Object[] args = new Object[components.length];
     Class<?>[] types = new Class<?>[components.length];
@@ -327,13 +403,17 @@ public final class JobOptions {
         throw new IllegalStateException(e);
       }
       if (TrainingConfig.isGroup(c.getType())) {
-        args[i] = bind((Record) args[i], values);
+        args[i] = bind((Record) args[i], values, problems);
         continue;
       }
       String option = kebab(c.getName());
       String raw = values.remove(option);
       if (raw != null && !nested(c)) {
-        args[i] = convert(option, raw.trim(), c.getType());
+        try {
+          args[i] = convert(option, raw.trim(), c.getType());
+        } catch (IllegalArgumentException e) {
+          problems.put(option, e.getMessage());
+        }
       }
     }
     try {
@@ -377,8 +457,12 @@ public final class JobOptions {
         return enumValue(type, raw);
       }
     } catch (IllegalArgumentException e) {
+      String why =
+          e instanceof NumberFormatException
+              ? type == double.class ? "expected a number" : "expected a whole number"
+              : e.getMessage();
       throw new IllegalArgumentException(
-          "--%s: cannot use '%s' (%s)".formatted(option, raw, e.getMessage()), e);
+          "--%s: cannot use '%s' (%s)".formatted(option, raw, why), e);
     }
     throw new IllegalStateException("no converter for " + type);
   }
@@ -437,6 +521,13 @@ public final class JobOptions {
       p.load(r);
     } catch (java.nio.file.NoSuchFileException e) {
       throw new IllegalArgumentException("--config " + file + ": no such file", e);
+    } catch (java.nio.charset.CharacterCodingException | IllegalArgumentException e) {
+      // a binary file (/bin/ls) or a broken escape: not what --config takes
+      throw new IllegalArgumentException(
+          ("--config %s: not a properties file (name=value lines of UTF-8 text; `train --options`"
+                  + " lists the names)")
+              .formatted(file),
+          e);
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot read --config " + file + ": " + e, e);
     }

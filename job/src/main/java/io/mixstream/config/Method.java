@@ -42,18 +42,59 @@ public enum Method {
     return cliName;
   }
 
-  /** The method with this command-line name; the error lists the valid names. */
+  /** The method with this command-line name; the error lists the valid names and the nearest. */
   public static Method parse(String name) {
     for (Method m : values()) {
       if (m.cliName.equals(name.toLowerCase(Locale.ROOT))) {
         return m;
       }
     }
-    throw new IllegalArgumentException(
-        "unknown method '%s'; choose one of %s"
-            .formatted(
-                name,
-                Arrays.stream(values()).map(Method::cliName).collect(Collectors.joining(", "))));
+    throw new IllegalArgumentException("unknown method '%s'; %s".formatted(name, choices(name)));
+  }
+
+  /** "choose one of moco, ...", with "(did you mean X?)" when a method is a typo away. */
+  public static String choices(String name) {
+    String all = Arrays.stream(values()).map(Method::cliName).collect(Collectors.joining(", "));
+    return "choose one of "
+        + all
+        + nearest(name).map(m -> " (did you mean " + m.cliName + "?)").orElse("");
+  }
+
+  /** The method whose name is within a few typed characters of {@code name}, if one is. */
+  public static java.util.Optional<Method> nearest(String name) {
+    String n = name.toLowerCase(Locale.ROOT);
+    Method best = null;
+    int bestDistance = Integer.MAX_VALUE;
+    for (Method m : values()) {
+      int d = editDistance(n, m.cliName);
+      if (d < bestDistance) {
+        best = m;
+        bestDistance = d;
+      }
+    }
+    return bestDistance <= Math.max(2, name.length() / 4)
+        ? java.util.Optional.of(best)
+        : java.util.Optional.empty();
+  }
+
+  /** Levenshtein distance: insertions, deletions and substitutions. */
+  private static int editDistance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int substitute = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        cur[j] = Math.min(substitute, Math.min(prev[j], cur[j - 1]) + 1);
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
   }
 
   @Override

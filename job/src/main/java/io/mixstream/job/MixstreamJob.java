@@ -71,6 +71,7 @@ public final class MixstreamJob {
       return;
     }
     JobConfig c = JobOptions.parse(args, checkpoints);
+    checkOutputFolders(c);
     KafkaPreflight.Findings kafka = preflight(c, PREFLIGHT_TIMEOUT);
     StreamExecutionEnvironment env =
         StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(c));
@@ -112,6 +113,38 @@ public final class MixstreamJob {
     }
     return KafkaPreflight.check(
         c.bootstrapServers(), c.kafkaProperties(), inputs, c.deadLetterTopic(), timeout);
+  }
+
+  /**
+   * The folders the job writes (checkpoints; snapshots when it takes them) exist or are made, and
+   * take a file: said before the job starts, not in ten restarts of a failing sink.
+   *
+   * @throws IllegalArgumentException naming the option, the folder and what is wrong
+   */
+  public static void checkOutputFolders(JobConfig c) {
+    checkWritableFolder("--checkpoint-dir", c.checkpointDir());
+    if (c.evaluation().evalEvery() > 0) {
+      checkWritableFolder("--snapshot-dir", c.evaluation().snapshotDir());
+    }
+  }
+
+  private static void checkWritableFolder(String option, Path folder) {
+    if (java.nio.file.Files.exists(folder) && !java.nio.file.Files.isDirectory(folder)) {
+      throw new IllegalArgumentException(
+          "%s %s is a file, not a folder: give a folder (it is made if missing)"
+              .formatted(option, folder));
+    }
+    try {
+      java.nio.file.Files.createDirectories(folder);
+      // a file made and removed: the only check that read-only mounts and root alike answer
+      java.nio.file.Files.delete(
+          java.nio.file.Files.createTempFile(folder, ".mixstream-write-check", ""));
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException(
+          "%s %s: cannot write there (%s); give a folder this user can write"
+              .formatted(option, folder, e.getMessage()),
+          e);
+    }
   }
 
   /** Logs the effective config once, builds the pipeline with a log of each step, and runs it. */

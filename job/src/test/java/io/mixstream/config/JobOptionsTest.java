@@ -180,7 +180,7 @@ class JobOptionsTest {
     String help = String.join("\n", JobOptions.help(CHECKPOINTS));
     var training = TrainingConfig.defaults().asMap().keySet(); // the groups' options, flat
     assertThat(training)
-        .hasSize(33)
+        .hasSize(35)
         .contains("width", "hue", "seed", "imageSize", "stem", "normalization");
     for (String name : training) {
       assertThat(help).contains("--" + JobOptions.kebab(name) + " ");
@@ -249,6 +249,74 @@ class JobOptionsTest {
     assertThat(moco.torchThreads()).isZero();
     assertThat(c.trainers()).allMatch(m -> m.device().equals("cpu"));
     assertThat(c.describe().toString()).contains("key=wide").contains("width=16");
+  }
+
+  @Test
+  void everyBadOptionIsNamedAtOnceAndTheFileThatGaveIt(@TempDir Path tmp) throws Exception {
+    Path file = tmp.resolve("job.properties");
+    Files.writeString(file, "widht=16\nbatch-size=lots\nseed=3\n");
+    assertThatThrownBy(
+            () ->
+                JobOptions.parse(
+                    new String[] {"--config", file.toString(), "--eval-every", "often"},
+                    CHECKPOINTS))
+        .hasMessageContaining("--batch-size: cannot use 'lots' (expected a whole number)")
+        .hasMessageContaining("--eval-every: cannot use 'often'")
+        .hasMessageContaining("unknown option(s) --widht")
+        .hasMessageContaining("--config " + file + " sets batch-size, widht")
+        .message()
+        .doesNotContain("eval-every, ")
+        .doesNotContain("sets eval-every");
+  }
+
+  @Test
+  void aConfigFileThatIsNotTextIsNamedAsSuch(@TempDir Path tmp) throws Exception {
+    Path binary = tmp.resolve("ls");
+    Files.write(binary, new byte[] {0x7f, 'E', 'L', 'F', (byte) 0xc3, 0x28, (byte) 0xff, 0});
+    assertThatThrownBy(
+            () -> JobOptions.parse(new String[] {"--config", binary.toString()}, CHECKPOINTS))
+        .hasMessage(
+            "--config %s: not a properties file (name=value lines of UTF-8 text; `train"
+                    .formatted(binary)
+                + " --options` lists the names)");
+  }
+
+  @Test
+  void aModelKeyThatIsATypoOfAMethodIsRefusedWithTheNearest() {
+    assertThatThrownBy(
+            () -> JobOptions.parse(new String[] {"--models", "moco,mocco-cutmix"}, CHECKPOINTS))
+        .hasMessageContaining("--models: 'mocco-cutmix' is not a method")
+        .hasMessageContaining("choose one of moco, moco-cutmix, unmix, approach1, approach2")
+        .hasMessageContaining("did you mean moco-cutmix?")
+        .hasMessageContaining("mocco-cutmix:METHOD");
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--models", "fast:mocco"}, CHECKPOINTS))
+        .hasMessageContaining("unknown method 'mocco'")
+        .hasMessageContaining("did you mean moco?");
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--models", "fast"}, CHECKPOINTS))
+        .as("far from every method: no guess")
+        .hasMessageContaining("'fast' is not a method")
+        .message()
+        .doesNotContain("did you mean");
+    // a key with its method given any of the three ways stays a free name
+    assertThat(
+            JobOptions.parse(new String[] {"--models", "fast:moco,slow:unmix"}, CHECKPOINTS)
+                .trainers())
+        .extracting(m -> m.training().method())
+        .containsExactly(Method.MOCO, Method.UNMIX);
+    assertThat(
+            JobOptions.parse(
+                    new String[] {"--models", "fast", "--model.fast.method", "approach1"},
+                    CHECKPOINTS)
+                .trainers()
+                .get(0)
+                .training()
+                .method())
+        .isEqualTo(Method.APPROACH1);
+    assertThat(
+            JobOptions.parse(new String[] {"--models", "a,b", "--method", "unmix"}, CHECKPOINTS)
+                .trainers())
+        .extracting(m -> m.training().method())
+        .containsExactly(Method.UNMIX, Method.UNMIX);
   }
 
   @Test

@@ -270,6 +270,7 @@ class StreamingJobTest {
     e.knnTestSize = 0;
     e.metricsTopic = "drain-metrics";
     e.embeddingsTopic = "drain-embeddings";
+    e.qualityEvery = 0; // the metrics topic holds the steps' records alone
     JobConfig c = fx.job(Method.MOCO, "drain", "drain", 1, false).withEvaluation(e.build());
     StreamExecutionEnvironment env =
         StreamExecutionEnvironment.getExecutionEnvironment(MixstreamJob.flinkConfiguration(c));

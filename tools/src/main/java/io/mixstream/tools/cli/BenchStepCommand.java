@@ -81,6 +81,14 @@ final class BenchStepCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
+    if (steps < 1 || warmup < 0 || memorySteps < 0 || qualityWindow < 0 || qualityEvery < 1) {
+      throw new IllegalArgumentException(
+          "--steps must be at least 1, --warmup, --memory-steps and --quality-window 0 or more,"
+              + " --quality-every at least 1");
+    }
+    if (qualityWindow == 1) {
+      throw new IllegalArgumentException("--quality-window must be 0 (off) or at least 2 images");
+    }
     Device dev = device.resolve();
     for (int batch : model.batches()) {
       TrainingConfig.Builder b = TrainingConfig.defaults().toBuilder();

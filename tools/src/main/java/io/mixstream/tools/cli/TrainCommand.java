@@ -78,6 +78,7 @@ final class TrainCommand implements Callable<Integer> {
     JobConfig c =
         LocalFlink.shareCores(JobOptions.parse(jobArgs.toArray(new String[0]), checkpoints));
     System.out.println("job config (secrets masked): " + c.describe());
+    MixstreamJob.checkOutputFolders(c);
     List<ModelHome> homes =
         c.trainers().stream()
             .map(

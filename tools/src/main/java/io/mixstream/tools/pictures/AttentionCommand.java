@@ -38,15 +38,21 @@ public final class AttentionCommand implements Callable<Integer> {
   @Option(
       names = "--snapshot",
       required = true,
+      arity = "1..*",
       paramLabel = "FILE",
-      description = "A step-NNNNNNNN.safetensors snapshot; repeat for more columns.")
+      description =
+          "Step-NNNNNNNN.safetensors snapshots, one column each: several after one --snapshot, or"
+              + " the option repeated.")
   List<Path> snapshots;
 
   @Option(
       names = "--image",
       required = true,
+      arity = "1..*",
       paramLabel = "ID|FILE",
-      description = "A CIFAR-10 id (cifar10-test-00042) or a PNG/JPEG file; repeat for more rows.")
+      description =
+          "CIFAR-10 ids (cifar10-test-00042) or PNG/JPEG files, one row each: several after one"
+              + " --image, or the option repeated.")
   List<String> images;
 
   @Option(
@@ -85,8 +91,10 @@ public final class AttentionCommand implements Callable<Integer> {
     if (size < 8 || size % 8 != 0) {
       throw new IllegalArgumentException("--size must be a positive multiple of 8, got " + size);
     }
-    if (power < 1 || power > 4) {
-      throw new IllegalArgumentException("--power must be 1 or 2 (up to 4), got " + power);
+    if (power != 1 && power != 2) {
+      throw new IllegalArgumentException(
+          "--power must be 1 (the mean of F) or 2 (Zagoruyko-Komodakis's mean of F^2), got "
+              + power);
     }
     Files.createDirectories(out);
     Images loader = new Images(data);

@@ -28,6 +28,47 @@ class HostileOptionsTest {
   }
 
   @Test
+  void outOfRangeNumbersOfTheToolsAreNamedNotCrashedOn() {
+    Capture power =
+        Capture.run("attention", "--snapshot", "s.safetensors", "--image", "x.png", "--power", "3");
+    assertOneLineError(power);
+    assertThat(power.err()).contains("--power must be 1 (the mean of F) or 2");
+    Capture steps = Capture.run("bench", "step", "--steps", "0", "--width", "4", "--batch", "16");
+    assertOneLineError(steps);
+    assertThat(steps.err()).contains("--steps must be at least 1").doesNotContain("out of bounds");
+  }
+
+  @Test
+  void theJobNamesABadModelKeyAndANonTextConfigFileBeforeStarting(@TempDir Path work)
+      throws Exception {
+    Capture models = Capture.run("train", "--models", "moco,mocco-cutmix", "--device", "cpu");
+    assertOneLineError(models);
+    assertThat(models.err())
+        .contains("'mocco-cutmix' is not a method")
+        .contains("did you mean moco-cutmix?");
+    Path binary = work.resolve("ls");
+    java.nio.file.Files.write(binary, new byte[] {0x7f, 'E', 'L', 'F', (byte) 0xc3, 0x28, 0});
+    Capture config = Capture.run("train", "--config", binary.toString());
+    assertOneLineError(config);
+    assertThat(config.err()).contains("not a properties file").doesNotContain("MalformedInput");
+    Capture snapshots =
+        Capture.run(
+            "train",
+            "--snapshot-dir",
+            binary.toString(),
+            "--checkpoint-dir",
+            work.resolve("checkpoints").toString(),
+            "--bootstrap-servers",
+            "127.0.0.1:1", // nothing listens: the folder must be refused before the broker is asked
+            "--device",
+            "cpu");
+    assertOneLineError(snapshots);
+    assertThat(snapshots.err())
+        .contains("--snapshot-dir " + binary + " is a file, not a folder")
+        .doesNotContain("broker");
+  }
+
+  @Test
   void theDemoNamesEachBadOptionOfItsOwnBeforeStartingAnything(@TempDir Path work) {
     Capture c =
         Capture.run(

@@ -43,14 +43,12 @@ class AttentionCommandTest {
 
     int rc =
         Mixstream.run(
-            "attention",
+            "attention", // README's form: several values after one option
             "--snapshot",
             s0.toString(),
-            "--snapshot",
             s1.toString(),
             "--image",
             "cifar10-test-00003",
-            "--image",
             png.toString(),
             "--data",
             SharedData.cifar10().toString(),
