@@ -77,6 +77,19 @@ class OnlineTrainerHarnessTest {
     }
   }
 
+  /** The learning core alone, trained on the harness tests' first {@code steps} batches of 16. */
+  private static MocoTrainer trainedDirectly(int steps) {
+    MocoTrainer direct = TrainerFixtures.trainer(CONFIG);
+    for (int step = 0; step < steps; step++) {
+      SourceImage[] batch = new SourceImage[16];
+      for (int i = 0; i < 16; i++) {
+        batch[i] = image(step * 16 + i).source();
+      }
+      direct.step(batch);
+    }
+    return direct;
+  }
+
   private static List<StepResult> steps(
       KeyedOneInputStreamOperatorTestHarness<Integer, TrainingImage, StepResult> h) {
     List<StepResult> out = new ArrayList<>();
@@ -217,14 +230,7 @@ class OnlineTrainerHarnessTest {
       end = second.getSideOutput(OnlineTrainer.FINAL_STATE).peek().getValue();
     }
     byte[] expected;
-    try (MocoTrainer direct = TrainerFixtures.trainer(CONFIG)) {
-      for (int step = 0; step < 2; step++) {
-        SourceImage[] batch = new SourceImage[16];
-        for (int i = 0; i < 16; i++) {
-          batch[i] = image(step * 16 + i).source();
-        }
-        direct.step(batch);
-      }
+    try (MocoTrainer direct = trainedDirectly(2)) {
       expected = direct.exportState();
     }
     assertThat(end.model()).isEqualTo("m");
@@ -299,14 +305,7 @@ class OnlineTrainerHarnessTest {
         .as("16 images at step 0, 32 by step 2, then the window's 40")
         .containsExactly(16, 32, 40, 40);
     // the last 40 images by step 6 are 56..95: the probe on them, straight from the core
-    try (MocoTrainer direct = TrainerFixtures.trainer(CONFIG)) {
-      for (int step = 0; step < 6; step++) {
-        SourceImage[] batch = new SourceImage[16];
-        for (int i = 0; i < 16; i++) {
-          batch[i] = image(step * 16 + i).source();
-        }
-        direct.step(batch);
-      }
+    try (MocoTrainer direct = trainedDirectly(6)) {
       SourceImage[] window = new SourceImage[40];
       for (int n = 56; n < 96; n++) {
         window[n % 40] = image(n).source(); // the ring's slot order
