@@ -3,6 +3,7 @@ package io.mixstream.tools.cli;
 import io.mixstream.config.JobConfig;
 import io.mixstream.config.JobOptions;
 import io.mixstream.config.ModelSpec;
+import io.mixstream.config.TrainingConfig;
 import io.mixstream.job.MixstreamJob;
 import io.mixstream.kafka.KafkaPreflight;
 import io.mixstream.tools.run.LocalFlink;
@@ -101,10 +102,13 @@ final class TrainCommand implements Callable<Integer> {
       modelOptions.put(
           "models", String.join(",", c.models().stream().map(ModelSpec::key).toList()));
       for (ModelSpec m : c.models()) {
-        modelOptions.put("model " + m.key(), new TreeMap<>(m.training().asMap()).toString());
+        m.training().asMap().forEach((k, v) -> modelOptions.put("model." + m.key() + "." + k, v));
       }
     }
-    home.claim(modelOptions, "--fresh to start a new model there (or another --checkpoint-dir)");
+    Map<String, Object> defaults = new TreeMap<>(TrainingConfig.defaults().asMap());
+    defaults.put("model-key", "default");
+    home.claim(
+        modelOptions, defaults, "--fresh to start a new model there (or another --checkpoint-dir)");
     Optional<Path> resumeFrom = home.latest();
     // this JVM runs the job: --device gpu without a GPU is refused here, not in 10 restarts
     for (int i = 0; i < c.trainers().size(); i++) {

@@ -6,6 +6,7 @@ import io.mixstream.cifar.CifarSplit;
 import io.mixstream.config.EvaluationConfig;
 import io.mixstream.config.JobConfig;
 import io.mixstream.config.JobOptions;
+import io.mixstream.config.Schedule;
 import io.mixstream.config.TrainingConfig;
 import io.mixstream.job.MixstreamJob;
 import io.mixstream.kafka.LocalKafkaBroker;
@@ -178,6 +179,9 @@ public final class DemoCommand implements Callable<Integer> {
     int width = model.width() > 0 ? model.width() : (dev.isGpu() ? 64 : 16);
     model.applyTo(b, width, model.batch());
     b.imageSize = imageSize;
+    // the replay loops without end: a schedule that never reaches 0 (the cosine's first epochs,
+    // all a CPU demo ever sees, run within 0.01% of this rate)
+    b.schedule = Schedule.CONSTANT;
     TrainingConfig config = b.build().validate();
     System.out.println("training config: " + config.asMap());
     Path dataPath = dataPath();
@@ -232,7 +236,10 @@ public final class DemoCommand implements Callable<Integer> {
     if (models != null) {
       claimed.put("models", models);
     }
-    state.claim(claimed, "--fresh to start a new model there (or another --work-dir)");
+    state.claim(
+        claimed,
+        TrainingConfig.defaults().asMap(),
+        "--fresh to start a new model there (or another --work-dir)");
     java.util.Optional<Path> resumeFrom = state.latest();
     try (LocalKafkaBroker broker = LocalKafkaBroker.start(workDir.resolve("kafka"), 0)) {
       createTopics(broker.bootstrapServers(), EvaluationConfig.defaults(workDir));

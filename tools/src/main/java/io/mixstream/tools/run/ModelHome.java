@@ -127,28 +127,37 @@ public record ModelHome(Path checkpoints, Path savepoints, Path snapshots, Path 
   }
 
   /**
-   * Records {@code options} as the model's, or checks them against the ones recorded.
+   * Records {@code options} as the model's, or checks them against the ones recorded. An option one
+   * side does not name counts as its default there: a model recorded before an option existed was
+   * trained with that option's default, and resumes with it.
    *
-   * @param options what the model's state depends on, by option name
+   * @param options what the model's state depends on, by option name; a model's own option of
+   *     several as {@code model.KEY.OPTION}
+   * @param defaults each option's default, by option name (for {@code model.KEY.OPTION}: OPTION's)
    * @param fresh how the user starts a new model instead ("--fresh")
    * @throws IllegalArgumentException naming each option that differs from the recorded model's:
    *     restoring it would fail deep inside the job
    */
-  public void claim(Map<String, ?> options, String fresh) throws IOException {
+  public void claim(Map<String, ?> options, Map<String, ?> defaults, String fresh)
+      throws IOException {
     Map<String, String> wanted = new TreeMap<>();
     options.forEach((k, v) -> wanted.put(k, String.valueOf(v)));
     if (Files.isRegularFile(configFile()) && latest().isPresent()) {
-      Properties recorded = new Properties();
+      Properties p = new Properties();
       try (Reader r = Files.newBufferedReader(configFile(), StandardCharsets.UTF_8)) {
-        recorded.load(r);
+        p.load(r);
       }
+      Map<String, String> recorded = recordedOptions(p);
+      java.util.Set<String> names = new java.util.TreeSet<>(wanted.keySet());
+      names.addAll(recorded.keySet());
       List<String> differences = new ArrayList<>();
-      wanted.forEach(
-          (k, v) -> {
-            if (!v.equals(recorded.getProperty(k))) {
-              differences.add("%s %s (asked: %s)".formatted(k, recorded.getProperty(k), v));
-            }
-          });
+      for (String k : names) {
+        String before = recorded.getOrDefault(k, defaultOf(k, defaults));
+        String now = wanted.getOrDefault(k, defaultOf(k, defaults));
+        if (!java.util.Objects.equals(before, now)) {
+          differences.add("%s %s (asked: %s)".formatted(k, before, now));
+        }
+      }
       if (!differences.isEmpty()) {
         throw new IllegalArgumentException(
             "the model in %s was trained with %s: give the same options to resume it, or %s"
@@ -161,6 +170,40 @@ public record ModelHome(Path checkpoints, Path savepoints, Path snapshots, Path 
     try (Writer w = Files.newBufferedWriter(configFile(), StandardCharsets.UTF_8)) {
       p.store(w, "the options of the model whose checkpoints are here (mixstream)");
     }
+  }
+
+  /** An option's default as text: {@code model.KEY.OPTION} takes OPTION's; null when none. */
+  private static String defaultOf(String name, Map<String, ?> defaults) {
+    Object d =
+        defaults.containsKey(name)
+            ? defaults.get(name)
+            : name.startsWith("model.")
+                ? defaults.get(name.substring(name.lastIndexOf('.') + 1))
+                : null;
+    return d == null ? null : String.valueOf(d);
+  }
+
+  /**
+   * The recorded options, with the form of earlier versions read as today's: one line {@code model
+   * KEY={a=1, b=2}} per model of several became {@code model.KEY.a=1} and {@code model.KEY.b=2}.
+   */
+  private static Map<String, String> recordedOptions(Properties p) {
+    Map<String, String> out = new TreeMap<>();
+    for (String k : p.stringPropertyNames()) {
+      String v = p.getProperty(k);
+      if (k.startsWith("model ") && v.startsWith("{") && v.endsWith("}")) {
+        String key = k.substring("model ".length());
+        for (String pair : v.substring(1, v.length() - 1).split(", ")) {
+          int eq = pair.indexOf('=');
+          if (eq > 0) {
+            out.put("model." + key + "." + pair.substring(0, eq), pair.substring(eq + 1));
+          }
+        }
+      } else {
+        out.put(k, v);
+      }
+    }
+    return out;
   }
 
   private static List<Path> find(Path dir, int depth) throws IOException {
