@@ -78,9 +78,10 @@ public sealed interface MetricsRecord
    * @param dim the embedding's size d
    * @param rankMe RankMe, 1 to min(window, d): the directions the embeddings use
    * @param alignment mean squared distance of two views of an image, 0 to 4 (low is good)
-   * @param uniformity log mean exp(−2·squared distance) over pairs, −4 to 0 (low is good)
-   * @param embeddingStd mean per-dimension std of the normalised embeddings (about 1/√d when
-   *     healthy, 0 when collapsed)
+   * @param uniformity log mean exp(−2·squared distance) over pairs, 0 down to about −4 (low is
+   *     good)
+   * @param embeddingStd mean per-dimension std of the normalised embeddings (1/√d when spread
+   *     evenly over the sphere, 0 when collapsed)
    * @param collapsed whether this reading and the ones before it say collapse (three in a row)
    * @param seconds how long the reading took, the trainer waiting
    * @param time when it finished; null when the record did not say

@@ -160,13 +160,15 @@ public final class JobOptions {
     JobConfig defaults = JobConfig.defaults(training, defaultCheckpointDir);
     EvaluationConfig evaluation = bind(defaults.evaluation(), rest, problems);
     JobConfig job = bind(defaults, rest, problems);
+    java.util.Set<String> named = new java.util.LinkedHashSet<>(problems.keySet());
+    List<String> said = new ArrayList<>(problems.values());
     if (!rest.isEmpty()) {
-      rest.keySet().forEach(k -> problems.put(k, unknownMessage(Map.of(k, ""))));
+      named.addAll(rest.keySet());
+      said.add(unknownMessage(rest));
     }
-    if (!problems.isEmpty()) {
+    if (!said.isEmpty()) {
       throw new IllegalArgumentException(
-          String.join("; ", problems.values())
-              + (values instanceof Given g ? g.filesOf(problems.keySet()) : ""));
+          String.join("; ", said) + (values instanceof Given g ? g.filesOf(named) : ""));
     }
     Map<String, String> mergedKafka = new TreeMap<>(job.kafkaProperties());
     mergedKafka.putAll(kafka);
@@ -276,14 +278,14 @@ public final class JobOptions {
   /**
    * The models of {@code --models KEY[:METHOD],...} with the same settings but their method (as for
    * {@link #models}: METHOD, else KEY when it names a method, else {@code shared}'s), for launchers
-   * that have their own options (the demo).
+   * that have their own options (the demo). A key a typo away from a method's name is refused.
    */
   public static List<ModelSpec> sameSettings(
       String list, TrainingConfig shared, String device, int torchThreads) {
     List<ModelSpec> out = new ArrayList<>();
     for (ModelEntry e : ModelEntry.parseList(list)) {
       if (e.method() == null) {
-        e.refuseUnlessAMethod();
+        e.refuseATypoOfAMethod();
       }
       TrainingConfig.Builder b = shared.toBuilder();
       String method = e.method() != null ? e.method() : isMethod(e.key()) ? e.key() : null;
@@ -307,6 +309,19 @@ public final class JobOptions {
             ("--models: '%s' is not a method; %s. A model of your own name takes its method as"
                     + " %s:METHOD, --model.%s.method METHOD or --method METHOD")
                 .formatted(key, Method.choices(key), key, key));
+      }
+    }
+
+    /**
+     * Where the shared method may have been chosen on purpose (the demo's --method), a key of one's
+     * own trains it, but one a typo away from a method's name (mocco-cutmix) is refused.
+     */
+    void refuseATypoOfAMethod() {
+      if (!isMethod(key) && Method.nearest(key).isPresent()) {
+        throw new IllegalArgumentException(
+            ("--models: '%s' is not a method; %s. A model of your own name takes its method as"
+                    + " %s:METHOD")
+                .formatted(key, Method.choices(key), key));
       }
     }
 

@@ -306,7 +306,7 @@ public final class MixstreamJob {
   public static Optional<String> learningRateEndWarning(ModelSpec m) {
     TrainingConfig t = m.training();
     long zero = LearningRateSchedule.of(t).zeroFrom();
-    if (zero < 0) {
+    if (zero < 0 || t.scaledLr() == 0) { // never, or a rate of 0 asked for
       return Optional.empty();
     }
     return Optional.of(
@@ -318,7 +318,7 @@ public final class MixstreamJob {
                 m.key(),
                 zero + 1, // as the metrics count steps: step 1 is the first
                 zero * t.batchSize(),
-                t.optimizer().schedule().toString().toLowerCase(java.util.Locale.ROOT),
+                t.optimizer().schedule().cliName(),
                 t.optimizer().epochs(),
                 t.optimizer().epochSize()));
   }

@@ -10,7 +10,7 @@ public final class CollapseWatch {
 
   private final double stdBelow;
   private final double rankBelow;
-  private int streak;
+  private volatile int streak; // read by the metric reporters' threads
 
   /**
    * @param stdBelow collapse when the embedding std is under stdBelow/√d

@@ -11,7 +11,8 @@ package io.mixstream.quality;
  * @param alignment mean squared distance between the two views' embeddings of an image, 0 to 4
  *     (Wang and Isola 2020, α = 2): low is good
  * @param uniformity log of the mean of exp(−2·squared distance) over pairs of images of one view,
- *     averaged over the two views, −4 to 0 (t = 2): low is good, 0 is every image at one point
+ *     averaged over the two views, 0 down to −4·n/(n−1) (t = 2): low is good, 0 is every image at
+ *     one point
  * @param embeddingStd the mean over dimensions of the std over images of the embeddings: 0 for a
  *     collapse, about 1/√d when they spread over the sphere
  */
@@ -42,10 +43,13 @@ public record QualityMeasures(
 
   /**
    * Whether these measures say collapse: the std under {@code stdBelow}/√d, or RankMe under {@code
-   * rankBelow}·d (§17). Embeddings that are not finite (NaN) say collapse too.
+   * rankBelow}·d (§17). A measure that is not a finite number (NaN embeddings) says collapse too.
    */
   public boolean collapsed(double stdBelow, double rankBelow) {
-    return !(embeddingStd >= stdBelow / Math.sqrt(dim)) || !(rankMe >= rankBelow * dim);
+    return !(embeddingStd >= stdBelow / Math.sqrt(dim))
+        || !(rankMe >= rankBelow * dim)
+        || !Double.isFinite(alignment)
+        || !Double.isFinite(uniformity);
   }
 
   /**

@@ -110,13 +110,15 @@ class EvaluationJobTest {
     Map<Long, JsonObject> reports = new HashMap<>();
     List<JsonObject> trainRecords = new ArrayList<>();
     List<JsonObject> finalRecords = new ArrayList<>();
+    Map<Long, JsonObject> quality = new HashMap<>();
     for (ConsumerRecord<byte[], byte[]> r :
-        StreamingJobTest.consume(broker, "metrics", STEPS + 5)) {
+        StreamingJobTest.consume(broker, "metrics", STEPS + 5 + 4)) {
       JsonObject o =
           JsonParser.parseString(new String(r.value(), StandardCharsets.UTF_8)).getAsJsonObject();
       switch (o.get("type").getAsString()) {
         case "knn" -> reports.put(o.get("step").getAsLong(), o);
         case "final" -> finalRecords.add(o);
+        case "quality" -> quality.put(o.get("step").getAsLong(), o);
         default -> trainRecords.add(o);
       }
     }
@@ -130,6 +132,22 @@ class EvaluationJobTest {
     assertThat(lastStep.getAsJsonObject("terms").get("original").getAsDouble())
         .isEqualTo(steps.get(STEPS - 1).loss);
     assertThat(reports).containsOnlyKeys(0L, 80L, 160L, 200L);
+    // the label-free measures at the same steps (quality-every defaults to eval-every), on the
+    // first batch at step 0 and on the last 2,048 images after
+    assertThat(quality).containsOnlyKeys(0L, 80L, 160L, 200L);
+    assertThat(quality.get(0L).get("window").getAsInt()).isEqualTo(c.training().batchSize());
+    assertThat(quality.get(200L).get("window").getAsInt()).isEqualTo(2048);
+    for (JsonObject q : quality.values()) {
+      assertThat(q.get("collapsed").getAsBoolean()).as(q.toString()).isFalse();
+      assertThat(q.get("rankme").getAsDouble()).isBetween(1.0, 128.0);
+      assertThat(q.get("alignment").getAsDouble()).isBetween(0.0, 4.0);
+      assertThat(q.get("uniformity").getAsDouble()).isBetween(-4.0, 0.0);
+    }
+    // trained, the embeddings spread out from the random network's (RESULTS.md: as kNN rises)
+    assertThat(quality.get(200L).get("embedding_std").getAsDouble())
+        .isGreaterThan(quality.get(0L).get("embedding_std").getAsDouble());
+    assertThat(quality.get(200L).get("uniformity").getAsDouble())
+        .isLessThan(quality.get(0L).get("uniformity").getAsDouble());
     double floor = reports.get(0L).get("accuracy").getAsDouble();
     double last = reports.get(200L).get("accuracy").getAsDouble();
     System.out.printf(

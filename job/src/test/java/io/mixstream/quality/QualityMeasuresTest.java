@@ -220,6 +220,12 @@ class QualityMeasuresTest {
     QualityMeasures m = QualityMeasures.of(z, z, z, 8, d);
     assertThat(m.embeddingStd()).isNaN();
     assertThat(m.collapsed(0.25, 0.01)).isTrue();
+    float[] fine = randomUnitRows(8, d, 8);
+    float[] brokenView = fine.clone();
+    brokenView[3] = Float.NaN;
+    QualityMeasures viewOnly = QualityMeasures.of(fine, brokenView, fine, 8, d);
+    assertThat(viewOnly.alignment()).isNaN();
+    assertThat(viewOnly.collapsed(0.0, 0.0)).as("any measure not a number").isTrue();
   }
 
   @Test

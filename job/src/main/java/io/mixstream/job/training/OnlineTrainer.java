@@ -85,7 +85,6 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
   private transient long lastStepNanos;
   private transient double restoreSeconds; // model import + queue rebuild after a restore
   private transient long lastSnapshotStep;
-  private transient boolean learningRateEndSaid; // once a task: at its first step past the end
   private transient QualityReadings qualityReadings; // null when the measures are off
   private transient ListState<Integer> collapseStreakState;
   private transient int restoredCollapseStreak;
@@ -340,15 +339,14 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
     queueChunks.persist(trainer, r.enqueued());
     long now = System.nanoTime();
     double batchSeconds = (assembled - batchStartNanos) / 1e9;
-    if (!learningRateEndSaid && trainer.learningRateEnded()) {
-      learningRateEndSaid = true;
+    if (trainer.stepCount() == trainer.learningRateZeroFrom() + 1) { // the first step at 0
       LOG.warn(
           "model {}: the learning rate is 0 from step {} on (the end of --schedule {} over {}"
               + " epochs): the model no longer changes; a stream without end trains with"
               + " --schedule constant or warmup-constant",
           model.key(),
           trainer.learningRateZeroFrom() + 1,
-          config.optimizer().schedule().toString().toLowerCase(java.util.Locale.ROOT),
+          config.optimizer().schedule().cliName(),
           config.optimizer().epochs());
     }
     metrics.step(

@@ -82,7 +82,7 @@ final class QualityReadings {
     if (!floor && collapse.observe(m)) {
       LOG.warn(
           "model {}: the embeddings have collapsed at step {} ({} readings in a row): embedding"
-              + " std {} (healthy is about 1/sqrt(d) = {}; collapse under {}), RankMe {} of d = {}"
+              + " std {} (1/sqrt(d) = {} when spread evenly; collapse under {}), RankMe {} of d = {}"
               + " (collapse under {}); the learning rate, the weight decay or the method's"
               + " settings are the usual cause",
           modelKey,

@@ -39,13 +39,19 @@ final class QualityWindow {
     arrived.update(count + 1);
   }
 
-  /** The window's images, at most W, in slot order (not arrival order once it has wrapped). */
+  /**
+   * The window's images, at most W, in slot order (not arrival order once it has wrapped). A slot
+   * not yet written is skipped: after a restore with a larger W the window refills as images come.
+   */
   List<TrainingImage> images() throws Exception {
     Long n = arrived.value();
     int size = (int) Math.min(capacity, n == null ? 0 : n);
     List<TrainingImage> out = new ArrayList<>(size);
     for (int i = 0; i < size; i++) {
-      out.add(slots.get(i));
+      TrainingImage image = slots.get(i);
+      if (image != null) {
+        out.add(image);
+      }
     }
     return out;
   }

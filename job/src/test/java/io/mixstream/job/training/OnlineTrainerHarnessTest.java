@@ -350,6 +350,25 @@ class OnlineTrainerHarnessTest {
   }
 
   @Test
+  void aLargerWindowAfterARestoreRefillsWithoutFailing() throws Exception {
+    OperatorSubtaskState state;
+    try (var h = harness(0, "m", CONFIG, new QualitySettings(2, 40, 0.25, 0.01))) {
+      h.open();
+      feed(h, 0, 48); // 3 steps: the ring of 40 has wrapped
+      state = h.snapshot(1, 48);
+    }
+    try (var h = harness(0, "m", CONFIG, new QualitySettings(2, 64, 0.25, 0.01))) {
+      h.initializeState(state);
+      h.open();
+      feed(h, 48, 80); // steps 4 and 5, then a reading at step 4 only
+      assertThat(readings(h))
+          .extracting(MetricsRecord.Quality::window)
+          .as("slots 0-39 from before, 48-63 since (images 48-63), 40-47 not yet written")
+          .containsExactly(56);
+    }
+  }
+
+  @Test
   void aCollapsingModelIsSaidOnceAfterThreeReadingsInARowAndTheStreakSurvivesARestore()
       throws Exception {
     TrainingConfig.Builder b = CONFIG.toBuilder();
@@ -383,6 +402,23 @@ class OnlineTrainerHarnessTest {
     }
     long flaggedAt = all.get(first).step();
     assertThat(flaggedAt).as("flagged within 12 steps").isLessThanOrEqualTo(12);
+    // the random network's floor reads as collapsed by the std rule here (width 4), yet it does
+    // not count: the flag comes at the third collapsed reading after step 0
+    MetricsRecord.Quality floor = all.get(0);
+    assertThat(floor.step()).isZero();
+    assertThat(floor.embeddingStd()).isLessThan(0.25 / Math.sqrt(floor.dim()));
+    assertThat(floor.collapsed()).isFalse();
+    int inARow = 0;
+    long expectedFlag = -1;
+    for (MetricsRecord.Quality q : all.subList(1, all.size())) {
+      boolean says = q.embeddingStd() < 0.25 / Math.sqrt(q.dim()) || q.rankMe() < 0.01 * q.dim();
+      inARow = says ? inARow + 1 : 0;
+      if (inARow == 3) {
+        expectedFlag = q.step();
+        break;
+      }
+    }
+    assertThat(flaggedAt).isEqualTo(expectedFlag);
 
     // stopped one reading short of the collapse: the restored streak makes the next one say it
     OperatorSubtaskState state;

@@ -236,10 +236,11 @@ public final class DemoCommand implements Callable<Integer> {
     if (models != null) {
       claimed.put("models", models);
     }
-    state.claim(
-        claimed,
-        TrainingConfig.defaults().asMap(),
-        "--fresh to start a new model there (or another --work-dir)");
+    Map<String, Object> defaults = new java.util.TreeMap<>(TrainingConfig.defaults().asMap());
+    // a demo recorded before the schedule was an option ran the cosine's first epochs, which are
+    // within 0.01% of the constant rate it now takes: it resumes
+    defaults.put("schedule", Schedule.CONSTANT);
+    state.claim(claimed, defaults, "--fresh to start a new model there (or another --work-dir)");
     java.util.Optional<Path> resumeFrom = state.latest();
     try (LocalKafkaBroker broker = LocalKafkaBroker.start(workDir.resolve("kafka"), 0)) {
       createTopics(broker.bootstrapServers(), EvaluationConfig.defaults(workDir));

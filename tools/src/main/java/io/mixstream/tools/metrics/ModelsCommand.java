@@ -14,7 +14,7 @@ import picocli.CommandLine.Mixin;
       "One line per model: its method, last step, images trained, its latest kNN top-1 beside"
           + " its random-init floor (the step-0 evaluation) and the gain over it, in percentage"
           + " points, and its latest label-free measures: RankMe, the embedding std times sqrt(d)"
-          + " (about 1 when healthy, 0 when collapsed) and whether it has collapsed. Reads the"
+          + " (1 when spread evenly over the sphere, 0 when collapsed) and whether it has collapsed. Reads the"
           + " topic (or a file of its JSON records, one per line) as it is now."
     })
 public final class ModelsCommand implements Callable<Integer> {

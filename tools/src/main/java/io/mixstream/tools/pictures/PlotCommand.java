@@ -68,10 +68,10 @@ public final class PlotCommand implements Callable<Integer> {
               "value",
               List.of(
                   c.measure("alignment (0 to 4)", p[1], q -> q.alignment()),
-                  c.measure("uniformity (-4 to 0)", p[2], q -> q.uniformity()))));
+                  c.measure("uniformity (0 to about -4)", p[2], q -> q.uniformity()))));
       charts.add(
           new LineChart(
-              "embedding std x sqrt(d) (about 1 healthy, 0 collapsed)",
+              "embedding std x sqrt(d) (1 spread evenly, 0 collapsed)",
               "std x sqrt(d)",
               List.of(c.measure("std x sqrt(d)", p[3], TrainingCurves::relativeStd))));
     }

@@ -62,7 +62,7 @@ final class TrainingCurves {
     return s;
   }
 
-  /** The embedding std in units of 1/√d: about 1 when healthy, 0 when collapsed. */
+  /** The embedding std in units of 1/√d: 1 when spread evenly over the sphere, 0 collapsed. */
   static double relativeStd(MetricsRecord.Quality q) {
     return q.embeddingStd() * Math.sqrt(q.dim());
   }
