@@ -61,6 +61,8 @@ public final class KnnEvaluator
   private transient MetricGroup metrics;
   private transient Map<String, ModelGauges> gauges;
   private transient volatile int loaded;
+  private transient volatile int skippedForLabel; // since the task started: read by the gauge
+  private transient int skippedSaid; // how many the last summary line counted
 
   /** One model's latest evaluation, read by the metric reporters. */
   private static final class ModelGauges {
@@ -105,6 +107,7 @@ public final class KnnEvaluator
     evaluation = new KnnEvaluation(device, new KnnEvaluation.Protocol(k, temperature, classes));
     metrics = ctx.getMetricGroup();
     metrics.gauge("knnImagesLoaded", () -> loaded);
+    metrics.gauge("knnImagesSkipped", () -> skippedForLabel);
     gauges = new java.util.HashMap<>();
   }
 
@@ -119,12 +122,16 @@ public final class KnnEvaluator
       return;
     }
     if (image.label < 0 || image.label >= classes) {
-      LOG.warn(
-          "kNN {} image {} has label {}; it needs one of 0..{} (--knn-classes), skipped",
-          image.bank ? "bank" : "test",
-          image.id,
-          image.label,
-          classes - 1);
+      if (skippedForLabel++ == 0) { // the first one, named; the rest counted (a gauge, one line)
+        LOG.warn(
+            "kNN {} image {} has label {}; it needs one of 0..{} (--knn-classes), skipped; such"
+                + " images are counted in the gauge knnImagesSkipped and summed up at each"
+                + " evaluation, not named one by one",
+            image.bank ? "bank" : "test",
+            image.id,
+            image.label,
+            classes - 1);
+      }
       return;
     }
     set.put(image.id, image);
@@ -177,6 +184,14 @@ public final class KnnEvaluator
   }
 
   private void evaluate(ModelSnapshot s, Context ctx, Collector<KnnReport> out) throws Exception {
+    if (skippedForLabel > skippedSaid) {
+      LOG.warn(
+          "kNN: {} bank and test images skipped so far for a label outside 0..{} (--knn-classes);"
+              + " the sets hold the labelled ones",
+          skippedForLabel,
+          classes - 1);
+      skippedSaid = skippedForLabel;
+    }
     long t0 = System.nanoTime();
     List<EvalImage> bankImages = sorted(bank);
     List<EvalImage> testImages = sorted(test);

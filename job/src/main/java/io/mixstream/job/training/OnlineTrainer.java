@@ -275,6 +275,16 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
     if (queuesNeedRebuild) { // restored, and the input ended before another image came
       rebuildQueues();
     }
+    int untrained = pending.waiting();
+    if (untrained > 0) { // a step takes a whole batch: the rest of a bounded input is not trained
+      LOG.info(
+          "model {}: the input ended with {} image(s) short of a batch of {}; they were not"
+              + " trained ({} steps done)",
+          model.key(),
+          untrained,
+          config.batchSize(),
+          trainer.stepCount());
+    }
     if (evalEvery > 0 && lastSnapshotStep != trainer.stepCount()) {
       emitSnapshot(ctx);
     }

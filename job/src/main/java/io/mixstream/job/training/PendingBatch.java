@@ -28,6 +28,12 @@ public final class PendingBatch {
     this.count = context.getState(new ValueStateDescriptor<>("pending-count", Types.INT));
   }
 
+  /** Images waiting for the current key's next batch. */
+  public int waiting() throws Exception {
+    Integer c = count.value();
+    return c == null ? 0 : c;
+  }
+
   /**
    * Adds an image for the current key.
    *

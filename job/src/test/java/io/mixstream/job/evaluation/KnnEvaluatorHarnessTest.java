@@ -7,6 +7,7 @@ import io.mixstream.config.Method;
 import io.mixstream.config.TrainingConfig;
 import io.mixstream.job.snapshots.ModelSnapshot;
 import io.mixstream.records.EmbeddingRecord;
+import io.mixstream.testing.LogLines;
 import io.mixstream.train.MocoTrainer;
 import io.mixstream.train.TrainerFixtures;
 import java.nio.file.Path;
@@ -78,6 +79,34 @@ class KnnEvaluatorHarnessTest {
       }
     }
     return out;
+  }
+
+  @Test
+  void unlabelledImagesAreNamedOnceThenCountedInOneLine() throws Exception {
+    try (var h = harness();
+        var log = new LogLines(KnnEvaluator.class)) {
+      h.open();
+      for (int i = 0; i < 312; i++) { // an unlabelled folder's worth, as a user sent it
+        EvalImage unlabelled = image(i, true);
+        unlabelled.id = "photo-" + i;
+        unlabelled.label = -1;
+        h.processElement1(new StreamRecord<>(unlabelled));
+      }
+      assertThat(log.containing("skipped"))
+          .as("the first one named, not one line each")
+          .singleElement()
+          .asString()
+          .contains("photo-0 has label -1");
+      for (int i = 0; i < BANK; i++) {
+        h.processElement1(new StreamRecord<>(image(i, true)));
+      }
+      for (int i = 0; i < TEST; i++) {
+        h.processElement1(new StreamRecord<>(image(i, false)));
+      }
+      h.processElement2(new StreamRecord<>(snapshots(0).get(0)));
+      assertThat(reportedSteps(h)).containsExactly(0L);
+      assertThat(log.containing("312 bank and test images skipped")).hasSize(1);
+    }
   }
 
   @Test

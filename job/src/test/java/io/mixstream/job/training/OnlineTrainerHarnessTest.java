@@ -171,10 +171,15 @@ class OnlineTrainerHarnessTest {
 
   @Test
   void snapshotsComeAtStepZeroEveryNStepsAndAtTheEndOfInputOnce() throws Exception {
-    try (var h = harness(2)) {
+    try (var h = harness(2);
+        var log = new LogLines(OnlineTrainer.class)) {
       h.open();
       feed(h, 0, 56); // 3 steps and 8 images left over
       h.processWatermark(Long.MAX_VALUE); // the input ends
+      assertThat(log.containing("short of a batch"))
+          .singleElement()
+          .asString()
+          .contains("ended with 8 image(s) short of a batch of 16; they were not trained");
       List<Long> snapshotSteps = new ArrayList<>();
       for (StreamRecord<ModelSnapshot> r : h.getSideOutput(OnlineTrainer.SNAPSHOTS)) {
         snapshotSteps.add(r.getValue().step);
