@@ -85,6 +85,7 @@ class EvaluationJobTest {
     JobConfig base = fx.job(Method.MOCO, "train", "eval", 1, true);
     EvaluationConfig.Builder ev = EvaluationConfig.defaults(snapshots).toBuilder();
     ev.evalEvery = EVERY;
+    ev.qualityWindow = 512; // a quarter of the default: a reading costs this test a second
     ev.knnBankTopic = "bank";
     ev.knnTestTopic = "test";
     ev.knnBankSize = BANK;
@@ -133,10 +134,10 @@ class EvaluationJobTest {
         .isEqualTo(steps.get(STEPS - 1).loss);
     assertThat(reports).containsOnlyKeys(0L, 80L, 160L, 200L);
     // the label-free measures at the same steps (quality-every defaults to eval-every), on the
-    // first batch at step 0 and on the last 2,048 images after
+    // first batch at step 0 and on the last 512 images after
     assertThat(quality).containsOnlyKeys(0L, 80L, 160L, 200L);
     assertThat(quality.get(0L).get("window").getAsInt()).isEqualTo(c.training().batchSize());
-    assertThat(quality.get(200L).get("window").getAsInt()).isEqualTo(2048);
+    assertThat(quality.get(200L).get("window").getAsInt()).isEqualTo(512);
     for (JsonObject q : quality.values()) {
       assertThat(q.get("collapsed").getAsBoolean()).as(q.toString()).isFalse();
       assertThat(q.get("rankme").getAsDouble()).isBetween(1.0, 128.0);
