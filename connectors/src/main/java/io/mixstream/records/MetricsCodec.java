@@ -10,12 +10,16 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The metrics topic's value: one JSON object per record, version 1 (the README's table). Writers
+ * The metrics topic's value: one JSON object per record, version 2 (the README's table). Writers
  * and readers of the topic (the job, plot, the demo, the benchmark) all go through here.
+ *
+ * <p>Version 2 added a training step that was not applied ({@code "applied": false}, its loss and
+ * terms {@code null} where they were not finite). Every record stays strict JSON: a value that is
+ * not a finite number is {@code null}, never {@code NaN}. Version 1 records are still read.
  */
 public final class MetricsCodec {
   /** The format version, in the field {@code "v"}; a record without it is version 1. */
-  public static final int VERSION = 1;
+  public static final int VERSION = 2;
 
   private MetricsCodec() {}
 
@@ -30,13 +34,16 @@ public final class MetricsCodec {
       if (t.images() >= 0) {
         o.addProperty("images", t.images());
       }
-      o.addProperty("loss", t.loss());
+      finiteOrNull(o, "loss", t.loss());
       JsonObject terms = new JsonObject();
       t.terms().entrySet().stream()
           .sorted(Map.Entry.comparingByKey())
-          .forEach(e -> terms.addProperty(e.getKey(), e.getValue()));
+          .forEach(e -> finiteOrNull(terms, e.getKey(), e.getValue()));
       o.add("terms", terms);
-      o.addProperty("lr", t.lr());
+      finiteOrNull(o, "lr", t.lr());
+      if (!t.applied()) {
+        o.addProperty("applied", false);
+      }
       if (!Double.isNaN(t.lambda())) {
         o.addProperty("lambda", t.lambda());
       }
@@ -109,9 +116,9 @@ public final class MetricsCodec {
     }
     try {
       int v = o.has("v") ? o.get("v").getAsInt() : 1;
-      if (v != VERSION) {
+      if (v < 1 || v > VERSION) {
         throw new IllegalArgumentException(
-            "metrics format version %d; this reader knows %d".formatted(v, VERSION));
+            "metrics format version %d; this reader knows 1 to %d".formatted(v, VERSION));
       }
       String type = text(o, "type");
       return switch (type) {
@@ -121,13 +128,14 @@ public final class MetricsCodec {
                 number(o, "step").longValue(),
                 optional(o, "epoch", 0).intValue(),
                 optional(o, "images", -1).longValue(),
-                number(o, "loss").doubleValue(),
+                numberOrNull(o, "loss"),
                 terms(o),
-                optional(o, "lr", Double.NaN).doubleValue(),
+                o.has("lr") ? numberOrNull(o, "lr") : Double.NaN,
                 optional(o, "lambda", Double.NaN).doubleValue(),
                 optional(o, "step_seconds", Double.NaN).doubleValue(),
                 optional(o, "batch_seconds", Double.NaN).doubleValue(),
-                time(o));
+                time(o),
+                !o.has("applied") || bool(o, "applied"));
         case "knn" ->
             new MetricsRecord.Knn(
                 text(o, "model"),
@@ -251,7 +259,7 @@ public final class MetricsCodec {
     }
     JsonObject terms = e.getAsJsonObject();
     for (String name : terms.keySet()) {
-      out.put(name, number(terms, name).doubleValue()); // strict: gson reads [1] as 1 otherwise
+      out.put(name, numberOrNull(terms, name)); // strict: gson reads [1] as 1 otherwise
     }
     return out;
   }

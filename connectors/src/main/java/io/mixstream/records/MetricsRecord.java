@@ -30,6 +30,8 @@ public sealed interface MetricsRecord
    * @param stepSeconds the step itself, augmentation to enqueue
    * @param batchSeconds waiting for and assembling the batch
    * @param time when the step finished; null when the record did not say
+   * @param applied false for a step whose loss or gradient was not finite, which the trainer
+   *     skipped: it changed no weight (its loss and terms may be NaN)
    */
   record Train(
       String model,
@@ -42,7 +44,8 @@ public sealed interface MetricsRecord
       double lambda,
       double stepSeconds,
       double batchSeconds,
-      Instant time)
+      Instant time,
+      boolean applied)
       implements MetricsRecord {
     public Train {
       terms = Map.copyOf(terms);

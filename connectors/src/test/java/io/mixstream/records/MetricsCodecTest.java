@@ -34,7 +34,52 @@ class MetricsCodecTest {
                 0.3,
                 0.5,
                 0.01,
-                T));
+                T,
+                true));
+  }
+
+  @Test
+  void aSkippedStepIsStrictJsonWithNullsAndReadsBack() {
+    var skipped =
+        new MetricsRecord.Train(
+            "m",
+            4,
+            1,
+            96,
+            Double.NaN,
+            Map.of("original", Double.NaN, "mixed", Double.POSITIVE_INFINITY),
+            0.03,
+            Double.NaN,
+            1,
+            2,
+            T,
+            false);
+    String json = MetricsCodec.encode(skipped);
+    // a strict parser (Python's json, jq) refuses NaN and Infinity: none may appear
+    assertThat(json).doesNotContain("NaN").doesNotContain("Infinity");
+    JsonObject o = JsonParser.parseString(json).getAsJsonObject();
+    assertThat(o.get("v").getAsInt()).isEqualTo(2);
+    assertThat(o.get("loss").isJsonNull()).isTrue();
+    assertThat(o.getAsJsonObject("terms").get("mixed").isJsonNull()).isTrue();
+    assertThat(o.get("applied").getAsBoolean()).isFalse();
+    MetricsRecord.Train back = (MetricsRecord.Train) MetricsCodec.decode(json);
+    assertThat(back.applied()).isFalse();
+    assertThat(back.loss()).isNaN();
+    assertThat(back.terms().get("mixed")).isNaN();
+    assertThat(back.lr()).isEqualTo(0.03);
+  }
+
+  @Test
+  void readsVersionOneAndRefusesAVersionFromTheFuture() {
+    assertThat(
+            MetricsCodec.decode(
+                    "{\"v\": 1, \"type\": \"train\", \"model\": \"m\", \"step\": 1,"
+                        + " \"loss\": 2.5}")
+                .step())
+        .isEqualTo(1);
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> MetricsCodec.decode("{\"v\": 3, \"type\": \"train\"}"))
+        .hasMessageContaining("version 3");
   }
 
   @Test
@@ -130,7 +175,7 @@ class MetricsCodecTest {
   void encodesEveryDocumentedFieldAndRoundTrips() {
     var train =
         new MetricsRecord.Train(
-            "m", 3, 1, 96, 7.5, Map.of("original", 7.5), 0.03, Double.NaN, 1, 2, T);
+            "m", 3, 1, 96, 7.5, Map.of("original", 7.5), 0.03, Double.NaN, 1, 2, T, true);
     JsonObject o = JsonParser.parseString(MetricsCodec.encode(train)).getAsJsonObject();
     assertThat(o.keySet())
         .containsExactlyInAnyOrder(
@@ -146,7 +191,7 @@ class MetricsCodecTest {
             "step_seconds",
             "batch_seconds",
             "time");
-    assertThat(o.get("v").getAsInt()).isEqualTo(1);
+    assertThat(o.get("v").getAsInt()).isEqualTo(2);
     assertThat(o.get("time").getAsString()).isEqualTo("2026-12-01T10:15:30.123Z");
     assertThat(o.has("lambda")).as("no lambda for a method that does not mix").isFalse();
     assertThat(MetricsCodec.decode(MetricsCodec.encode(train))).isEqualTo(train);
@@ -166,8 +211,8 @@ class MetricsCodecTest {
     assertThatThrownBy(() -> MetricsCodec.decode("[1, 2]"))
         .hasMessageContaining("not a JSON object");
     assertThatThrownBy(
-            () -> MetricsCodec.decode("{\"v\": 2, \"type\": \"train\", \"model\": \"m\"}"))
-        .hasMessageContaining("version 2");
+            () -> MetricsCodec.decode("{\"v\": 9, \"type\": \"train\", \"model\": \"m\"}"))
+        .hasMessageContaining("version 9");
     assertThatThrownBy(
             () -> MetricsCodec.decode("{\"type\": \"eval\", \"model\": \"m\", \"step\": 1}"))
         .hasMessageContaining("unknown record type 'eval'");

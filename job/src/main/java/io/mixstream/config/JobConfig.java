@@ -25,6 +25,8 @@ import java.util.Map;
  * @param checkpointDir where checkpoints go (a folder; RocksDB's local files go to a temp dir)
  * @param bounded stop at the offsets the topic has when the job starts (tests, benchmarks)
  * @param decodeParallelism parallel decoders upstream of the trainer
+ * @param skipNonfiniteSteps steps in a row whose loss or gradient is not finite that a trainer
+ *     skips (changing nothing) before it stops the job for good; 0 stops at the first
  * @param evaluation snapshots, the kNN evaluator and the embedding stream
  * @param models the models trained side by side, each on its own trainer subtask; empty = one
  *     model, {@code modelKey} with {@code training}, {@code device} and {@code torchThreads}
@@ -43,6 +45,7 @@ public record JobConfig(
     Path checkpointDir,
     boolean bounded,
     int decodeParallelism,
+    int skipNonfiniteSteps,
     EvaluationConfig evaluation,
     List<ModelSpec> models) {
 
@@ -74,6 +77,7 @@ public record JobConfig(
         checkpointDir,
         false,
         1,
+        0,
         EvaluationConfig.defaults(checkpointDir.resolveSibling("mixstream-snapshots")),
         List.of());
   }
@@ -109,6 +113,9 @@ public record JobConfig(
     }
     if (decodeParallelism < 1) {
       p.add("decode-parallelism must be at least 1");
+    }
+    if (skipNonfiniteSteps < 0) {
+      p.add("skip-nonfinite-steps must be 0 (stop at the first) or more");
     }
     return p;
   }
@@ -175,6 +182,7 @@ public record JobConfig(
     m.put("checkpointDir", checkpointDir);
     m.put("bounded", bounded);
     m.put("decodeParallelism", decodeParallelism);
+    m.put("skipNonfiniteSteps", skipNonfiniteSteps);
     m.put("evaluation", evaluation.asMap());
     if (models.isEmpty()) {
       m.put("training", training.asMap());
@@ -225,6 +233,7 @@ public record JobConfig(
     public Path checkpointDir;
     public boolean bounded;
     public int decodeParallelism;
+    public int skipNonfiniteSteps;
     public EvaluationConfig evaluation;
     public List<ModelSpec> models;
 
@@ -242,6 +251,7 @@ public record JobConfig(
       checkpointDir = c.checkpointDir;
       bounded = c.bounded;
       decodeParallelism = c.decodeParallelism;
+      skipNonfiniteSteps = c.skipNonfiniteSteps;
       evaluation = c.evaluation;
       models = c.models;
     }
@@ -261,6 +271,7 @@ public record JobConfig(
           checkpointDir,
           bounded,
           decodeParallelism,
+          skipNonfiniteSteps,
           evaluation,
           models);
     }

@@ -243,7 +243,11 @@ public final class MixstreamJob {
             .keyBy(placement)
             .process(
                 new OnlineTrainer(
-                    models, ev.evalEvery(), ev.embedIncoming(), QualitySettings.of(ev)),
+                    models,
+                    ev.evalEvery(),
+                    ev.embedIncoming(),
+                    QualitySettings.of(ev),
+                    c.skipNonfiniteSteps()),
                 OnlineTrainer.outputType())
             .name("train " + methods(models))
             .uid("trainer")

@@ -26,6 +26,7 @@ public final class ModelFollower implements AutoCloseable {
   private final ScheduledFuture<?> polling;
   private volatile EncoderSnapshot newest;
   private long failedStep = -1;
+  private long nonFiniteStep = -1; // refused for good: reading it again gives the same NaN
 
   /**
    * @param every how often the folder is listed
@@ -55,8 +56,24 @@ public final class ModelFollower implements AutoCloseable {
       return;
     }
     long step = latest.getAsLong();
+    if (step == nonFiniteStep) {
+      return;
+    }
     try {
-      newest = dir.read(step);
+      EncoderSnapshot read = dir.read(step);
+      Optional<String> nonFinite = read.firstNonFinite();
+      if (nonFinite.isPresent()) { // the model in use stays: every embedding would be NaN
+        nonFiniteStep = step;
+        warnOnce(
+            step,
+            "not using %s: its %s holds values that are not finite (the training diverged);"
+                    .formatted(dir.file(step), nonFinite.get())
+                + (known == null
+                    ? " waiting for a finite snapshot"
+                    : " still serving the model of step " + known.step()));
+        return;
+      }
+      newest = read;
       LOG.info("read the snapshot of step {} from {}", step, dir.file(step));
     } catch (IOException | RuntimeException e) { // a bad file must not stop the polling
       warnOnce(step, "cannot use " + dir.file(step) + " (tried again at each poll): " + e);

@@ -11,6 +11,7 @@ import io.mixstream.model.ResNet18Encoder;
 import io.mixstream.snapshot.Safetensors.Tensor;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The query encoder at one step, as PyTorch names it: torchvision's ResNet-18 tensor names ({@code
@@ -66,6 +67,24 @@ public record EncoderSnapshot(
         config.augmentation().normalization(),
         json,
         tensors);
+  }
+
+  /**
+   * The name of the first tensor holding a value that is not a finite number, if any: such a
+   * snapshot is never written or served, since every embedding from it would be NaN.
+   */
+  public Optional<String> firstNonFinite() {
+    for (var e : tensors.entrySet()) {
+      float[] v = e.getValue().floats();
+      if (v != null) {
+        for (float x : v) {
+          if (!Float.isFinite(x)) {
+            return Optional.of(e.getKey());
+          }
+        }
+      }
+    }
+    return Optional.empty();
   }
 
   /** The normalization's numbers. */

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
 import io.mixstream.augment.Augmenter;
 import io.mixstream.augment.SourceImage;
 import io.mixstream.config.TrainingConfig;
@@ -150,9 +151,40 @@ public final class MocoTrainer implements AutoCloseable {
         NDScope scope = new NDScope()) {
       scope.suppressNotUsedWarning();
       double lr = schedule.lr(step);
+      List<NDArray> before = copies(nets.changedBeforeTheLoss());
       Forward f = forwardBackward(images, trace);
+      double loss = f.loss.total().getFloat(); // waits for the device, so the time is the step's
+      double gradientNorm = gradientNorm();
+      if (!Double.isFinite(loss) || !Double.isFinite(gradientNorm)) {
+        // nothing of this step may stay: no update, no enqueue, key encoder and BN as they were
+        zeroGradients();
+        restore(nets.changedBeforeTheLoss(), before);
+        long done = step++;
+        StepReport skipped =
+            new StepReport(
+                step,
+                schedule.epochOf(done),
+                lr,
+                f.loss.lambda(),
+                loss,
+                f.loss.values(),
+                f.loss.weights(),
+                List.of(),
+                f.augmentSeconds,
+                (System.nanoTime() - start) / 1e9,
+                gradientNorm,
+                false);
+        return new StepTrace(skipped, List.of());
+      }
       sgd.step(lr);
       zeroGradients();
+      // finite loss and gradients, yet the update (or a BN statistic) can overflow
+      if (!allFinite(nets.stateTensors())) {
+        throw new WeightsOverflowed(
+            "the update of step %d (lr %.4g, gradient norm %.4g) took the weights or BN statistics"
+                    .formatted(step + 1, lr, gradientNorm)
+                + " past float's range");
+      }
       List<StepTrace.Term> traced = trace ? traceTerms(f) : List.of();
       List<QueueWrite> enqueued = new ArrayList<>();
       f.loss
@@ -162,7 +194,6 @@ public final class MocoTrainer implements AutoCloseable {
                 int first = queues.get(name).enqueue(keys);
                 enqueued.add(new QueueWrite(name, first, (int) keys.getShape().get(0)));
               });
-      double loss = f.loss.total().getFloat(); // waits for the device, so the time is the step's
       Map<String, Double> terms = f.loss.values();
       long done = step++;
       StepReport report =
@@ -176,8 +207,62 @@ public final class MocoTrainer implements AutoCloseable {
               f.loss.weights(),
               List.copyOf(enqueued),
               f.augmentSeconds,
-              (System.nanoTime() - start) / 1e9);
+              (System.nanoTime() - start) / 1e9,
+              gradientNorm,
+              true);
       return new StepTrace(report, traced);
+    }
+  }
+
+  /**
+   * The L2 norm of all trainable tensors' gradients together: one number to check, since a
+   * non-finite element anywhere makes it non-finite.
+   */
+  private double gradientNorm() {
+    NDArray sum = null;
+    for (NamedTensor p : nets.trainable()) {
+      NDArray squares = p.array().getGradient().square().sum();
+      sum = sum == null ? squares : sum.add(squares);
+    }
+    return Math.sqrt(sum.getFloat());
+  }
+
+  /**
+   * Whether every element is finite, by the largest magnitude (a sum of squares would overflow for
+   * large finite values; a NaN anywhere makes the maximum NaN).
+   */
+  private static boolean allFinite(List<NamedTensor> tensors) {
+    NDArray max = null;
+    for (NamedTensor t : tensors) {
+      NDArray m = t.array().abs().max();
+      max = max == null ? m : max.maximum(m);
+    }
+    return Float.isFinite(max.getFloat());
+  }
+
+  /**
+   * A step's update made a weight infinite although its loss and gradients were finite. The
+   * trainer's state is then lost: stop, and resume from a checkpoint taken before the step.
+   */
+  public static final class WeightsOverflowed extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+
+    WeightsOverflowed(String message) {
+      super(message);
+    }
+  }
+
+  private static List<NDArray> copies(List<NamedTensor> tensors) {
+    List<NDArray> out = new ArrayList<>(tensors.size());
+    for (NamedTensor t : tensors) {
+      out.add(t.array().duplicate());
+    }
+    return out;
+  }
+
+  private static void restore(List<NamedTensor> tensors, List<NDArray> saved) {
+    for (int i = 0; i < tensors.size(); i++) {
+      tensors.get(i).array().set(new NDIndex(":"), saved.get(i));
     }
   }
 

@@ -51,6 +51,19 @@ final class Networks {
     return out;
   }
 
+  /**
+   * What a step changes before its loss is known: the key encoder (its momentum update) and every
+   * BN running statistic (the forward passes).
+   */
+  List<NamedTensor> changedBeforeTheLoss() {
+    List<NamedTensor> out = new ArrayList<>(key.tensors());
+    query.tensors().stream().filter(t -> !t.trainable()).forEach(out::add);
+    if (projection != null) {
+      projection.tensors().stream().filter(t -> !t.trainable()).forEach(out::add);
+    }
+    return out;
+  }
+
   private static NamedTensor prefixed(String prefix, NamedTensor t) {
     return new NamedTensor(prefix + t.name(), t.array(), t.trainable());
   }

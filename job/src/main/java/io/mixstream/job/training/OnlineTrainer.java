@@ -9,12 +9,14 @@ import io.mixstream.job.ingest.TrainingImage;
 import io.mixstream.job.snapshots.ModelSnapshot;
 import io.mixstream.records.EmbeddingRecord;
 import io.mixstream.records.MetricsRecord;
+import io.mixstream.snapshot.EncoderSnapshot;
 import io.mixstream.torch.TorchThreads;
 import io.mixstream.train.MocoTrainer;
 import io.mixstream.train.QueueChunks;
 import io.mixstream.train.StepReport;
 import io.mixstream.train.TrainedDigest;
 import java.util.List;
+import java.util.Optional;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -23,6 +25,7 @@ import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
@@ -63,10 +66,14 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
   public static final OutputTag<MetricsRecord.Quality> QUALITY =
       new OutputTag<>("quality", TypeInformation.of(MetricsRecord.Quality.class));
 
+  /** Images of the last step that {@link #checkOutputIsFinite} embeds. */
+  private static final int PROBE_IMAGES = 8;
+
   private final List<ModelSpec> models;
   private final int evalEvery;
   private final boolean embedIncoming;
   private final QualitySettings quality;
+  private final int skipNonfiniteSteps;
 
   private transient ModelSpec model; // this subtask's
   private transient TrainingConfig config;
@@ -88,6 +95,8 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
   private transient QualityReadings qualityReadings; // null when the measures are off
   private transient ListState<Integer> collapseStreakState;
   private transient int restoredCollapseStreak;
+  private transient int nonfiniteInARow;
+  private transient SourceImage[] probe; // a few images of the last step, to check the output
 
   /**
    * @param models the job's models; subtask i trains models[i] (parallelism = their number)
@@ -95,14 +104,20 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
    * @param embedIncoming at each snapshot step, the step's images' embeddings on {@link
    *     KnnEvaluator#EMBEDDINGS}
    * @param quality when to take the label-free measures, on {@link #QUALITY}
+   * @param skipNonfiniteSteps non-finite steps in a row skipped before the job stops for good
    */
   public OnlineTrainer(
-      List<ModelSpec> models, int evalEvery, boolean embedIncoming, QualitySettings quality) {
+      List<ModelSpec> models,
+      int evalEvery,
+      boolean embedIncoming,
+      QualitySettings quality,
+      int skipNonfiniteSteps) {
     models.forEach(m -> m.training().validate());
     this.models = List.copyOf(models);
     this.evalEvery = evalEvery;
     this.embedIncoming = embedIncoming;
     this.quality = quality;
+    this.skipNonfiniteSteps = skipNonfiniteSteps;
   }
 
   @Override
@@ -311,9 +326,47 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
   }
 
   private void emitSnapshot(Context ctx) {
-    byte[] bytes = trainer.encoderSnapshot().toSafetensors();
-    ctx.output(SNAPSHOTS, new ModelSnapshot(model.key(), trainer.stepCount(), bytes));
+    checkOutputIsFinite();
+    EncoderSnapshot snapshot = trainer.encoderSnapshot();
     lastSnapshotStep = trainer.stepCount();
+    Optional<String> nonFinite = snapshot.firstNonFinite();
+    if (nonFinite.isPresent()) { // an update overflowed; the next step's loss stops the job
+      LOG.warn(
+          "model {}: no snapshot of step {}: its {} holds values that are not finite",
+          model.key(),
+          trainer.stepCount(),
+          nonFinite.get());
+      return;
+    }
+    ctx.output(
+        SNAPSHOTS, new ModelSnapshot(model.key(), trainer.stepCount(), snapshot.toSafetensors()));
+  }
+
+  /**
+   * The model's output in evaluation mode on a few images of the last step must be finite before a
+   * snapshot goes out. Weights can grow 500-fold a step (a rate far too high, with weight decay)
+   * while the training loss stays finite, since BN normalises each batch; with the running
+   * statistics instead, the forward overflows, and every embedding of such a snapshot is NaN.
+   */
+  private void checkOutputIsFinite() {
+    if (probe == null) { // step 0, or the first snapshot after a restore
+      return;
+    }
+    int side = config.model().imageSize();
+    float[] e =
+        trainer.embed(
+            java.util.Arrays.stream(probe)
+                .map(s -> EvalTransform.toSquare(s, side))
+                .toArray(byte[][]::new));
+    for (float x : e) {
+      if (!Float.isFinite(x)) {
+        throw diverged(
+            "its output in evaluation mode is not finite (the weights have grown too large to"
+                + " evaluate, though the training loss was finite)",
+            trainer.stepCount(),
+            config.optimizer().baseLr());
+      }
+    }
   }
 
   /** The batch's images as the model now sees them (evaluation transform, eval mode). */
@@ -326,6 +379,13 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
                 .map(s -> EvalTransform.toSquare(s, side))
                 .toArray(byte[][]::new));
     int dim = config.model().embeddingDim();
+    for (float x : e) {
+      if (!Float.isFinite(x)) { // as with the snapshot: a diverged model's output goes nowhere
+        LOG.warn(
+            "model {}: no embeddings at step {}: not finite", model.key(), trainer.stepCount());
+        return;
+      }
+    }
     for (int i = 0; i < batch.size(); i++) {
       ctx.output(
           KnnEvaluator.EMBEDDINGS,
@@ -342,9 +402,20 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
       throws Exception {
     long assembled = System.nanoTime();
     String[] ids = batch.stream().map(i -> i.id).toArray(String[]::new);
-    StepReport r = trainer.step(sources);
-    for (String id : ids) {
-      trained.add(id, r.epoch());
+    StepReport r;
+    try {
+      r = trainer.step(sources);
+    } catch (MocoTrainer.WeightsOverflowed e) { // this step's state is never checkpointed
+      throw diverged(e.getMessage(), trainer.stepCount() + 1, config.optimizer().baseLr());
+    }
+    probe = java.util.Arrays.copyOf(sources, Math.min(PROBE_IMAGES, sources.length));
+    if (r.applied()) {
+      nonfiniteInARow = 0;
+      for (String id : ids) {
+        trained.add(id, r.epoch());
+      }
+    } else {
+      nonFinite(r);
     }
     queueChunks.persist(trainer, r.enqueued());
     long now = System.nanoTime();
@@ -380,7 +451,46 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
     result.stepSeconds = r.stepSeconds();
     result.batchSeconds = batchSeconds;
     result.wallMillis = System.currentTimeMillis();
+    result.applied = r.applied();
     out.collect(result);
+  }
+
+  /**
+   * A step the trainer did not apply: counted, said once per run of them, and past {@code
+   * skipNonfiniteSteps} in a row the end of the job, with no restart (a restart would resume the
+   * same model with the same rate and diverge again). The last checkpoint and snapshot stay those
+   * of finite weights.
+   */
+  private void nonFinite(StepReport r) {
+    nonfiniteInARow++;
+    metrics.skipped(nonfiniteInARow);
+    if (nonfiniteInARow > skipNonfiniteSteps) {
+      throw diverged(
+          "%s (lr %.4g)".formatted(r.nonFiniteSummary(), r.lr()),
+          r.step(),
+          config.optimizer().baseLr());
+    }
+    if (nonfiniteInARow == 1) {
+      LOG.warn(
+          "model {}: step {} skipped, {}; up to {} such steps in a row are skipped"
+              + " (--skip-nonfinite-steps), the gauge nonfiniteStepsInARow counts them",
+          model.key(),
+          r.step(),
+          r.nonFiniteSummary(),
+          skipNonfiniteSteps);
+    }
+  }
+
+  /** The end of the job, in one line that says what to do. */
+  private SuppressRestartsException diverged(String what, long step, double baseLr) {
+    return new SuppressRestartsException(
+        new TrainingDiverged(
+            ("model %s diverged at step %d: %s. The learning rate (--base-lr %s) is the usual"
+                    + " cause. Nothing of the step was kept: the last checkpoint and snapshot hold"
+                    + " finite weights. Resume from them at a lower rate (the same command with"
+                    + " --base-lr %s), or let up to N such steps in a row be skipped with"
+                    + " --skip-nonfinite-steps N")
+                .formatted(model.key(), step, what, baseLr, baseLr / 10)));
   }
 
   /** After a restore: the queue contents come back from the chunks in keyed state. */

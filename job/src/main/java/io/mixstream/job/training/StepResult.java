@@ -44,6 +44,9 @@ public class StepResult {
 
   public double[] termValues;
 
+  /** False for a step the trainer skipped: its loss or a gradient was not finite. */
+  public boolean applied = true;
+
   public StepResult() {}
 
   /** The metrics topic's record of this step. */
@@ -63,7 +66,8 @@ public class StepResult {
         lambda,
         stepSeconds,
         batchSeconds,
-        Instant.ofEpochMilli(wallMillis));
+        Instant.ofEpochMilli(wallMillis),
+        applied);
   }
 
   /** {@link #toRecord()} as the metrics topic's JSON. */
@@ -73,13 +77,14 @@ public class StepResult {
 
   @Override
   public String toString() {
-    return "%s step %d (epoch %d): loss %.4f, lr %.5f%s"
+    return "%s step %d (epoch %d): loss %.4f, lr %.5f%s%s"
         .formatted(
             modelKey,
             step,
             epoch,
             loss,
             lr,
-            Double.isNaN(lambda) ? "" : ", λ %.3f".formatted(lambda));
+            Double.isNaN(lambda) ? "" : ", λ %.3f".formatted(lambda),
+            applied ? "" : " (not finite: skipped)");
   }
 }

@@ -21,6 +21,8 @@ final class TrainerMetrics {
   private final MetricGroup group;
   private final Map<String, Double> values = new ConcurrentHashMap<>(); // read by reporter threads
   private volatile double restoreSeconds;
+  private volatile int nonfiniteInARow;
+  private volatile long nonfiniteSteps;
 
   TrainerMetrics(MetricGroup group, MocoTrainer trainer, TrainingConfig config) {
     this.group = group;
@@ -32,6 +34,9 @@ final class TrainerMetrics {
     group.gauge("modelVersion", trainer::stepCount);
     group.gauge("onGpu", () -> trainer.onGpu() ? 1 : 0);
     group.gauge("restoreSeconds", () -> restoreSeconds);
+    // steps skipped because their loss or gradient was not finite: in a row now, and since start
+    group.gauge("nonfiniteStepsInARow", () -> nonfiniteInARow);
+    group.gauge("nonfiniteSteps", () -> nonfiniteSteps);
     // 1 once a step has run at the schedule's final rate of 0: the model no longer learns
     group.gauge("learningRateAtZero", () -> trainer.learningRateEnded() ? 1 : 0);
     for (QueueName q : config.method().queues()) {
@@ -63,6 +68,9 @@ final class TrainerMetrics {
    * @param imagesPerSecond the batch over the time since the previous step ended; NaN for the first
    */
   void step(StepReport r, double batchSeconds, double imagesPerSecond) {
+    if (r.applied()) {
+      nonfiniteInARow = 0;
+    }
     values.put("loss", r.loss());
     values.put("lambda", r.lambda());
     values.put("learningRate", r.lr());
@@ -76,6 +84,12 @@ final class TrainerMetrics {
         group.gauge(name, () -> values.get(name));
       }
     }
+  }
+
+  /** A step skipped for a non-finite loss or gradient, the {@code inARow}-th in a row. */
+  void skipped(int inARow) {
+    nonfiniteInARow = inARow;
+    nonfiniteSteps++;
   }
 
   /**

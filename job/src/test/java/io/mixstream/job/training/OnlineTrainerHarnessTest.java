@@ -53,10 +53,21 @@ class OnlineTrainerHarnessTest {
   private static KeyedOneInputStreamOperatorTestHarness<Integer, TrainingImage, StepResult> harness(
       int snapshotEvery, String modelKey, TrainingConfig config, QualitySettings quality)
       throws Exception {
+    return harness(snapshotEvery, modelKey, config, quality, 0);
+  }
+
+  private static KeyedOneInputStreamOperatorTestHarness<Integer, TrainingImage, StepResult> harness(
+      int snapshotEvery,
+      String modelKey,
+      TrainingConfig config,
+      QualitySettings quality,
+      int skipNonfiniteSteps)
+      throws Exception {
     List<ModelSpec> models = List.of(new ModelSpec(modelKey, config, "cpu", 1));
     var h =
         new KeyedOneInputStreamOperatorTestHarness<>(
-            new KeyedProcessOperator<>(new OnlineTrainer(models, snapshotEvery, false, quality)),
+            new KeyedProcessOperator<>(
+                new OnlineTrainer(models, snapshotEvery, false, quality, skipNonfiniteSteps)),
             new ModelPlacement(models),
             Types.INT);
     h.setStateBackend(new EmbeddedRocksDBStateBackend());
@@ -127,6 +138,79 @@ class OnlineTrainerHarnessTest {
       feed(h, 0, 64);
       assertThat(steps(h)).extracting(s -> s.lr).containsOnly(b.build().scaledLr());
       assertThat(log.containing("learning rate is 0")).isEmpty();
+    }
+  }
+
+  /** 10⁶ overflows the weights in a few steps; 10³⁰ without weight decay gives a NaN loss. */
+  private static TrainingConfig diverging(double baseLr, double weightDecay) {
+    TrainingConfig.Builder b = CONFIG.toBuilder();
+    b.baseLr = baseLr;
+    b.weightDecay = weightDecay;
+    return b.build();
+  }
+
+  /** Feeds batches until the trainer throws; the exception, or null after {@code batches}. */
+  private static Throwable feedUntilItThrows(
+      KeyedOneInputStreamOperatorTestHarness<Integer, TrainingImage, StepResult> h, int batches) {
+    try {
+      feed(h, 0, 16 * batches);
+      return null;
+    } catch (Exception e) {
+      return e;
+    }
+  }
+
+  @Test
+  void aDivergingModelStopsTheJobForGoodAtItsFirstNonFiniteStepAndSnapshotsNothingNonFinite()
+      throws Exception {
+    try (var h = harness(1, "m", diverging(1e6, 5e-4), QualitySettings.OFF, 0)) {
+      h.open();
+      Throwable e = feedUntilItThrows(h, 12);
+      assertThat(e)
+          .as("no restart: it would resume the same weights at the same rate")
+          .isInstanceOf(org.apache.flink.runtime.execution.SuppressRestartsException.class)
+          .cause()
+          .isInstanceOf(TrainingDiverged.class);
+      long applied = steps(h).size();
+      assertThat(steps(h)).allMatch(s -> s.applied && Double.isFinite(s.loss));
+      assertThat(e.getCause().getMessage())
+          .matches("model m diverged at step (" + applied + "|" + (applied + 1) + "): .*")
+          .contains("--base-lr 1000000.0")
+          .contains("--base-lr 100000.0")
+          .contains("--skip-nonfinite-steps");
+      var snapshots = h.getSideOutput(OnlineTrainer.SNAPSHOTS).stream().map(r -> r.getValue());
+      for (ModelSnapshot s : snapshots.toList()) {
+        EncoderSnapshot read = EncoderSnapshot.fromSafetensors(s.safetensors);
+        assertThat(read.firstNonFinite()).as("snapshot of step " + s.step).isEmpty();
+        try (var encoder = new io.mixstream.eval.SnapshotEncoder(read, ai.djl.Device.cpu())) {
+          float[] embedded = encoder.embed(TrainerFixtures.cifar(0, 16));
+          for (float x : embedded) {
+            assertThat(x).as("an embedding of the snapshot of step " + s.step).isFinite();
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void upToNNonFiniteStepsInARowAreSkippedAndCountedThenTheJobStops() throws Exception {
+    try (var h = harness(0, "m", diverging(1e30, 0), QualitySettings.OFF, 2);
+        var log = new LogLines(OnlineTrainer.class)) {
+      h.open();
+      Throwable e = feedUntilItThrows(h, 16);
+      assertThat(e).isNotNull().cause().isInstanceOf(TrainingDiverged.class);
+      List<StepResult> all = steps(h);
+      List<StepResult> tail = all.subList(all.size() - 2, all.size());
+      assertThat(tail)
+          .as("the two skipped steps before the third stopped it")
+          .allMatch(s -> !s.applied && !Double.isFinite(s.loss));
+      assertThat(log.containing("skipped"))
+          .as("said once for the run of skips, not once a step")
+          .singleElement()
+          .asString()
+          .contains("model m: step " + tail.get(0).step + " skipped");
+      assertThat(e.getCause().getMessage()).contains("diverged at step " + (tail.get(1).step + 1));
+      assertThat(tail.get(0).toRecord().applied()).isFalse();
     }
   }
 

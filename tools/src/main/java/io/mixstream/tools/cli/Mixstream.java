@@ -42,6 +42,7 @@ public final class Mixstream implements Runnable {
 
   /** Runs the command line and returns its exit code (0 ok, 1 failure, 2 bad usage). */
   public static int run(String... args) {
+    io.mixstream.tools.logging.ExpectedEnds.install();
     CommandLine cli = new CommandLine(new Mixstream());
     // the commands' descriptions are written as lines of up to 92 characters: at picocli's default
     // 80 columns each broke in two, leaving a short line after every long one

@@ -107,8 +107,12 @@ final class TrainCommand implements Callable<Integer> {
     }
     Map<String, Object> defaults = new TreeMap<>(TrainingConfig.defaults().asMap());
     defaults.put("model-key", "default");
-    home.claim(
-        modelOptions, defaults, "--fresh to start a new model there (or another --checkpoint-dir)");
+    List<String> changed =
+        home.claim(
+            modelOptions,
+            defaults,
+            "--fresh to start a new model there (or another --checkpoint-dir)");
+    changed.forEach(c2 -> System.out.println("resuming with " + c2));
     Optional<Path> resumeFrom = home.latest();
     // this JVM runs the job: --device gpu without a GPU is refused here, not in 10 restarts
     for (int i = 0; i < c.trainers().size(); i++) {

@@ -9,7 +9,11 @@ record Series(String name, List<double[]> points, int rgb, boolean dashed) {
     return new Series(name, new ArrayList<>(), rgb, false);
   }
 
+  /** A point; one whose y is not a finite number (a skipped step's loss) is left out. */
   void add(double x, double y) {
+    if (!Double.isFinite(y)) {
+      return;
+    }
     points.add(new double[] {x, y});
   }
 

@@ -135,11 +135,14 @@ public record ModelHome(Path checkpoints, Path savepoints, Path snapshots, Path 
    *     several as {@code model.KEY.OPTION}
    * @param defaults each option's default, by option name (for {@code model.KEY.OPTION}: OPTION's)
    * @param fresh how the user starts a new model instead ("--fresh")
-   * @throws IllegalArgumentException naming each option that differs from the recorded model's:
-   *     restoring it would fail deep inside the job
+   * @return each option of {@link #CHANGEABLE_ON_RESUME} that differs, in words (the new value is
+   *     recorded)
+   * @throws IllegalArgumentException naming each other option that differs from the recorded
+   *     model's: restoring it would fail deep inside the job
    */
-  public void claim(Map<String, ?> options, Map<String, ?> defaults, String fresh)
+  public List<String> claim(Map<String, ?> options, Map<String, ?> defaults, String fresh)
       throws IOException {
+    List<String> changed = new ArrayList<>();
     Map<String, String> wanted = new TreeMap<>();
     options.forEach((k, v) -> wanted.put(k, String.valueOf(v)));
     if (Files.isRegularFile(configFile()) && latest().isPresent()) {
@@ -154,7 +157,12 @@ public record ModelHome(Path checkpoints, Path savepoints, Path snapshots, Path 
       for (String k : names) {
         String before = recorded.getOrDefault(k, defaultOf(k, defaults));
         String now = wanted.getOrDefault(k, defaultOf(k, defaults));
-        if (!java.util.Objects.equals(before, now)) {
+        if (java.util.Objects.equals(before, now)) {
+          continue;
+        }
+        if (CHANGEABLE_ON_RESUME.contains(k.substring(k.lastIndexOf('.') + 1))) {
+          changed.add("%s %s (until now: %s)".formatted(k, now, before));
+        } else {
           differences.add("%s %s (asked: %s)".formatted(k, before, now));
         }
       }
@@ -170,7 +178,15 @@ public record ModelHome(Path checkpoints, Path savepoints, Path snapshots, Path 
     try (Writer w = Files.newBufferedWriter(configFile(), StandardCharsets.UTF_8)) {
       p.store(w, "the options of the model whose checkpoints are here (mixstream)");
     }
+    return changed;
   }
+
+  /**
+   * Options a model may resume with another value of: the state does not depend on them. The base
+   * learning rate, so that a run that diverged resumes from its last good checkpoint at a lower
+   * one.
+   */
+  public static final java.util.Set<String> CHANGEABLE_ON_RESUME = java.util.Set.of("baseLr");
 
   /** An option's default as text: {@code model.KEY.OPTION} takes OPTION's; null when none. */
   private static String defaultOf(String name, Map<String, ?> defaults) {

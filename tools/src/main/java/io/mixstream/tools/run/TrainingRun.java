@@ -1,5 +1,6 @@
 package io.mixstream.tools.run;
 
+import io.mixstream.job.training.TrainingDiverged;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.apache.flink.core.execution.JobClient;
@@ -31,10 +32,28 @@ public record TrainingRun(boolean finishedByItself, Optional<Path> savepoint, lo
       Thread.sleep(100);
     }
     if (result.isDone()) {
-      result.get();
+      try {
+        result.get();
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw diverged(e).orElseThrow(() -> e);
+      }
       return new TrainingRun(true, Optional.empty(), StepCounter.steps());
     }
     Optional<Path> savepoint = SavepointStop.stop(client, home, command);
     return new TrainingRun(false, savepoint, StepCounter.steps());
+  }
+
+  /** The trainer's own word when the job ended because a model diverged: one line for the user. */
+  private static Optional<TrainingDiverged> diverged(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof TrainingDiverged d) {
+        return Optional.of(d);
+      }
+      if (t instanceof org.apache.flink.util.SerializedThrowable s // not deserialised by Flink
+          && TrainingDiverged.class.getName().equals(s.getOriginalErrorClassName())) {
+        return Optional.of(new TrainingDiverged(s.getMessage()));
+      }
+    }
+    return Optional.empty();
   }
 }

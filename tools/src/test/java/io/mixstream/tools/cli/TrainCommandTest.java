@@ -211,6 +211,84 @@ class TrainCommandTest {
   }
 
   @Test
+  void aDivergingRunStopsWithOneLineKeepsOnlyFiniteSnapshotsAndResumesAtALowerRate()
+      throws Exception {
+    produce("diverge", 0, 16 * 32);
+    Path checkpoints = tmp.resolve("diverge-checkpoints");
+    Path snapshots = tmp.resolve("diverge-snapshots");
+    List<String> args =
+        trainArgs(
+            checkpoints,
+            "--images-topic",
+            "diverge",
+            "--metrics-topic",
+            "diverge-metrics",
+            "--bounded",
+            "true",
+            "--eval-every",
+            "1",
+            "--knn-bank-size",
+            "0",
+            "--snapshot-dir",
+            snapshots.toString());
+    List<String> diverging = new ArrayList<>(args);
+    diverging.addAll(List.of("--base-lr", "1e6"));
+    try (MixstreamProcess run = MixstreamProcess.start(diverging.toArray(String[]::new))) {
+      assertThat(run.awaitExit(Duration.ofMinutes(3))).as(run.output()).isEqualTo(1);
+      String out = run.output();
+      assertThat(out)
+          .contains("train: model default diverged at step ")
+          .contains("the same command with --base-lr 100000.0")
+          .doesNotContain("the job finished");
+      assertThat(out.lines().filter(l -> l.startsWith("\tat ") || l.contains("Exception")))
+          .as("no stack trace:%n%s", out)
+          .isEmpty();
+    }
+    List<Path> written;
+    try (Stream<Path> files = Files.list(snapshots.resolve("default"))) {
+      written = files.filter(f -> f.toString().endsWith(".safetensors")).sorted().toList();
+    }
+    assertThat(written).as("the snapshots before the divergence").isNotEmpty();
+    for (Path f : written) {
+      assertThat(
+              io.mixstream.snapshot.EncoderSnapshot.fromSafetensors(Files.readAllBytes(f))
+                  .firstNonFinite())
+          .as(f.toString())
+          .isEmpty();
+    }
+    Capture models =
+        Capture.run(
+            "models",
+            "--bootstrap",
+            broker.bootstrapServers(),
+            "--topic",
+            "diverge-metrics",
+            "--timeout",
+            "20");
+    long lastSnapshot =
+        Long.parseLong(
+            written.get(written.size() - 1).getFileName().toString().replaceAll("\\D", ""));
+    assertThat(models.rc()).as(models.err()).isZero();
+    String row =
+        models.out().lines().filter(l -> l.startsWith("default ")).findFirst().orElseThrow();
+    long reached = Long.parseLong(row.trim().split("\\s+")[2]);
+    assertThat(reached)
+        .as("the step reached, as the metrics say: " + row)
+        .isBetween(lastSnapshot, 15L);
+
+    List<String> lower = new ArrayList<>(args);
+    lower.addAll(List.of("--base-lr", "0.06"));
+    try (MixstreamProcess resumed = MixstreamProcess.start(lower.toArray(String[]::new))) {
+      assertThat(resumed.awaitExit(Duration.ofMinutes(3))).as(resumed.output()).isZero();
+      assertThat(resumed.output())
+          .contains("the job finished after 16 steps")
+          // a bounded input's end declined a checkpoint or two, each a 45-line WARN before
+          .doesNotContain("Exception")
+          .doesNotContain("CheckpointFailureManager");
+    }
+  }
+
+  @Test
   void anUnknownDeviceIsRefusedAtStart() throws Exception {
     Capture r = Capture.run(trainArgs(tmp.resolve("device"), "--device", "tpu"));
     assertThat(r.rc()).isEqualTo(1);

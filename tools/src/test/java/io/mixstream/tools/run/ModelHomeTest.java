@@ -1,5 +1,6 @@
 package io.mixstream.tools.run;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
@@ -38,6 +39,24 @@ class ModelHomeTest {
     ModelHome wider = homeWith(tmp, "width=16\n");
     assertThatThrownBy(() -> wider.claim(Map.of("width", 32), DEFAULTS, "--fresh"))
         .hasMessageContaining("width 16 (asked: 32)");
+  }
+
+  @Test
+  void theBaseRateMayChangeOnResumeAndIsSaidAndRecorded(@TempDir Path tmp) throws Exception {
+    ModelHome home = homeWith(tmp, "width=16\nbaseLr=1000000.0\nmodel.b.baseLr=0.5\n");
+    assertThat(
+            home.claim(
+                Map.of("width", 16, "baseLr", 0.06, "model.b.baseLr", 0.5), DEFAULTS, "--fresh"))
+        .containsExactly("baseLr 0.06 (until now: 1000000.0)");
+    assertThat(Files.readString(home.configFile())).contains("baseLr=0.06");
+    assertThatThrownBy(
+            () ->
+                homeWith(tmp, "width=16\nbaseLr=0.06\n")
+                    .claim(Map.of("width", 32, "baseLr", 0.01), DEFAULTS, "--fresh"))
+        .as("another option still refused, the rate not named among the differences")
+        .hasMessageContaining("width 16 (asked: 32)")
+        .message()
+        .doesNotContain("baseLr");
   }
 
   @Test
