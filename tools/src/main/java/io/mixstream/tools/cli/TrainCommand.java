@@ -88,6 +88,13 @@ final class TrainCommand implements Callable<Integer> {
                         c.checkpointDir(), c.evaluation().snapshotDir().resolve(m.key())))
             .toList();
     ModelHome home = homes.get(0); // the checkpoints are the job's, shared by its models
+    try (AutoCloseable mine = home.lock("--checkpoint-dir")) {
+      return train(c, homes, home, brokerTimeout);
+    }
+  }
+
+  private int train(JobConfig c, List<ModelHome> homes, ModelHome home, Duration brokerTimeout)
+      throws Exception {
     if (fresh) {
       for (ModelHome h : homes) {
         h.forget();

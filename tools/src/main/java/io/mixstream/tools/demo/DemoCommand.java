@@ -213,7 +213,8 @@ public final class DemoCommand implements Callable<Integer> {
     if (train.classes().isEmpty()) {
       bankSize = 0; // kNN needs labels
     }
-    try (StopRequest stop = new StopRequest(Duration.ofMinutes(3))) {
+    try (AutoCloseable mine = ModelHome.inWorkDir(workDir).lock("--work-dir");
+        StopRequest stop = new StopRequest(Duration.ofMinutes(3))) {
       return run(dev, config, train, test, bankSize, testSize, stop);
     }
   }

@@ -4,9 +4,13 @@ import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.io.Writer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -61,6 +65,47 @@ public record ModelHome(Path checkpoints, Path savepoints, Path snapshots, Path 
         checkpointDir.resolve("savepoints"),
         checkpointDir.resolve("snapshots"),
         checkpointDir.resolve("service-config.properties"));
+  }
+
+  /**
+   * Claims the model's folder for this process until the lock is closed or the process ends, so
+   * that a second {@code train} or {@code demo} on it is refused in one line instead of resuming
+   * from the live run's checkpoints. An operating-system file lock: a process killed with {@code
+   * kill -9} leaves nothing held.
+   *
+   * @param option the command's option that names the folder, for the message
+   * @throws IllegalStateException when another process (or this one) holds it
+   */
+  public AutoCloseable lock(String option) throws IOException {
+    Path file = checkpoints().resolve(".mixstream.lock");
+    Files.createDirectories(checkpoints());
+    FileChannel channel =
+        FileChannel.open(
+            file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    FileLock held;
+    try {
+      held = channel.tryLock();
+    } catch (OverlappingFileLockException e) {
+      held = null;
+    }
+    if (held == null) {
+      String holder = new String(Files.readAllBytes(file), StandardCharsets.UTF_8).trim();
+      channel.close();
+      throw new IllegalStateException(
+          "%s %s is in use by another run (process %s): stop that one first (Ctrl-C), or give"
+                  .formatted(option, checkpoints(), holder.isEmpty() ? "?" : holder)
+              + " another "
+              + option);
+    }
+    channel.truncate(0);
+    channel.write(
+        java.nio.ByteBuffer.wrap(
+            Long.toString(ProcessHandle.current().pid()).getBytes(StandardCharsets.UTF_8)));
+    FileLock lock = held;
+    return () -> {
+      lock.release();
+      channel.close();
+    };
   }
 
   /**

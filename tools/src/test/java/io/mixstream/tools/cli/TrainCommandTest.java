@@ -289,6 +289,28 @@ class TrainCommandTest {
   }
 
   @Test
+  void aSecondTrainOnTheSameCheckpointFolderIsRefusedAndAKilledOneLeavesNothingHeld()
+      throws Exception {
+    produce("second-copy", 0, 4 * 32);
+    Path checkpoints = tmp.resolve("second-copy-checkpoints");
+    List<String> args = trainArgs(checkpoints, "--images-topic", "second-copy");
+    try (MixstreamProcess first = MixstreamProcess.start(args.toArray(String[]::new))) {
+      first.awaitOutput("default step 1 (epoch 1)", Duration.ofMinutes(3));
+      Capture second = Capture.run(trainArgs(checkpoints, "--images-topic", "second-copy"));
+      assertThat(second.rc()).isEqualTo(1);
+      assertThat(second.err())
+          .contains("--checkpoint-dir " + checkpoints + " is in use by another run (process ")
+          .contains("stop that one first");
+      assertThat(second.err().lines().count()).as(second.err()).isLessThanOrEqualTo(2);
+      first.close(); // kill -9
+      first.awaitExit(Duration.ofMinutes(1));
+    }
+    Capture after =
+        Capture.run(trainArgs(checkpoints, "--images-topic", "second-copy", "--bounded", "true"));
+    assertThat(after.rc()).as("the killed run held nothing: " + after.err()).isZero();
+  }
+
+  @Test
   void anUnknownDeviceIsRefusedAtStart() throws Exception {
     Capture r = Capture.run(trainArgs(tmp.resolve("device"), "--device", "tpu"));
     assertThat(r.rc()).isEqualTo(1);
