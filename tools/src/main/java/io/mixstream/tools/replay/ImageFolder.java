@@ -4,7 +4,9 @@ import io.mixstream.augment.EvalTransform;
 import io.mixstream.augment.SourceImage;
 import io.mixstream.records.EncodedImages;
 import io.mixstream.records.ImageRecord;
+import io.mixstream.records.ImageRecordCodec;
 import io.mixstream.records.PixelEncoding;
+import io.mixstream.records.RecordLimits;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -18,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -34,8 +37,15 @@ import javax.imageio.ImageIO;
  * once on the log, skipped and counted.
  */
 public final class ImageFolder implements ReplaySource {
+  /**
+   * The names tried as images. WebP is among them although Java reads none, so that such a photo is
+   * named and counted as a file that could not be read rather than passed over.
+   */
   private static final Set<String> EXTENSIONS =
-      Set.of("png", "jpg", "jpeg", "bmp", "gif", "wbmp", "tif", "tiff");
+      Set.of("png", "jpg", "jpeg", "bmp", "gif", "wbmp", "tif", "tiff", "webp");
+
+  /** The longest side sent: the job's decoder refuses more ({@code RecordLimits.DEFAULT}). */
+  static final int MAX_SIDE = RecordLimits.DEFAULT.maxSide();
 
   private final Path base;
   private final List<Path> files;
@@ -44,6 +54,9 @@ public final class ImageFolder implements ReplaySource {
   private final int resize;
   private final PrintStream log;
   private final Set<Integer> skipped = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final Set<Integer> resized = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final Map<String, Integer> ignored;
+  private volatile int maxPixelBytes = Integer.MAX_VALUE;
 
   private ImageFolder(
       Path base,
@@ -51,7 +64,9 @@ public final class ImageFolder implements ReplaySource {
       int[] labels,
       List<String> classes,
       int resize,
+      Map<String, Integer> ignored,
       PrintStream log) {
+    this.ignored = ignored;
     this.base = base;
     this.files = files;
     this.labels = labels;
@@ -143,7 +158,26 @@ public final class ImageFolder implements ReplaySource {
         labels.stream().mapToInt(Integer::intValue).toArray(),
         classes,
         resize,
+        otherFiles(base),
         log);
+  }
+
+  /** The files under {@code dir} that are not tried as images, counted by extension. */
+  private static Map<String, Integer> otherFiles(Path dir) throws IOException {
+    Map<String, Integer> out = new java.util.TreeMap<>();
+    try (Stream<Path> s = Files.walk(dir)) {
+      s.filter(Files::isRegularFile)
+          .filter(f -> !isImageName(f))
+          .filter(f -> !f.equals(dir.resolve("classes.txt"))) // this tool's own
+          .forEach(f -> out.merge(extension(f), 1, Integer::sum));
+    }
+    return Map.copyOf(out);
+  }
+
+  private static String extension(Path p) {
+    String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
+    int dot = n.lastIndexOf('.');
+    return dot > 0 ? n.substring(dot) : n.startsWith(".") ? n : "(none)";
   }
 
   /**
@@ -208,6 +242,23 @@ public final class ImageFolder implements ReplaySource {
     return skipped.size();
   }
 
+  @Override
+  public int resized() {
+    return resized.size();
+  }
+
+  @Override
+  public Map<String, Integer> ignoredFiles() {
+    return ignored;
+  }
+
+  @Override
+  public void limitRecordBytes(int maxRecordBytes) {
+    // the record's header and longest id, and room for Kafka's own framing of key and headers
+    maxPixelBytes =
+        maxRecordBytes - ImageRecordCodec.HEADER_BYTES - 2 * ImageRecordCodec.MAX_ID_BYTES - 512;
+  }
+
   /** The record's id: the file's path under the folder, with / separators (at most 255 bytes). */
   String id(int index) {
     String rel = base.relativize(files.get(index)).toString().replace('\\', '/');
@@ -226,7 +277,11 @@ public final class ImageFolder implements ReplaySource {
       byte[] bytes = Files.readAllBytes(file);
       BufferedImage image = ImageIO.read(new ByteArrayInputStream(bytes));
       if (image == null) {
-        return skip(index, "no image reader recognises it");
+        return skip(
+            index,
+            extension(file).equals(".webp")
+                ? "Java reads no WebP; convert it to PNG or JPEG to send it"
+                : "no image reader recognises it");
       }
       int h = image.getHeight();
       int w = image.getWidth();
@@ -245,10 +300,73 @@ public final class ImageFolder implements ReplaySource {
         bytes = png.toByteArray();
         encoding = PixelEncoding.PNG;
       }
+      if (Math.max(h, w) > MAX_SIDE || bytes.length > maxPixelBytes) {
+        return fitted(index, image, id, label, bytes.length);
+      }
       return Optional.of(new ImageRecord(id, label, h, w, channels, encoding, bytes));
     } catch (IOException | RuntimeException e) {
       return skip(index, e.toString());
     }
+  }
+
+  /**
+   * A photo too large to send (its side over {@link #MAX_SIDE}, or its file over what the topic
+   * takes), scaled down to fit and sent as JPEG: the side at most 2,048 first (more than any
+   * training view uses), halved again while the JPEG is still too large. Said once for the first.
+   */
+  private Optional<ImageRecord> fitted(
+      int index, BufferedImage image, String id, int label, int fileBytes) throws IOException {
+    int h = image.getHeight();
+    int w = image.getWidth();
+    double scale = Math.min(1.0, 2048.0 / Math.max(h, w));
+    for (int attempt = 0; attempt < 6; attempt++, scale /= 2) {
+      int sh = Math.max(1, (int) Math.round(h * scale));
+      int sw = Math.max(1, (int) Math.round(w * scale));
+      byte[] jpeg = jpeg(scaled(image, sw, sh), 0.9f);
+      if (jpeg.length <= maxPixelBytes) {
+        if (resized.add(index) && resized.size() == 1) {
+          log.printf(
+              "resizing photos too large to send (over %,d px a side, or over %,d bytes for the"
+                  + " topic) on the way, as JPEG; the first: %s, %dx%d (%,d bytes) -> %dx%d (%,d"
+                  + " bytes)%n",
+              MAX_SIDE, maxPixelBytes, files.get(index), w, h, fileBytes, sw, sh, jpeg.length);
+        }
+        return Optional.of(new ImageRecord(id, label, sh, sw, 3, PixelEncoding.JPEG, jpeg));
+      }
+    }
+    return skip(
+        index, "too large to send even scaled down (the topic takes " + maxPixelBytes + " bytes)");
+  }
+
+  private static byte[] jpeg(BufferedImage image, float quality) throws IOException {
+    javax.imageio.ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (javax.imageio.stream.ImageOutputStream ios = ImageIO.createImageOutputStream(out)) {
+      writer.setOutput(ios);
+      javax.imageio.ImageWriteParam p = writer.getDefaultWriteParam();
+      p.setCompressionMode(javax.imageio.ImageWriteParam.MODE_EXPLICIT);
+      p.setCompressionQuality(quality);
+      writer.write(null, new javax.imageio.IIOImage(image, null, null), p);
+    } finally {
+      writer.dispose();
+    }
+    return out.toByteArray();
+  }
+
+  private static BufferedImage scaled(BufferedImage image, int w, int h) {
+    BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+    java.awt.Graphics2D g = out.createGraphics();
+    try {
+      g.setRenderingHint(
+          java.awt.RenderingHints.KEY_INTERPOLATION,
+          java.awt.RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+      g.setRenderingHint(
+          java.awt.RenderingHints.KEY_RENDERING, java.awt.RenderingHints.VALUE_RENDER_QUALITY);
+      g.drawImage(image.getScaledInstance(w, h, java.awt.Image.SCALE_AREA_AVERAGING), 0, 0, null);
+    } finally {
+      g.dispose();
+    }
+    return out;
   }
 
   private Optional<ImageRecord> skip(int index, String why) {

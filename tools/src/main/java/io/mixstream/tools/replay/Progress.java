@@ -42,11 +42,21 @@ public final class Progress {
     print(done, now, false);
   }
 
+  /** The last line, when the work is done. */
   public void finish(long done) {
-    print(done, System.nanoTime(), true);
+    print(done, System.nanoTime(), true, " (done)");
+  }
+
+  /** The last line, when the work stopped before it was done (a failure, Ctrl-C). */
+  public void stopped(long done) {
+    print(done, System.nanoTime(), true, " (stopped)");
   }
 
   private void print(long done, long now, boolean last) {
+    print(done, now, last, "");
+  }
+
+  private void print(long done, long now, boolean last, String ending) {
     double seconds = Math.max(1e-9, (now - start) / 1e9);
     double rate = done / seconds;
     String eta =
@@ -54,13 +64,22 @@ public final class Progress {
     String count = total > 0 ? "%,d/%,d".formatted(done, total) : "%,d".formatted(done);
     if (terminal) {
       String bar = total > 0 ? bar(done / (double) total) + " " : "";
-      out.print("\r" + bar + count + " " + what + "  " + "%,.0f/s".formatted(rate) + eta + "   ");
+      out.print(
+          "\r"
+              + bar
+              + count
+              + " "
+              + what
+              + "  "
+              + "%,.0f/s".formatted(rate)
+              + eta
+              + ending
+              + "   ");
       if (last) {
         out.println();
       }
     } else {
-      out.println(
-          count + " " + what + ", " + "%,.0f/s".formatted(rate) + eta + (last ? " (done)" : ""));
+      out.println(count + " " + what + ", " + "%,.0f/s".formatted(rate) + eta + ending);
     }
     out.flush();
   }

@@ -19,6 +19,19 @@ public interface ReplaySource {
     return 0;
   }
 
+  /** Distinct images sent scaled down because they were too large to send as they are. */
+  default int resized() {
+    return 0;
+  }
+
+  /** Files of the source that are not images, by extension (".txt"), passed over. */
+  default java.util.Map<String, Integer> ignoredFiles() {
+    return java.util.Map.of();
+  }
+
+  /** The largest record value the topic takes: a source scales larger images down to fit. */
+  default void limitRecordBytes(int maxRecordBytes) {}
+
   /** The classes' names by label, when the source has classes; empty otherwise. */
   default java.util.List<String> classes() {
     return java.util.List.of();

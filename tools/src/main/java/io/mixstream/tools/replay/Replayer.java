@@ -23,6 +23,9 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -56,7 +59,8 @@ public final class Replayer {
    */
   public ReplaySummary replay(ReplaySource data, ReplayPlan plan, Progress progress)
       throws ReplayException {
-    ensureTopic(plan);
+    int maxRecordBytes = ensureTopic(plan);
+    data.limitRecordBytes(maxRecordBytes);
     ImageRecordCodec codec =
         new ImageRecordCodec(
             new RecordLimits(
@@ -67,9 +71,11 @@ public final class Replayer {
     AtomicReference<Exception> failure = new AtomicReference<>();
     AtomicLong acked = new AtomicLong();
     AtomicLong ackedBytes = new AtomicLong();
+    AtomicLong tooLarge = new AtomicLong(); // refused by the producer or the broker: counted
     long sent = 0;
     long start = System.nanoTime();
-    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerConfig(plan))) {
+    try (KafkaProducer<String, byte[]> producer =
+        new KafkaProducer<>(producerConfig(plan, maxRecordBytes))) {
       for (int epoch = 0; plan.loop() || epoch < plan.epochs(); epoch++) {
         long sentBefore = sent;
         for (int index : ReplayOrder.of(data.size(), plan.shuffle(), plan.seed(), epoch)) {
@@ -85,13 +91,26 @@ public final class Replayer {
           }
           pace(plan.ratePerSecond(), sent, start);
           ImageRecord record = image.get();
-          byte[] value = codec.encode(record);
+          byte[] value;
+          try {
+            value = codec.encode(record);
+          } catch (IllegalArgumentException e) { // beyond what the job accepts: skip, as unreadable
+            System.err.printf("skipped %s: %s%n", record.id(), e.getMessage());
+            tooLarge.incrementAndGet();
+            continue;
+          }
           // The callback sees every failure; the Future adds nothing.
           var unused =
               producer.send(
                   new ProducerRecord<>(plan.topic(), record.id(), value),
                   (metadata, e) -> {
-                    if (e != null) {
+                    if (e instanceof RecordTooLargeException) {
+                      if (tooLarge.getAndIncrement() == 0) {
+                        System.err.printf(
+                            "skipped %s: %,d bytes, more than the topic takes (%s)%n",
+                            record.id(), value.length, e.getMessage());
+                      }
+                    } else if (e != null) {
                       failure.compareAndSet(null, e);
                     } else {
                       acked.incrementAndGet();
@@ -118,20 +137,38 @@ public final class Replayer {
     } catch (org.apache.kafka.common.KafkaException e) {
       failure.compareAndSet(null, e);
     }
-    progress.finish(acked.get());
     Exception e = failure.get();
     if (e != null) {
+      progress.stopped(acked.get());
       throw new ReplayException(
-          "publishing to %s at %s failed after %,d images: %s"
-              .formatted(plan.topic(), bootstrap, acked.get(), e.getMessage()),
+          ("publishing to %s at %s failed after %,d images: %s. Those %,d are on the topic; a"
+                  + " rerun publishes every image again, so the topic would hold them twice:"
+                  + " publish to a new --topic, or delete this one first")
+              .formatted(plan.topic(), bootstrap, acked.get(), e.getMessage(), acked.get()),
           e);
     }
+    progress.finish(acked.get());
     return new ReplaySummary(
-        acked.get(), ackedBytes.get(), Duration.ofNanos(System.nanoTime() - start), data.skipped());
+        acked.get(),
+        ackedBytes.get(),
+        Duration.ofNanos(System.nanoTime() - start),
+        data.skipped() + (int) tooLarge.get(),
+        data.resized(),
+        data.ignoredFiles());
   }
 
-  /** Waits for the broker (up to the plan's timeout) and creates the topic if it is missing. */
-  private void ensureTopic(ReplayPlan plan) throws ReplayException {
+  /**
+   * The largest record value a topic this tool creates takes: an ordinary photo is a few MB, over
+   * Kafka's default of 1 MB.
+   */
+  static final int NEW_TOPIC_MAX_RECORD_BYTES = 8 << 20;
+
+  /**
+   * Waits for the broker (up to the plan's timeout) and creates the topic if it is missing.
+   *
+   * @return the largest record the topic takes (its {@code max.message.bytes})
+   */
+  private int ensureTopic(ReplayPlan plan) throws ReplayException {
     Map<String, Object> config = new HashMap<>(clientProperties);
     config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     int timeoutMs = (int) plan.timeout().toMillis();
@@ -143,7 +180,13 @@ public final class Replayer {
       if (!topics.contains(plan.topic())) {
         try {
           admin
-              .createTopics(List.of(new NewTopic(plan.topic(), plan.partitions(), (short) -1)))
+              .createTopics(
+                  List.of(
+                      new NewTopic(plan.topic(), plan.partitions(), (short) -1)
+                          .configs(
+                              Map.of(
+                                  TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+                                  String.valueOf(NEW_TOPIC_MAX_RECORD_BYTES)))))
               .all()
               .get(timeoutMs, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
@@ -153,7 +196,18 @@ public final class Replayer {
           }
         }
         awaitLeaders(admin, plan.topic(), timeoutMs);
-      } else {
+      }
+      ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, plan.topic());
+      var limit =
+          admin
+              .describeConfigs(List.of(topic))
+              .all()
+              .get(timeoutMs, TimeUnit.MILLISECONDS)
+              .get(topic)
+              .get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+      int maxRecordBytes =
+          limit == null ? 1_048_588 : Integer.parseInt(limit.value()); // Kafka's default
+      if (topics.contains(plan.topic())) {
         TopicDescription d =
             admin
                 .describeTopics(List.of(plan.topic()))
@@ -166,6 +220,7 @@ public final class Replayer {
               plan.topic(), d.partitions().size(), plan.partitions());
         }
       }
+      return maxRecordBytes;
     } catch (TimeoutException e) {
       throw new ReplayException(
           ("no Kafka broker answered at %s within %d s. Is one running? Start a local one with"
@@ -236,8 +291,10 @@ public final class Replayer {
     }
   }
 
-  private Map<String, Object> producerConfig(ReplayPlan plan) {
+  private Map<String, Object> producerConfig(ReplayPlan plan, int maxRecordBytes) {
     Map<String, Object> c = new HashMap<>();
+    // one record as large as the topic takes, with room for its key and framing
+    c.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Math.max(1 << 20, maxRecordBytes + 4096));
     c.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     c.put(ProducerConfig.LINGER_MS_CONFIG, 5);
     c.put(ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024);
