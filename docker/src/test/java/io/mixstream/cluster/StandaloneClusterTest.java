@@ -39,6 +39,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -49,6 +50,7 @@ import org.junit.jupiter.api.io.TempDir;
  * starts, and the job recovers from its last checkpoint: both models finish with every batch
  * trained once, in their steps and in the digest of their checkpointed state.
  */
+@Tag("integration")
 class StandaloneClusterTest {
   static final String MAIN = "io.mixstream.job.MixstreamJob";
   static final int BATCH = 32;

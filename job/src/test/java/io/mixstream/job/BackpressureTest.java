@@ -21,6 +21,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.CloseableIterator;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * reader back (bounded memory: only a few network buffers of images between the reader and the
  * trainer, never the topic), and every image is trained exactly once.
  */
+@Tag("integration")
 class BackpressureTest {
   static final int BATCH = 32;
   static final int STEPS = 200;

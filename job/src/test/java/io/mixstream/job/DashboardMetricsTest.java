@@ -16,6 +16,7 @@ import java.time.Duration;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The trainer's, the decoder's and the kNN evaluator's metrics, read the way the dashboard reads
  * them: through Flink's REST API. Waits on the step gauge instead of sleeping.
  */
+@Tag("integration")
 class DashboardMetricsTest {
   @Test
   void lossStepQueueFillAndDeadLettersAreVisibleThroughTheRestApi(@TempDir Path tmp)

@@ -35,6 +35,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,6 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  * real CIFAR-10 from Kafka while the evaluator, fed its bank and test images from two more topics,
  * scores each snapshot.
  */
+@Tag("integration")
 class EvaluationJobTest {
   static final int BATCH = 64;
   static final int STEPS = 200;

@@ -39,6 +39,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,6 +48,7 @@ import org.junit.jupiter.api.io.TempDir;
  * dead-letter sink threw RecordTooLargeException). Now every sink is sized from the record limits,
  * and a dead letter larger than its topic takes goes without its value.
  */
+@Tag("integration")
 class LargeRecordsTest {
   private static final int DEAD_TOPIC_MAX = 4 << 20;
 

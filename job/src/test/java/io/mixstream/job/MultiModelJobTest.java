@@ -32,6 +32,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * would alone, a failure after a checkpoint resumes every one of them exactly, and one evaluator
  * serves them all.
  */
+@Tag("integration")
 class MultiModelJobTest {
   private static final int STEPS = 8;
   private static final String TOPIC = "side-by-side";

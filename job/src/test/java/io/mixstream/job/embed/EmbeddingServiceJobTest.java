@@ -50,6 +50,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -59,6 +60,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The embedding service as a real Flink job on a real broker: beside a live trainer, across a swap,
  * across an injected failure, and with malformed input.
  */
+@Tag("integration")
 class EmbeddingServiceJobTest {
   static final Duration WAIT = Duration.ofSeconds(90);
 

@@ -78,7 +78,7 @@ final class BenchEmbedCommand implements Callable<Integer> {
   int images;
 
   @Option(
-      names = "--batch",
+      names = {"--batch-size", "--batch"},
       defaultValue = "64",
       description =
           "The service's --batch-size and the bare pass's batch (default: ${DEFAULT-VALUE}).")
@@ -238,7 +238,9 @@ final class BenchEmbedCommand implements Callable<Integer> {
     return sum;
   }
 
-  /** The learning core's embed on the same images in batches of --batch: median of 3 passes. */
+  /**
+   * The learning core's embed on the same images in batches of --batch-size: median of 3 passes.
+   */
   private double bare(EncoderSnapshot snap) {
     try (SnapshotEmbedder e = new SnapshotEmbedder("cpu")) {
       e.use(snap);

@@ -94,7 +94,7 @@ final class BenchJobCommand implements Callable<Integer> {
     if (rounds < 1 || images < 4 * batch) {
       throw new picocli.CommandLine.ParameterException(
           spec.commandLine(),
-          "--rounds must be at least 1 and --images at least 4 x --batch (a rate needs steps)");
+          "--rounds must be at least 1 and --images at least 4 x --batch-size (a rate needs steps)");
     }
     Device dev = device.resolve();
     TrainingConfig.Builder b = TrainingConfig.defaults().toBuilder();

@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
       "Measures unthrottled replay throughput (images/s) into a broker: a fresh local one by",
-      "default, or --bootstrap. Prints each run and the median."
+      "default, or --bootstrap-servers. Prints each run and the median."
     })
 final class BenchReplayCommand implements Callable<Integer> {
   @Option(names = "--data", required = true, paramLabel = "PATH", description = "CIFAR-10 data.")
@@ -40,7 +40,7 @@ final class BenchReplayCommand implements Callable<Integer> {
   int runs;
 
   @Option(
-      names = "--bootstrap",
+      names = {"--bootstrap-servers", "--bootstrap"},
       paramLabel = "HOST:PORT",
       description = "Use this broker instead of starting a local one.")
   String bootstrap;

@@ -54,7 +54,7 @@ final class BenchStepCommand implements Callable<Integer> {
       description = "After timing, run this many more steps and report resident-memory growth.")
   int memorySteps;
 
-  /** --batch here takes several sizes, comma-separated: one JSON line each. */
+  /** --batch-size here takes several sizes, comma-separated: one JSON line each. */
   @Mixin ModelChoice model = new ModelChoice("moco", 64, "64");
 
   @Mixin DeviceOption device;

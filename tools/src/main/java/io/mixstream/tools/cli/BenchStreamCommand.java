@@ -81,7 +81,7 @@ final class BenchStreamCommand implements Callable<Integer> {
   int[] sizes;
 
   @Option(
-      names = "--batch",
+      names = {"--batch-size", "--batch"},
       defaultValue = "256",
       description = "Images per batch (default: ${DEFAULT-VALUE}).")
   int batch;

@@ -18,6 +18,7 @@ import picocli.CommandLine.Option;
     name = "chaos",
     mixinStandardHelpOptions = true,
     description = {
+      "Proves exact recovery: trains once undisturbed and once under kills, and compares.",
       "Starts a local broker and a standalone Flink cluster of separate processes (a JobManager"
           + " and two TaskManagers), trains on a bounded stream of real CIFAR-10 with 5%% hostile"
           + " records (one partition) once undisturbed and once while SIGKILLing the trainer's"

@@ -18,6 +18,7 @@ import picocli.CommandLine.Option;
     name = "fuzz",
     mixinStandardHelpOptions = true,
     description = {
+      "Proves hostile records reach the dead-letter topic and valid ones train once.",
       "Sends fuzzed records (random bytes, truncations, flipped bits, huge declared lengths, wrong"
           + " shapes, empty values, tombstones, null keys) mixed with valid CIFAR-10 images through"
           + " the real training job on a local broker, restarts off, and accounts for each record"

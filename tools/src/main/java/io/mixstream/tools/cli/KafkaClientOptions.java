@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 /** Where the broker is and how to talk to it: the options every Kafka client command shares. */
 public final class KafkaClientOptions {
   @Option(
-      names = "--bootstrap",
+      names = {"--bootstrap-servers", "--bootstrap"},
       defaultValue = "127.0.0.1:9092",
       paramLabel = "HOST:PORT",
       description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")

@@ -7,9 +7,9 @@ import java.util.List;
 import picocli.CommandLine.Option;
 
 /**
- * {@code --method}, {@code --width} and {@code --batch} as every command that trains spells them.
- * Each command gives its own defaults through the constructor ({@code @Mixin ModelChoice model =
- * new ModelChoice("moco", 16, "128")}); picocli shows them in {@code --help}.
+ * {@code --method}, {@code --width} and {@code --batch-size} as every command that trains spells
+ * them. Each command gives its own defaults through the constructor ({@code @Mixin ModelChoice
+ * model = new ModelChoice("moco", 16, "128")}); picocli shows them in {@code --help}.
  */
 public final class ModelChoice {
   @Option(
@@ -23,7 +23,7 @@ public final class ModelChoice {
   private int width;
 
   @Option(
-      names = "--batch",
+      names = {"--batch-size", "--batch"},
       paramLabel = "N",
       description = "Images per training step (default: ${DEFAULT-VALUE}).")
   private String batch;
@@ -49,17 +49,17 @@ public final class ModelChoice {
   /**
    * The one batch size of a command that trains one model.
    *
-   * @throws IllegalArgumentException naming --batch when it is not one whole number
+   * @throws IllegalArgumentException naming --batch-size when it is not one whole number
    */
   public int batch() {
     List<Integer> sizes = batches();
     if (sizes.size() != 1) {
-      throw new IllegalArgumentException("--batch takes one size here, got " + batch);
+      throw new IllegalArgumentException("--batch-size takes one size here, got " + batch);
     }
     return sizes.get(0);
   }
 
-  /** Every size of a comma-separated --batch (bench step times each). */
+  /** Every size of a comma-separated --batch-size (bench step times each). */
   public List<Integer> batches() {
     List<Integer> sizes = new ArrayList<>();
     for (String part : batch.split(",", -1)) {
@@ -67,7 +67,7 @@ public final class ModelChoice {
         sizes.add(Integer.parseInt(part.trim()));
       } catch (NumberFormatException e) {
         throw new IllegalArgumentException(
-            "--batch must be a whole number of images, got '" + part.trim() + "'", e);
+            "--batch-size must be a whole number of images, got '" + part.trim() + "'", e);
       }
     }
     return sizes;
@@ -78,7 +78,7 @@ public final class ModelChoice {
     checks.atLeast("--width", width, smallestWidth, widthMeaning);
     try {
       for (int size : batches()) {
-        checks.atLeast("--batch", size, 2, null);
+        checks.atLeast("--batch-size", size, 2, null);
       }
     } catch (IllegalArgumentException e) {
       checks.problem(e.getMessage());

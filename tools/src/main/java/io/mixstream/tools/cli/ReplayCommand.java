@@ -23,6 +23,7 @@ import picocli.CommandLine.Option;
     name = "replay",
     mixinStandardHelpOptions = true,
     description = {
+      "Publishes CIFAR-10 or a folder of image files to a Kafka topic, one record per image.",
       "Publishes a CIFAR-10 split or a folder of image files to a Kafka topic, one image record per",
       "image (key = image id). Idempotent producer with acks=all: nothing lost, nothing duplicated",
       "by retries. A folder: DIR/<class>/... gives labels (the sorted class names' indices, written",

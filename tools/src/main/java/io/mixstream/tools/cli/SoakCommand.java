@@ -19,6 +19,7 @@ import picocli.CommandLine.Option;
     name = "soak",
     mixinStandardHelpOptions = true,
     description = {
+      "Measures memory growth of an unbounded job over time (resident, heap, RocksDB).",
       "Runs the training job unbounded (approach 2, evaluation on) on a standalone cluster of a"
           + " JobManager and one TaskManager, fed CIFAR-10 again and again just ahead of the"
           + " trainer, and samples the TaskManager's resident memory, its JVM heap after a full GC"

@@ -96,13 +96,13 @@ public final class DemoCommand implements Callable<Integer> {
   int evalEvery;
 
   @Option(
-      names = "--knn-bank",
+      names = {"--knn-bank-size", "--knn-bank"},
       defaultValue = "0",
       description = "kNN bank images (training set, first N); 0 = 50,000 on a GPU, 5,000 on a CPU.")
   int knnBank;
 
   @Option(
-      names = "--knn-test",
+      names = {"--knn-test-size", "--knn-test"},
       defaultValue = "0",
       description = "kNN test images (first N); 0 = 10,000 on a GPU, 1,000 on a CPU.")
   int knnTest;
@@ -168,8 +168,8 @@ public final class DemoCommand implements Callable<Integer> {
     model.check(checks, 0, "0 = 64 on a GPU, 16 on a CPU");
     checks.atLeast("--eval-every", evalEvery, 0, "0 = no evaluation");
     checks.atLeast("--steps", steps, 0, "0 = until Ctrl-C");
-    checks.atLeast("--knn-bank", knnBank, 0, "0 = the device's default");
-    checks.atLeast("--knn-test", knnTest, 0, "0 = the device's default");
+    checks.atLeast("--knn-bank-size", knnBank, 0, "0 = the device's default");
+    checks.atLeast("--knn-test-size", knnTest, 0, "0 = the device's default");
     checks.port("--rest-port", restPort);
     checks.positive("--replay-rate", replayRate, "images per second");
     checks.throwIfAny();

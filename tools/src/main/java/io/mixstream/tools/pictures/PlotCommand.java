@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
     name = "plot",
     mixinStandardHelpOptions = true,
     description = {
-      "Plots loss terms, kNN accuracy and the label-free measures against the step, as SVG or PNG.",
+      "Plots the loss terms, kNN accuracy and label-free measures by step, as SVG or PNG.",
       "Reads the metrics topic (or a file of its JSON records, one per line) and draws the loss,"
           + " each loss term, kNN top-1 with the random-init floor, and where the job took them the"
           + " label-free measures: RankMe, alignment and uniformity, and the embedding std times"

@@ -63,13 +63,13 @@ public final class QualityCommand implements Callable<Integer> {
   int epochs;
 
   @Option(
-      names = "--knn-bank",
+      names = {"--knn-bank-size", "--knn-bank"},
       defaultValue = "5000",
       description = "Bank images, first N of the training split (default: ${DEFAULT-VALUE}).")
   int bankSize;
 
   @Option(
-      names = "--knn-test",
+      names = {"--knn-test-size", "--knn-test"},
       defaultValue = "1000",
       description = "Test images, first N of the test split (default: ${DEFAULT-VALUE}).")
   int testSize;
@@ -119,8 +119,8 @@ public final class QualityCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       checks.problem("--budget: " + e.getMessage());
     }
-    checks.atLeast("--knn-bank", bankSize, 1, null);
-    checks.atLeast("--knn-test", testSize, 1, null);
+    checks.atLeast("--knn-bank-size", bankSize, 1, null);
+    checks.atLeast("--knn-test-size", testSize, 1, null);
     model.check(checks, 1, null);
     checks.atLeast("--epochs", epochs, 1, null);
     checks.throwIfAny();
@@ -136,7 +136,7 @@ public final class QualityCommand implements Callable<Integer> {
     Cifar10Dataset test = Cifar10Reader.read(data, CifarSplit.TEST);
     if (bankSize > train.size() || testSize > test.size()) {
       checks.problem(
-          "--knn-bank and --knn-test may be at most the splits' %,d and %,d images, got %d and %d"
+          "--knn-bank-size and --knn-test-size may be at most the splits' %,d and %,d images, got %d and %d"
               .formatted(train.size(), test.size(), bankSize, testSize));
     }
     checks.throwIfAny();

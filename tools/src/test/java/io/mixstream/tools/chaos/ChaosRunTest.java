@@ -6,6 +6,7 @@ import io.mixstream.cifar.Cifar10Reader;
 import io.mixstream.cifar.CifarSplit;
 import io.mixstream.testing.SharedData;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The CI-sized chaos run, `mixstream chaos --kills 3`: three SIGKILLed TaskManagers and a restarted
  * broker on a real standalone cluster, and each part of the proof checked here from the result.
  */
+@Tag("integration")
 class ChaosRunTest {
   @TempDir Path tmp;
 

@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * `mixstream embed` from the command line, and its output read by `mixstream embeddings` and by the
  * README's Python recipe for the embedding record, unchanged.
  */
+@Tag("integration")
 class EmbedCommandTest {
   static final String PYTHON = System.getenv().getOrDefault("MIXSTREAM_PYTHON", "/usr/bin/python3");
 

@@ -20,10 +20,12 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The embeddings reader against a real broker, on records in both encodings. */
+@Tag("integration")
 class EmbeddingsCommandTest {
   @TempDir static Path tmp;
   static LocalKafkaBroker broker;

@@ -11,6 +11,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * -1, append a junk row to RESULTS.md after --budget 0s, fail on a tombstone, print only a path.
  * Each case now ends with one line naming the option and a non-zero exit, before anything starts.
  */
+@Tag("integration")
 class HostileOptionsTest {
 
   private static void assertOneLineError(Capture c) {
@@ -92,7 +94,7 @@ class HostileOptionsTest {
         .contains("--width must be 0 or more")
         .contains("--eval-every must be 0 or more")
         .contains("--steps must be 0 or more")
-        .contains("--knn-bank must be 0 or more")
+        .contains("--knn-bank-size must be 0 or more")
         .contains("--replay-rate must be a positive number");
     assertThat(c.out()).doesNotContain("training config");
     assertThat(work.resolve("kafka")).doesNotExist();
@@ -106,8 +108,8 @@ class HostileOptionsTest {
           {"--budget", "-5m", "--budget must be a positive duration"},
           {"--budget", "0s", "--budget must be a positive duration"},
           {"--budget", "10parsecs", "expected a duration such as 10s, 500ms, 2m or 1h"},
-          {"--knn-bank", "-5", "--knn-bank must be 1 or more"},
-          {"--knn-test", "20000", "--knn-bank and --knn-test may be at most"}
+          {"--knn-bank", "-5", "--knn-bank-size must be 1 or more"},
+          {"--knn-test", "20000", "--knn-bank-size and --knn-test-size may be at most"}
         }) {
       java.util.List<String> args =
           new java.util.ArrayList<>(

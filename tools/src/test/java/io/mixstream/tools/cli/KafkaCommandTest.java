@@ -15,6 +15,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * `mixstream kafka` as a user runs it: separate processes. A second broker on a folder in use used
  * to damage the first (its memory-mapped indexes were resized under it) before being refused.
  */
+@Tag("integration")
 class KafkaCommandTest {
   private static final Duration MINUTE = Duration.ofMinutes(1);
 

@@ -11,9 +11,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+@Tag("integration")
 class MixstreamCliTest {
   private final ByteArrayOutputStream out = new ByteArrayOutputStream();
   private final ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -74,7 +76,7 @@ class MixstreamCliTest {
     assertThat(step).containsPattern("(?s)--width=<width>\\s+Stem width.{0,80}\\(default: 64\\)");
     assertThat(step).containsPattern("(?s)--method=<method>\\s+moco, .{0,80}\\(default: moco\\)");
     assertThat(Mixstream.run("demo", "--batch", "64,128", "--steps", "1")).isEqualTo(1);
-    assertThat(stderr()).contains("--batch takes one size here, got 64,128");
+    assertThat(stderr()).contains("--batch-size takes one size here, got 64,128");
   }
 
   /**

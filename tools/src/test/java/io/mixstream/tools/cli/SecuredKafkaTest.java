@@ -18,6 +18,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * settings; a wrong password, a missing truststore and a plaintext client each fail fast with one
  * line that names the cause, and write nothing.
  */
+@Tag("integration")
 class SecuredKafkaTest {
   static final String PASSWORD = "alice-secret";
 

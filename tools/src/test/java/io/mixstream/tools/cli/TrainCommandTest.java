@@ -23,6 +23,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * `mixstream train` as a new user met it: Ctrl-C used to lose the training, and a missing topic, a
  * closed port or a bad --device came out as hundreds of lines from inside a restarting job.
  */
+@Tag("integration")
 class TrainCommandTest {
   @TempDir static Path tmp;
   static LocalKafkaBroker broker;

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * README's first command, end to end: broker, replay, the Flink job, a few steps, a clean stop with
  * a savepoint, and the next run in the same work dir resuming the model.
  */
+@Tag("integration")
 class DemoCommandTest {
   /** What one run printed. */
   private record Run(int rc, String out, String err) {}

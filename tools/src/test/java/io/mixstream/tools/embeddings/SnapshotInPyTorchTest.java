@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * 0.9999 for every image. Needs a python3 with torch and numpy (Debian: python3-torch); without one
  * the test is skipped and says so.
  */
+@Tag("integration")
 class SnapshotInPyTorchTest {
   static final String PYTHON = System.getenv().getOrDefault("MIXSTREAM_PYTHON", "/usr/bin/python3");
 

@@ -12,10 +12,12 @@ import io.mixstream.records.MalformedRecordException;
 import io.mixstream.testing.SharedData;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The CI-sized hostile stream: `mixstream fuzz --records 3000` as a test. */
+@Tag("integration")
 class FuzzRunTest {
   @TempDir Path tmp;
 

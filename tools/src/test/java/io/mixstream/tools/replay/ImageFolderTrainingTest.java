@@ -31,6 +31,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -41,6 +42,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * replayed into the real broker and trained by the real job at 64 px with each stem and at 96 with
  * the imagenet stem, the kNN monitor evaluating the same folder's train/ and test/ files.
  */
+@Tag("integration")
 class ImageFolderTrainingTest {
   @TempDir static Path tmp;
   static LocalKafkaBroker broker;

@@ -32,6 +32,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * 6,000×4,000 JPEG (over the job's 4,096-pixel side), a WebP, a truncated JPEG, a text file and 100
  * small images. Every file is accounted for, and every record sent decodes as the job decodes it.
  */
+@Tag("integration")
 class OrdinaryPhotosTest {
   @TempDir static Path tmp;
   static LocalKafkaBroker broker;
