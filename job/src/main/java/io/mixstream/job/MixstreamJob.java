@@ -47,7 +47,7 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
- * The pipeline of ARCHITECTURE.md: Kafka source → decode and validate (bad records to the
+ * The pipeline of docs/ARCHITECTURE.md: Kafka source → decode and validate (bad records to the
  * dead-letter topic) → a copy for every model → keyBy(model) → mini-batch assembly and training in
  * keyed state, one trainer subtask per model; snapshots of every model to one kNN evaluator.
  */

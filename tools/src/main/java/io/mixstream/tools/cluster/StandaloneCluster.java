@@ -82,7 +82,8 @@ public final class StandaloneCluster implements AutoCloseable {
             "parallelism.default: 1",
             "web.exception-history-size: 1000", // every failover of a chaos run, not the last 16
             // DJL loads its natives once per JVM: its classes must come from the cluster's class
-            // path, not from each job's class loader (STACK.md), so a second job works.
+            // path, not from each job's class loader, or a second job fails with "libc10.so
+            // already loaded in another classloader" (OPERATIONS.md, Troubleshooting).
             "classloader.parent-first-patterns.additional: ai.djl.",
             ""));
     for (var e : settings.entrySet()) {
