@@ -5,10 +5,10 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * Where the real CIFAR-10 lies for tests: ../shared/data/cifar10 beside the repository, or
- * {@code -Dmixstream.cifar10=DIR} / {@code MIXSTREAM_CIFAR10}. Without it, a test that needs it is
- * skipped (JUnit lists it as skipped, with this message) and every other test still runs; {@code
- * .ci/run} refuses to start without the data, so CI never skips them.
+ * Where the real CIFAR-10 lies for tests: ../shared/data/cifar10 beside the repository, or {@code
+ * -Dmixstream.cifar10=DIR} / {@code MIXSTREAM_CIFAR10}. Without it, a test that needs it is skipped
+ * (JUnit lists it as skipped, with this message) and every other test still runs; {@code .ci/run}
+ * refuses to start without the data, so CI never skips them.
  */
 public final class SharedData {
   private SharedData() {}

@@ -24,7 +24,8 @@ public final class ModelFollower implements AutoCloseable {
   private final SnapshotDirectory dir;
   private final ScheduledExecutorService poller;
   private final ScheduledFuture<?> polling;
-  private volatile EncoderSnapshot newest;
+  private volatile Followed newest;
+  private volatile long lineageSwitches;
   private long failedStep = -1;
   private long nonFiniteStep = -1; // refused for good: reading it again gives the same NaN
 
@@ -51,12 +52,20 @@ public final class ModelFollower implements AutoCloseable {
       warnOnce(-2, "cannot list " + dir + ": " + e);
       return;
     }
-    EncoderSnapshot known = newest;
-    if (latest.isEmpty() || (known != null && latest.getAsLong() <= known.step())) {
+    Followed followed = newest;
+    EncoderSnapshot known = followed == null ? null : followed.snapshot();
+    if (latest.isEmpty()) {
       return;
     }
     long step = latest.getAsLong();
-    if (step == nonFiniteStep) {
+    Optional<String> lineage = dir.lineage(step);
+    // a new training run in the same folder (train --fresh) starts again at step 0: follow it
+    boolean newRun =
+        known != null
+            && lineage.isPresent()
+            && followed.lineage() != null
+            && !lineage.get().equals(followed.lineage());
+    if ((known != null && step <= known.step() && !newRun) || step == nonFiniteStep) {
       return;
     }
     try {
@@ -73,8 +82,20 @@ public final class ModelFollower implements AutoCloseable {
                     : " still serving the model of step " + known.step()));
         return;
       }
-      newest = read;
-      LOG.info("read the snapshot of step {} from {}", step, dir.file(step));
+      newest = new Followed(read, lineage.orElse(null));
+      if (newRun) {
+        lineageSwitches++;
+        LOG.info(
+            "a new training run writes to {} (lineage {}): following it from its step {}, after"
+                + " step {} of the run before (lineage {})",
+            dir,
+            lineage.get(),
+            step,
+            known.step(),
+            followed.lineage());
+      } else {
+        LOG.info("read the snapshot of step {} from {}", step, dir.file(step));
+      }
     } catch (IOException | RuntimeException e) { // a bad file must not stop the polling
       warnOnce(step, "cannot use " + dir.file(step) + " (tried again at each poll): " + e);
     }
@@ -87,10 +108,25 @@ public final class ModelFollower implements AutoCloseable {
     }
   }
 
-  /** The newest snapshot read so far, when its step is above {@code step}. */
-  public Optional<EncoderSnapshot> newerThan(long step) {
-    EncoderSnapshot s = newest;
-    return s != null && s.step() > step ? Optional.of(s) : Optional.empty();
+  /** A snapshot and the training run it belongs to (null when its sidecar names none). */
+  public record Followed(EncoderSnapshot snapshot, String lineage) {}
+
+  /**
+   * The newest snapshot read so far, when it is newer than the model of {@code step} in run {@code
+   * lineage}: a higher step, or a snapshot of another run (which starts again from step 0).
+   */
+  public Optional<Followed> newerThan(long step, String lineage) {
+    Followed f = newest;
+    if (f == null) {
+      return Optional.empty();
+    }
+    boolean otherRun = lineage != null && f.lineage() != null && !lineage.equals(f.lineage());
+    return f.snapshot().step() > step || otherRun ? Optional.of(f) : Optional.empty();
+  }
+
+  /** How many times a new training run was followed (for the service's gauge). */
+  public long lineageSwitches() {
+    return lineageSwitches;
   }
 
   @Override

@@ -118,7 +118,18 @@ public record EncoderSnapshot(
 
   /** {@link #sidecarJson()} from a snapshot file's metadata alone (no tensor is read). */
   public static String sidecarJson(Map<String, String> metadata) {
+    return sidecarJson(metadata, null);
+  }
+
+  /**
+   * The same with the training run's lineage ({@code "lineage"}, when known), which the embedding
+   * service reads to follow a new run that writes to the same folder.
+   */
+  public static String sidecarJson(Map<String, String> metadata, String lineage) {
     JsonObject o = new JsonObject();
+    if (lineage != null) {
+      o.addProperty("lineage", lineage);
+    }
     o.addProperty("format", metadata.get("format"));
     o.addProperty("step", Long.parseLong(metadata.get("step")));
     o.addProperty("method", metadata.get("method"));

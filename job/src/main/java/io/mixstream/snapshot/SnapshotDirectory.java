@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -55,6 +56,20 @@ public final class SnapshotDirectory {
       return OptionalLong.empty();
     }
     return best < 0 ? OptionalLong.empty() : OptionalLong.of(best);
+  }
+
+  /**
+   * The training run a snapshot belongs to, from its JSON sidecar; empty when the sidecar is
+   * missing, unreadable or names none (a snapshot written before lineages existed).
+   */
+  public Optional<String> lineage(long step) {
+    Path json = folder().resolve("step-%08d.json".formatted(step));
+    try {
+      var o = com.google.gson.JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+      return o.has("lineage") ? Optional.of(o.get("lineage").getAsString()) : Optional.empty();
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
   }
 
   /**

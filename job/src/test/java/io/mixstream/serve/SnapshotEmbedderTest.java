@@ -60,12 +60,12 @@ class SnapshotEmbedderTest {
     try (MocoTrainer trainer = TrainerFixtures.trainer(TrainerFixtures.tiny(Method.MOCO));
         ModelFollower follower = new ModelFollower(dir, Duration.ofMillis(20))) {
       Thread.sleep(100); // no folder yet: nothing, and no failure
-      assertThat(follower.newerThan(-1)).isEmpty();
+      assertThat(follower.newerThan(-1, null)).isEmpty();
       Files.createDirectories(dir.folder());
       Files.write(dir.folder().resolve("step-00000009.safetensors.tmp"), new byte[] {1, 2, 3});
       Files.write(dir.file(0), trainer.encoderSnapshot().toSafetensors());
       assertThat(await(follower, -1).step()).isZero();
-      assertThat(follower.newerThan(0)).isEmpty();
+      assertThat(follower.newerThan(0, null)).isEmpty();
       trainer.step(TrainerFixtures.cifar(0, 16));
       trainer.step(TrainerFixtures.cifar(16, 16));
       Files.write(dir.file(2), trainer.encoderSnapshot().toSafetensors());
@@ -78,9 +78,9 @@ class SnapshotEmbedderTest {
 
   private static EncoderSnapshot await(ModelFollower f, long after) throws InterruptedException {
     for (int i = 0; i < 200; i++) {
-      var s = f.newerThan(after);
+      var s = f.newerThan(after, null);
       if (s.isPresent()) {
-        return s.get();
+        return s.get().snapshot();
       }
       Thread.sleep(20);
     }

@@ -118,6 +118,7 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
   private transient long embeddedAtLastReport;
   private transient long lastReportMillis;
   private transient long swaps;
+  private transient String lineageInUse; // null until a snapshot with a lineage is in use
   private transient Counter embeddings;
   private transient Counter swapCounter;
   private transient Counter referenceEmbeddings;
@@ -167,6 +168,8 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
     embeddings = metrics.counter("embeddings");
     metrics.meter("embeddingsPerSecond", new MeterView(embeddings));
     swapCounter = metrics.counter("modelSwaps");
+    // training runs followed after the first: a new run on the same snapshot folder (train --fresh)
+    metrics.gauge("lineageSwitches", () -> follower == null ? 0L : follower.lineageSwitches());
     referenceEmbeddings = metrics.counter("referenceEmbeddings");
     metrics.gauge("modelStep", () -> stepInUse);
     metrics.gauge("latencyP50Ms", () -> p50);
@@ -220,7 +223,7 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
   /** The periodic work: the first model, an owed re-embedding, the metrics. */
   private void tick() throws Exception {
     if (!embedder.hasModel()) {
-      Optional<EncoderSnapshot> first = follower.newerThan(-1);
+      Optional<ModelFollower.Followed> first = follower.newerThan(-1, null);
       if (first.isPresent()) {
         swapTo(first.get());
       }
@@ -296,8 +299,8 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
         settings.modelKey(),
         snapshots);
     waiting = 1;
-    Optional<EncoderSnapshot> first;
-    while ((first = follower.newerThan(-1)).isEmpty()) {
+    Optional<ModelFollower.Followed> first;
+    while ((first = follower.newerThan(-1, null)).isEmpty()) {
       Thread.sleep(Math.min(100, settings.pollMillis()));
     }
     waiting = 0;
@@ -307,7 +310,9 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
     }
   }
 
-  private void swapTo(EncoderSnapshot next) {
+  private void swapTo(ModelFollower.Followed followed) {
+    EncoderSnapshot next = followed.snapshot();
+    lineageInUse = followed.lineage();
     long before = embedder.step();
     embedder.use(next);
     stepInUse = next.step();
@@ -407,7 +412,7 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
   public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
     flush(); // nothing waits in a buffer across a checkpoint: its vectors are in this one
     if (embedder.hasModel()) {
-      Optional<EncoderSnapshot> next = follower.newerThan(embedder.step());
+      Optional<ModelFollower.Followed> next = follower.newerThan(embedder.step(), lineageInUse);
       if (next.isPresent()) {
         swapTo(next.get()); // the re-embedding, if any, goes after the barrier (tick)
       }

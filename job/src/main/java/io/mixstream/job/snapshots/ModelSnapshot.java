@@ -9,11 +9,23 @@ public class ModelSnapshot {
   public long step;
   public byte[] safetensors;
 
+  /**
+   * The training run it belongs to: an id the trainer draws when it starts a model afresh and keeps
+   * across restores (written to the snapshot's JSON sidecar, not into the weights file, which stays
+   * the same bytes in two runs that train alike); null when unknown.
+   */
+  public String lineage;
+
   public ModelSnapshot() {}
 
   public ModelSnapshot(String modelKey, long step, byte[] safetensors) {
+    this(modelKey, step, safetensors, null);
+  }
+
+  public ModelSnapshot(String modelKey, long step, byte[] safetensors, String lineage) {
     this.modelKey = modelKey;
     this.step = step;
     this.safetensors = safetensors;
+    this.lineage = lineage;
   }
 }

@@ -36,10 +36,12 @@ public final class SnapshotFiles implements Sink<ModelSnapshot> {
       public void write(ModelSnapshot s, Context context) throws IOException {
         Path target = SnapshotDirectory.file(Path.of(dir), s.modelKey, s.step);
         Files.createDirectories(target.getParent());
-        String json = EncoderSnapshot.sidecarJson(Safetensors.readMetadata(s.safetensors));
+        String json =
+            EncoderSnapshot.sidecarJson(Safetensors.readMetadata(s.safetensors), s.lineage);
         String base = target.getFileName().toString().replace(".safetensors", "");
-        replace(target, s.safetensors);
+        // the sidecar first: whoever sees the weights file can read its lineage
         replace(target.resolveSibling(base + ".json"), json.getBytes(StandardCharsets.UTF_8));
+        replace(target, s.safetensors);
         LOG.info("snapshot of step {} written to {}", s.step, target);
       }
 

@@ -95,6 +95,8 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
   private transient QualityReadings qualityReadings; // null when the measures are off
   private transient ListState<Integer> collapseStreakState;
   private transient int restoredCollapseStreak;
+  private transient ListState<String> lineageState;
+  private transient String lineage; // this model's training run: new at a fresh start, then kept
   private transient int nonfiniteInARow;
   private transient SourceImage[] probe; // a few images of the last step, to check the output
 
@@ -142,8 +144,15 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
         context
             .getOperatorStateStore()
             .getListState(new ListStateDescriptor<>("collapse-streak", Types.INT));
+    lineageState =
+        context
+            .getOperatorStateStore()
+            .getListState(new ListStateDescriptor<>("lineage", Types.STRING));
     trained = new TrainedDigest();
     if (context.isRestored()) {
+      for (String l : lineageState.get()) { // none in a checkpoint from before lineages
+        lineage = l;
+      }
       for (byte[] bytes : modelState.get()) {
         restoredModel = bytes;
       }
@@ -217,6 +226,10 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
       restoreSeconds = (System.nanoTime() - t0) / 1e9;
     }
     lastSnapshotStep = trainer.stepCount() == 0 ? -1 : trainer.stepCount();
+    if (lineage == null) {
+      lineage = java.util.UUID.randomUUID().toString();
+      LOG.info("model {}: a new training run, lineage {}", model.key(), lineage);
+    }
     metrics =
         new TrainerMetrics(
             getRuntimeContext().getMetricGroup().addGroup("model", model.key()), trainer, config);
@@ -339,7 +352,8 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
       return;
     }
     ctx.output(
-        SNAPSHOTS, new ModelSnapshot(model.key(), trainer.stepCount(), snapshot.toSafetensors()));
+        SNAPSHOTS,
+        new ModelSnapshot(model.key(), trainer.stepCount(), snapshot.toSafetensors(), lineage));
   }
 
   /**
@@ -513,6 +527,7 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
   public void snapshotState(FunctionSnapshotContext context) throws Exception {
     modelState.update(List.of(trainer.exportStateWithoutQueueContents()));
     modelKeyState.update(List.of(model.key()));
+    lineageState.update(List.of(lineage));
     digestState.update(List.of(new long[] {trained.sum(), trained.count()}));
     collapseStreakState.update(
         List.of(qualityReadings == null ? 0 : qualityReadings.collapseStreak()));

@@ -214,6 +214,38 @@ class OnlineTrainerHarnessTest {
     }
   }
 
+  private static List<String> lineages(
+      KeyedOneInputStreamOperatorTestHarness<Integer, TrainingImage, StepResult> h) {
+    return h.getSideOutput(OnlineTrainer.SNAPSHOTS).stream()
+        .map(r -> r.getValue().lineage)
+        .toList();
+  }
+
+  @Test
+  void aModelKeepsItsLineageAcrossARestoreAndAFreshStartDrawsAnother() throws Exception {
+    OperatorSubtaskState state;
+    String lineage;
+    try (var first = harness(1)) {
+      first.open();
+      feed(first, 0, 16);
+      assertThat(lineages(first)).hasSize(2).doesNotContainNull();
+      lineage = lineages(first).get(0);
+      assertThat(lineages(first)).containsOnly(lineage);
+      state = first.snapshot(1, 16);
+    }
+    try (var restored = harness(1)) {
+      restored.initializeState(state);
+      restored.open();
+      feed(restored, 16, 32);
+      assertThat(lineages(restored)).isNotEmpty().containsOnly(lineage);
+    }
+    try (var fresh = harness(1)) {
+      fresh.open();
+      feed(fresh, 0, 16);
+      assertThat(lineages(fresh)).isNotEmpty().doesNotContain(lineage);
+    }
+  }
+
   @Test
   void aPartialBatchSurvivesARestoreAndTheStepsMatchAnUninterruptedRun() throws Exception {
     List<StepResult> uninterrupted;
