@@ -30,6 +30,11 @@ import java.util.Map;
  * @param evalThreads libtorch's CPU threads for each kNN evaluation, which runs on a thread of its
  *     own (see {@link io.mixstream.torch.TorchThreads}); 0 = one per core
  * @param snapshotDir where snapshots go: DIR/MODEL-KEY/step-NNNNNNNN.safetensors and .json
+ * @param keepSnapshots the newest snapshots of each model kept on disk, older ones deleted as new
+ *     ones come (besides those of keepSnapshotsEvery); -1 = 20 for a job without end, all for a
+ *     bounded one; 0 = all
+ * @param keepSnapshotsEvery also keep, for good, each snapshot whose step is a multiple of this
+ *     (10,000); 0 = none
  * @param qualityEvery steps between the label-free measures of docs/ALGORITHM.md §17 (RankMe,
  *     alignment, uniformity, embedding std) on the window of recent images; -1 = eval-every, 0 =
  *     off. They need no labels and run with the kNN evaluator off
@@ -53,6 +58,8 @@ public record EvaluationConfig(
     boolean embedIncoming,
     int evalThreads,
     Path snapshotDir,
+    int keepSnapshots,
+    int keepSnapshotsEvery,
     int qualityEvery,
     int qualityWindow,
     double collapseStd,
@@ -76,9 +83,16 @@ public record EvaluationConfig(
         0,
         snapshotDir,
         -1,
+        10_000,
+        -1,
         2048,
         0.25,
         0.01);
+  }
+
+  /** The newest snapshots kept of each model: {@code keepSnapshots} with -1 resolved; 0 = all. */
+  public int snapshotsKept(boolean bounded) {
+    return keepSnapshots >= 0 ? keepSnapshots : bounded ? 0 : 20;
   }
 
   /** No snapshots, no evaluation, no embeddings. */
@@ -133,6 +147,12 @@ public record EvaluationConfig(
     if (snapshotDir == null) {
       p.add("snapshot-dir must be set");
     }
+    if (keepSnapshots < -1) {
+      p.add("keep-snapshots must be -1 (20 without end, all when bounded), 0 (all) or more");
+    }
+    if (keepSnapshotsEvery < 0) {
+      p.add("keep-snapshots-every must be 0 (none) or more");
+    }
     if (qualityEvery < -1) {
       p.add("quality-every must be -1 (as eval-every), 0 (off) or a number of steps");
     }
@@ -184,6 +204,8 @@ public record EvaluationConfig(
     public boolean embedIncoming;
     public int evalThreads;
     public Path snapshotDir;
+    public int keepSnapshots;
+    public int keepSnapshotsEvery;
     public int qualityEvery;
     public int qualityWindow;
     public double collapseStd;
@@ -204,6 +226,8 @@ public record EvaluationConfig(
       embedIncoming = c.embedIncoming;
       evalThreads = c.evalThreads;
       snapshotDir = c.snapshotDir;
+      keepSnapshots = c.keepSnapshots;
+      keepSnapshotsEvery = c.keepSnapshotsEvery;
       qualityEvery = c.qualityEvery;
       qualityWindow = c.qualityWindow;
       collapseStd = c.collapseStd;
@@ -226,6 +250,8 @@ public record EvaluationConfig(
           embedIncoming,
           evalThreads,
           snapshotDir,
+          keepSnapshots,
+          keepSnapshotsEvery,
           qualityEvery,
           qualityWindow,
           collapseStd,

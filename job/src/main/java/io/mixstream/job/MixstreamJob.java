@@ -27,6 +27,7 @@ import io.mixstream.kafka.KafkaPreflight;
 import io.mixstream.kafka.KafkaRecordSizes;
 import io.mixstream.records.EmbeddingRecord;
 import io.mixstream.records.RecordLimits;
+import io.mixstream.snapshot.SnapshotRetention;
 import io.mixstream.train.LearningRateSchedule;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -189,6 +190,11 @@ public final class MixstreamJob {
     m.put("execution.checkpointing.dir", checkpointDir.toAbsolutePath().toUri().toString());
     m.put("execution.checkpointing.interval", checkpointInterval.toMillis() + " ms");
     m.put("execution.checkpointing.incremental", "true");
+    // a checkpoint may take long (a width-64 model is 135 MB of operator state on a slow disk) but
+    // not for ever; one that expires or fails is tolerated a few times in a row before the job
+    // restarts from the last complete one (OPERATIONS.md, Recovery)
+    m.put("execution.checkpointing.timeout", "10 min");
+    m.put("execution.checkpointing.tolerable-failed-checkpoints", "3");
     m.put("restart-strategy.type", "fixed-delay");
     m.put("restart-strategy.fixed-delay.attempts", "10");
     m.put("restart-strategy.fixed-delay.delay", "1 s");
@@ -275,7 +281,10 @@ public final class MixstreamJob {
     if (ev.evalEvery() > 0) {
       DataStream<ModelSnapshot> snapshots = steps.getSideOutput(OnlineTrainer.SNAPSHOTS);
       snapshots
-          .sinkTo(new SnapshotFiles(ev.snapshotDir()))
+          .sinkTo(
+              new SnapshotFiles(
+                  ev.snapshotDir(),
+                  new SnapshotRetention(ev.snapshotsKept(c.bounded()), ev.keepSnapshotsEvery())))
           .name("snapshot files")
           .uid("snapshot-files")
           .setParallelism(1);

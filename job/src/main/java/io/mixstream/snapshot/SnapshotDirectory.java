@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.regex.Matcher;
@@ -56,6 +57,29 @@ public final class SnapshotDirectory {
       return OptionalLong.empty();
     }
     return best < 0 ? OptionalLong.empty() : OptionalLong.of(best);
+  }
+
+  /** Every step that has a snapshot file, ascending; empty when there is no folder yet. */
+  public List<Long> steps() throws IOException {
+    List<Long> out = new java.util.ArrayList<>();
+    try (Stream<Path> files = Files.list(folder())) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        Matcher m = NAME.matcher(f.getFileName().toString());
+        if (m.matches()) {
+          out.add(Long.parseLong(m.group(1)));
+        }
+      }
+    } catch (NoSuchFileException e) {
+      return List.of();
+    }
+    out.sort(null);
+    return out;
+  }
+
+  /** Deletes the snapshot of {@code step}: the weights file first, then its sidecar. */
+  public void delete(long step) throws IOException {
+    Files.deleteIfExists(file(step));
+    Files.deleteIfExists(folder().resolve("step-%08d.json".formatted(step)));
   }
 
   /**

@@ -3,6 +3,7 @@ package io.mixstream.job.snapshots;
 import io.mixstream.snapshot.EncoderSnapshot;
 import io.mixstream.snapshot.Safetensors;
 import io.mixstream.snapshot.SnapshotDirectory;
+import io.mixstream.snapshot.SnapshotRetention;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,7 +17,9 @@ import org.apache.flink.api.connector.sink2.WriterInitContext;
  * Writes each snapshot as {@code DIR/MODEL-KEY/step-NNNNNNNN.safetensors} with a {@code .json}
  * beside it (step, method, full config), each file written under a temporary name and then moved
  * into place, so a reader never sees half a file. A snapshot written again after a restore has the
- * same bytes and replaces the first.
+ * same bytes and replaces the first. After each write, the model's older snapshots that {@link
+ * SnapshotRetention} does not keep are deleted (the kNN evaluator gets each snapshot in the stream,
+ * not from these files; an embedding service restored to a deleted step takes the newest).
  */
 public final class SnapshotFiles implements Sink<ModelSnapshot> {
   private static final long serialVersionUID = 1L;
@@ -24,9 +27,11 @@ public final class SnapshotFiles implements Sink<ModelSnapshot> {
       org.slf4j.LoggerFactory.getLogger(SnapshotFiles.class);
 
   private final String dir;
+  private final SnapshotRetention retention;
 
-  public SnapshotFiles(Path dir) {
+  public SnapshotFiles(Path dir, SnapshotRetention retention) {
     this.dir = dir.toAbsolutePath().toString();
+    this.retention = retention;
   }
 
   @Override
@@ -43,6 +48,10 @@ public final class SnapshotFiles implements Sink<ModelSnapshot> {
         replace(target.resolveSibling(base + ".json"), json.getBytes(StandardCharsets.UTF_8));
         replace(target, s.safetensors);
         LOG.info("snapshot of step {} written to {}", s.step, target);
+        SnapshotDirectory folder = new SnapshotDirectory(Path.of(dir), s.modelKey);
+        for (long old : retention.toDelete(folder.steps())) {
+          folder.delete(old);
+        }
       }
 
       @Override
