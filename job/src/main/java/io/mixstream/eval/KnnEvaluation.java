@@ -65,15 +65,82 @@ public final class KnnEvaluation {
   }
 
   public Result run(EncoderSnapshot snapshot, LabelledImages bank, LabelledImages test) {
-    try (SnapshotEncoder encoder = new SnapshotEncoder(snapshot, device);
-        NDManager knnManager = NDManager.newBaseManager(device)) {
-      float[] bankFeatures = encoder.embed(bank.pixels());
-      float[] testFeatures = encoder.embed(test.pixels());
-      int dim = snapshot.embeddingDim();
-      double accuracy =
-          new KnnClassifier(knnManager, protocol.k(), protocol.temperature(), protocol.classes())
-              .accuracy(bankFeatures, bank.labels(), testFeatures, test.labels(), dim);
-      return new Result(bankFeatures, testFeatures, dim, accuracy);
+    try (Session s = open(snapshot)) {
+      s.addBank(bank);
+      s.addTest(test);
+      return s.finish();
+    }
+  }
+
+  /**
+   * An evaluation fed in chunks, so that only the features and one chunk of images are in memory at
+   * a time, whatever the image side. Call from one thread.
+   */
+  public Session open(EncoderSnapshot snapshot) {
+    return new Session(snapshot);
+  }
+
+  /** One snapshot's evaluation in progress: bank and test chunks in, the result out. */
+  public final class Session implements AutoCloseable {
+    private final SnapshotEncoder encoder;
+    private final int dim;
+    private final Features bank = new Features();
+    private final Features test = new Features();
+
+    private Session(EncoderSnapshot snapshot) {
+      this.encoder = new SnapshotEncoder(snapshot, device);
+      this.dim = snapshot.embeddingDim();
+    }
+
+    public void addBank(LabelledImages chunk) {
+      bank.add(encoder.embed(chunk.pixels()), chunk.labels());
+    }
+
+    public void addTest(LabelledImages chunk) {
+      test.add(encoder.embed(chunk.pixels()), chunk.labels());
+    }
+
+    /** The kNN accuracy of the test images over the bank, and every feature, in the order added. */
+    public Result finish() {
+      float[] bankFeatures = bank.features();
+      float[] testFeatures = test.features();
+      try (NDManager knnManager = NDManager.newBaseManager(device)) {
+        double accuracy =
+            new KnnClassifier(knnManager, protocol.k(), protocol.temperature(), protocol.classes())
+                .accuracy(bankFeatures, bank.labels(), testFeatures, test.labels(), dim);
+        return new Result(bankFeatures, testFeatures, dim, accuracy);
+      }
+    }
+
+    @Override
+    public void close() {
+      encoder.close();
+    }
+  }
+
+  /** Features and labels appended chunk by chunk. */
+  private static final class Features {
+    private final java.util.List<float[]> chunks = new java.util.ArrayList<>();
+    private final java.util.List<int[]> labelChunks = new java.util.ArrayList<>();
+
+    void add(float[] features, int[] labels) {
+      chunks.add(features);
+      labelChunks.add(labels);
+    }
+
+    float[] features() {
+      int n = chunks.stream().mapToInt(c -> c.length).sum();
+      float[] out = new float[n];
+      int at = 0;
+      for (float[] c : chunks) {
+        System.arraycopy(c, 0, out, at, c.length);
+        at += c.length;
+      }
+      return out;
+    }
+
+    int[] labels() {
+      return labelChunks.stream().flatMapToInt(java.util.Arrays::stream).toArray();
     }
   }
 }

@@ -82,6 +82,62 @@ public final class TorchThreads {
     return result.get();
   }
 
+  /**
+   * A thread of its own for torch work that comes in several calls (an evaluation fed chunk by
+   * chunk from state that only the caller's thread may read): the thread, and its OpenMP team, ends
+   * at {@link #close()}. A caller interrupted while it waits (a cancelled task) ends the thread
+   * too: the call running then finishes, and no further one starts.
+   */
+  public static final class OwnThread implements AutoCloseable {
+    private final java.util.concurrent.ExecutorService executor;
+
+    public OwnThread(int threads, String name) {
+      executor =
+          java.util.concurrent.Executors.newSingleThreadExecutor(
+              r -> {
+                Thread t =
+                    new Thread(
+                        () -> {
+                          useOnThisThread(threads);
+                          r.run();
+                        },
+                        name);
+                t.setDaemon(true);
+                return t;
+              });
+    }
+
+    /**
+     * Runs {@code work} on the thread and waits for it.
+     *
+     * @throws Exception whatever {@code work} threw
+     */
+    public <T> T call(Callable<T> work) throws Exception {
+      java.util.concurrent.Future<T> f = executor.submit(work);
+      try {
+        return f.get();
+      } catch (InterruptedException e) {
+        executor.shutdownNow();
+        throw e;
+      } catch (java.util.concurrent.ExecutionException e) {
+        if (e.getCause() instanceof Exception cause) {
+          throw cause;
+        }
+        throw (Error) e.getCause();
+      }
+    }
+
+    /** Whether the thread takes more work: false once closed or interrupted. */
+    public boolean isOpen() {
+      return !executor.isShutdown();
+    }
+
+    @Override
+    public void close() {
+      executor.shutdownNow();
+    }
+  }
+
   /** The calling thread's libtorch intra-op threads. */
   public static int onThisThread() {
     Engine.getInstance();

@@ -84,4 +84,45 @@ class TorchThreadsTest {
       t.shutdownNow();
     }
   }
+
+  @Test
+  void aCancelledCallerEndsItsOwnThreadAfterTheCallRunningThenAndStartsNoOther() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger started =
+        new java.util.concurrent.atomic.AtomicInteger();
+    Thread[] worker = new Thread[1];
+    java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicReference<Throwable> callerSaw =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    TorchThreads.OwnThread own = new TorchThreads.OwnThread(1, "test chunks");
+    Thread caller =
+        new Thread(
+            () -> {
+              try {
+                for (int chunk = 0; chunk < 5; chunk++) {
+                  own.call(
+                      () -> {
+                        started.incrementAndGet();
+                        worker[0] = Thread.currentThread();
+                        inside.countDown();
+                        long until = System.nanoTime() + 300_000_000L; // native work: ignores
+                        while (System.nanoTime() < until) { // interrupts, as a forward does
+                          Thread.onSpinWait();
+                        }
+                        return null;
+                      });
+                }
+              } catch (Throwable e) {
+                callerSaw.set(e);
+              }
+            });
+    caller.start();
+    inside.await();
+    caller.interrupt(); // Flink cancels the task
+    caller.join(5_000);
+    assertThat(callerSaw.get()).isInstanceOf(InterruptedException.class);
+    worker[0].join(5_000);
+    assertThat(worker[0].isAlive()).as("the torch thread ended with the task").isFalse();
+    assertThat(started.get()).as("no chunk after the one running").isEqualTo(1);
+    assertThat(own.isOpen()).isFalse();
+  }
 }

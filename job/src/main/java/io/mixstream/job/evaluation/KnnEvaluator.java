@@ -63,6 +63,13 @@ public final class KnnEvaluator
   private transient volatile int loaded;
   private transient volatile int skippedForLabel; // since the task started: read by the gauge
   private transient int skippedSaid; // how many the last summary line counted
+  private transient volatile TorchThreads.OwnThread torch; // the running evaluation's, if any
+
+  /**
+   * Images read from state and embedded at a time: memory per evaluation is the features plus one
+   * chunk, not the sets' pixels (about 9 GB for 50,000 + 10,000 images at 224 px).
+   */
+  static final int CHUNK = 512;
 
   /** One model's latest evaluation, read by the metric reporters. */
   private static final class ModelGauges {
@@ -193,16 +200,35 @@ public final class KnnEvaluator
       skippedSaid = skippedForLabel;
     }
     long t0 = System.nanoTime();
-    List<EvalImage> bankImages = sorted(bank);
-    List<EvalImage> testImages = sorted(test);
+    List<String> bankIds = sortedIds(bank);
+    List<String> testIds = sortedIds(test);
     EncoderSnapshot snapshot = EncoderSnapshot.fromSafetensors(s.safetensors);
     int dim = snapshot.embeddingDim();
-    // torch work on a thread that ends with it (TorchThreads says why); state stays on this one
-    KnnEvaluation.Result f =
-        TorchThreads.callOnOwnThread(
-            threads,
-            "kNN evaluation of step " + s.step,
-            () -> evaluation.run(snapshot, labelled(bankImages), labelled(testImages)));
+    List<EvalImage> bankImages = new ArrayList<>(); // ids and labels only: the pixels are dropped
+    List<EvalImage> testImages = new ArrayList<>();
+    KnnEvaluation.Result f;
+    // torch work on a thread that ends with the evaluation (TorchThreads says why), or with the
+    // task when it is cancelled; state is read here, a chunk at a time
+    try (TorchThreads.OwnThread own =
+        new TorchThreads.OwnThread(threads, "kNN evaluation of step " + s.step)) {
+      torch = own;
+      KnnEvaluation.Session session = own.call(() -> evaluation.open(snapshot));
+      try {
+        feed(bank, bankIds, bankImages, own, session::addBank);
+        feed(test, testIds, testImages, own, session::addTest);
+        f = own.call(session::finish);
+      } finally {
+        if (own.isOpen()) {
+          own.call(
+              () -> {
+                session.close();
+                return null;
+              });
+        }
+      }
+    } finally {
+      torch = null;
+    }
     KnnReport r = new KnnReport();
     r.accuracy = f.accuracy();
     emitEmbeddings(s, bankImages, f.bankFeatures(), dim, ctx);
@@ -238,18 +264,52 @@ public final class KnnEvaluator
     }
   }
 
-  private static List<EvalImage> sorted(MapState<String, EvalImage> set) throws Exception {
-    List<EvalImage> out = new ArrayList<>();
-    for (Map.Entry<String, EvalImage> e : set.entries()) {
-      out.add(e.getValue());
+  /** The set's image ids, sorted: the order the evaluation takes them in, the same every time. */
+  private static List<String> sortedIds(MapState<String, EvalImage> set) throws Exception {
+    List<String> out = new ArrayList<>();
+    for (String id : set.keys()) {
+      out.add(id);
     }
-    out.sort(Comparator.comparing((EvalImage i) -> i.id));
+    out.sort(Comparator.naturalOrder());
     return out;
   }
 
-  private static KnnEvaluation.LabelledImages labelled(List<EvalImage> images) {
-    return new KnnEvaluation.LabelledImages(
-        images.stream().map(i -> i.pixels).toArray(byte[][]::new),
-        images.stream().mapToInt(i -> i.label).toArray());
+  /**
+   * Reads the set from state {@link #CHUNK} images at a time (on this, the task's thread) and hands
+   * each chunk to the torch thread; keeps each image's id and label, without its pixels.
+   */
+  private static void feed(
+      MapState<String, EvalImage> set,
+      List<String> ids,
+      List<EvalImage> kept,
+      TorchThreads.OwnThread own,
+      java.util.function.Consumer<KnnEvaluation.LabelledImages> add)
+      throws Exception {
+    for (int from = 0; from < ids.size(); from += CHUNK) {
+      List<String> chunkIds = ids.subList(from, Math.min(ids.size(), from + CHUNK));
+      byte[][] pixels = new byte[chunkIds.size()][];
+      int[] labels = new int[chunkIds.size()];
+      for (int i = 0; i < chunkIds.size(); i++) {
+        EvalImage image = set.get(chunkIds.get(i));
+        pixels[i] = image.pixels;
+        labels[i] = image.label;
+        image.pixels = null;
+        kept.add(image);
+      }
+      var chunk = new KnnEvaluation.LabelledImages(pixels, labels);
+      own.call(
+          () -> {
+            add.accept(chunk);
+            return null;
+          });
+    }
+  }
+
+  @Override
+  public void close() {
+    TorchThreads.OwnThread running = torch;
+    if (running != null) { // the task ended during an evaluation: no chunk after this one
+      running.close();
+    }
   }
 }

@@ -1,12 +1,14 @@
 package io.mixstream.job.evaluation;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.mixstream.config.EvaluationConfig;
 import io.mixstream.config.Method;
 import io.mixstream.config.TrainingConfig;
 import io.mixstream.job.snapshots.ModelSnapshot;
 import io.mixstream.records.EmbeddingRecord;
+import io.mixstream.snapshot.EncoderSnapshot;
 import io.mixstream.testing.LogLines;
 import io.mixstream.train.MocoTrainer;
 import io.mixstream.train.TrainerFixtures;
@@ -32,9 +34,14 @@ class KnnEvaluatorHarnessTest {
 
   private static KeyedTwoInputStreamOperatorTestHarness<String, EvalImage, ModelSnapshot, KnnReport>
       harness() throws Exception {
+    return harness(BANK, TEST);
+  }
+
+  private static KeyedTwoInputStreamOperatorTestHarness<String, EvalImage, ModelSnapshot, KnnReport>
+      harness(int bankSize, int testSize) throws Exception {
     EvaluationConfig.Builder b = EvaluationConfig.defaults(Path.of("unused")).toBuilder();
-    b.knnBankSize = BANK;
-    b.knnTestSize = TEST;
+    b.knnBankSize = bankSize;
+    b.knnTestSize = testSize;
     b.knnK = 5;
     var h =
         new KeyedTwoInputStreamOperatorTestHarness<>(
@@ -106,6 +113,74 @@ class KnnEvaluatorHarnessTest {
       h.processElement2(new StreamRecord<>(snapshots(0).get(0)));
       assertThat(reportedSteps(h)).containsExactly(0L);
       assertThat(log.containing("312 bank and test images skipped")).hasSize(1);
+    }
+  }
+
+  @Test
+  void setsLargerThanAChunkGiveWhatEmbeddingThemAllAtOnceGives() throws Exception {
+    int bankSize = 2 * KnnEvaluator.CHUNK + 37; // three chunks, the last one short
+    int testSize = 50;
+    ModelSnapshot snapshot = snapshots(2).get(0);
+    List<KnnReport> reports = new ArrayList<>();
+    List<EmbeddingRecord> embeddings = new ArrayList<>();
+    try (var h = harness(bankSize, testSize)) {
+      h.open();
+      h.processElement2(new StreamRecord<>(snapshot));
+      for (int i = 0; i < bankSize; i++) {
+        h.processElement1(new StreamRecord<>(image(i, true)));
+      }
+      for (int i = 0; i < testSize; i++) {
+        h.processElement1(new StreamRecord<>(image(i, false)));
+      }
+      for (Object o : h.getOutput()) {
+        if (o instanceof StreamRecord<?> r && r.getValue() instanceof KnnReport k) {
+          reports.add(k);
+        }
+      }
+      h.getSideOutput(KnnEvaluator.EMBEDDINGS).forEach(r -> embeddings.add(r.getValue()));
+    }
+    // the obvious way: every image at once, in id order, then the classifier
+    java.util.Comparator<EvalImage> byId = java.util.Comparator.comparing(e -> e.id);
+    List<EvalImage> bank = new ArrayList<>();
+    List<EvalImage> test = new ArrayList<>();
+    for (int i = 0; i < bankSize; i++) {
+      bank.add(image(i, true));
+    }
+    for (int i = 0; i < testSize; i++) {
+      test.add(image(i, false));
+    }
+    bank.sort(byId);
+    test.sort(byId);
+    EncoderSnapshot read = EncoderSnapshot.fromSafetensors(snapshot.safetensors);
+    int dim = read.embeddingDim();
+    java.util.Map<String, float[]> expected = new java.util.HashMap<>();
+    double accuracy;
+    try (var encoder = new io.mixstream.eval.SnapshotEncoder(read, ai.djl.Device.cpu());
+        var m = ai.djl.ndarray.NDManager.newBaseManager(ai.djl.Device.cpu())) {
+      float[] b = encoder.embed(bank.stream().map(e -> e.pixels).toArray(byte[][]::new));
+      float[] t = encoder.embed(test.stream().map(e -> e.pixels).toArray(byte[][]::new));
+      accuracy =
+          new io.mixstream.eval.KnnClassifier(m, 5, 0.1, 10)
+              .accuracy(
+                  b,
+                  bank.stream().mapToInt(e -> e.label).toArray(),
+                  t,
+                  test.stream().mapToInt(e -> e.label).toArray(),
+                  dim);
+      for (int i = 0; i < bank.size(); i++) {
+        expected.put(bank.get(i).id, java.util.Arrays.copyOfRange(b, i * dim, (i + 1) * dim));
+      }
+      for (int i = 0; i < test.size(); i++) {
+        expected.put(test.get(i).id, java.util.Arrays.copyOfRange(t, i * dim, (i + 1) * dim));
+      }
+    }
+    assertThat(reports).singleElement().extracting(r -> r.accuracy).isEqualTo(accuracy);
+    assertThat(embeddings).hasSize(bankSize + testSize);
+    for (EmbeddingRecord e : embeddings) {
+      float[] want = expected.get(e.imageId());
+      for (int d = 0; d < dim; d++) {
+        assertThat(e.vector()[d]).as(e.imageId()).isCloseTo(want[d], within(1e-5f));
+      }
     }
   }
 
