@@ -66,10 +66,21 @@ public final class KnnEvaluator
   private transient volatile TorchThreads.OwnThread torch; // the running evaluation's, if any
 
   /**
-   * Images read from state and embedded at a time: memory per evaluation is the features plus one
-   * chunk, not the sets' pixels (about 9 GB for 50,000 + 10,000 images at 224 px).
+   * Images read from state and embedded at a time, at most: memory per evaluation is the features
+   * plus one chunk, not the sets' pixels (about 9 GB for 50,000 + 10,000 images at 224 px).
    */
   static final int CHUNK = 512;
+
+  /**
+   * A chunk's pixels at most, so that a chunk's memory (its bytes, and four times as much as the
+   * floats the encoder takes) does not grow with the image side: 512 images at 32 px, 53 at 224.
+   */
+  static final int CHUNK_BYTES = 8 << 20;
+
+  /** Images a chunk takes at side {@code side}. */
+  static int chunkImages(int side) {
+    return Math.max(1, Math.min(CHUNK, CHUNK_BYTES / (3 * side * side)));
+  }
 
   /** One model's latest evaluation, read by the metric reporters. */
   private static final class ModelGauges {
@@ -214,8 +225,9 @@ public final class KnnEvaluator
       torch = own;
       KnnEvaluation.Session session = own.call(() -> evaluation.open(snapshot));
       try {
-        feed(bank, bankIds, bankImages, own, session::addBank);
-        feed(test, testIds, testImages, own, session::addTest);
+        int chunk = chunkImages(snapshot.imageSize());
+        feed(bank, bankIds, chunk, bankImages, own, session::addBank);
+        feed(test, testIds, chunk, testImages, own, session::addTest);
         f = own.call(session::finish);
       } finally {
         if (own.isOpen()) {
@@ -275,18 +287,19 @@ public final class KnnEvaluator
   }
 
   /**
-   * Reads the set from state {@link #CHUNK} images at a time (on this, the task's thread) and hands
+   * Reads the set from state {@code chunk} images at a time (on this, the task's thread) and hands
    * each chunk to the torch thread; keeps each image's id and label, without its pixels.
    */
   private static void feed(
       MapState<String, EvalImage> set,
       List<String> ids,
+      int chunk,
       List<EvalImage> kept,
       TorchThreads.OwnThread own,
       java.util.function.Consumer<KnnEvaluation.LabelledImages> add)
       throws Exception {
-    for (int from = 0; from < ids.size(); from += CHUNK) {
-      List<String> chunkIds = ids.subList(from, Math.min(ids.size(), from + CHUNK));
+    for (int from = 0; from < ids.size(); from += chunk) {
+      List<String> chunkIds = ids.subList(from, Math.min(ids.size(), from + chunk));
       byte[][] pixels = new byte[chunkIds.size()][];
       int[] labels = new int[chunkIds.size()];
       for (int i = 0; i < chunkIds.size(); i++) {
@@ -296,10 +309,10 @@ public final class KnnEvaluator
         image.pixels = null;
         kept.add(image);
       }
-      var chunk = new KnnEvaluation.LabelledImages(pixels, labels);
+      var images = new KnnEvaluation.LabelledImages(pixels, labels);
       own.call(
           () -> {
-            add.accept(chunk);
+            add.accept(images);
             return null;
           });
     }
