@@ -11,7 +11,7 @@ import java.util.List;
  * @param keepNewest the newest kept; 0 = keep all
  * @param keepEvery also kept for good: steps that are multiples of it; 0 = none
  */
-public record SnapshotRetention(int keepNewest, long keepEvery) {
+public record SnapshotRetention(int keepNewest, long keepEvery) implements java.io.Serializable {
   public SnapshotRetention {
     if (keepNewest < 0 || keepEvery < 0) {
       throw new IllegalArgumentException("keepNewest and keepEvery must be 0 or more");

@@ -429,7 +429,7 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
         trained.add(id, r.epoch());
       }
     } else {
-      nonFinite(r);
+      nonFinite(r, ids);
     }
     queueChunks.persist(trainer, r.enqueued());
     long now = System.nanoTime();
@@ -475,12 +475,13 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
    * same model with the same rate and diverge again). The last checkpoint and snapshot stay those
    * of finite weights.
    */
-  private void nonFinite(StepReport r) {
+  private void nonFinite(StepReport r, String[] ids) {
     nonfiniteInARow++;
     metrics.skipped(nonfiniteInARow);
     if (nonfiniteInARow > skipNonfiniteSteps) {
       throw diverged(
-          "%s (lr %.4g)".formatted(r.nonFiniteSummary(), r.lr()),
+          "%s (lr %.4g; the batch's images: %s)"
+              .formatted(r.nonFiniteSummary(), r.lr(), abbreviated(ids)),
           r.step(),
           config.optimizer().baseLr());
     }
@@ -493,6 +494,13 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
           r.nonFiniteSummary(),
           skipNonfiniteSteps);
     }
+  }
+
+  /** The first few ids, and how many more: a batch can hold 512. */
+  private static String abbreviated(String[] ids) {
+    int shown = Math.min(ids.length, 8);
+    String head = String.join(", ", java.util.Arrays.asList(ids).subList(0, shown));
+    return ids.length > shown ? head + " and " + (ids.length - shown) + " more" : head;
   }
 
   /** The end of the job, in one line that says what to do. */

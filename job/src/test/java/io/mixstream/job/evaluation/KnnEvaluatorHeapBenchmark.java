@@ -86,8 +86,8 @@ class KnnEvaluatorHeapBenchmark {
     System.out.printf(
         "kNN evaluation, side %d: heap before %.0f MB, %s peak during it %.0f MB (+%.0f MB), %.1f s%n",
         side,
-        System.getenv("NOGC") == null ? "live (after a GC every 50 ms)" : "used (no GCs forced)",
         base / 1e6,
+        System.getenv("NOGC") == null ? "live (after a GC every 50 ms)" : "used (no GCs forced)",
         peak[0] / 1e6,
         (peak[0] - base) / 1e6,
         (System.nanoTime() - t0) / 1e9);
