@@ -63,8 +63,10 @@ public final class ExpectedEnds extends AbstractFilter {
               && TrainingDiverged.class.getName().equals(s.getOriginalErrorClassName()))) {
         return true;
       }
-      if (t instanceof CheckpointException c && ENDING.contains(c.getCheckpointFailureReason())) {
-        return true;
+      if (t instanceof CheckpointException c
+          && (ENDING.contains(c.getCheckpointFailureReason())
+              || String.valueOf(c.getMessage()).contains("checkpoint request for unknown task"))) {
+        return true; // the last: a task that has just finished, asked for one more checkpoint
       }
       if (t.getCause() == t) {
         break;

@@ -68,7 +68,8 @@ class MixstreamCliTest {
   void everyTrainingCommandSpellsTheModelOptionsAlikeWithItsOwnDefaults() {
     assertThat(Mixstream.run("quality", "--help")).isZero();
     String quality = stdout();
-    assertThat(quality).containsPattern("--batch=N\\s+Images per training step \\(default: 128\\)");
+    assertThat(quality)
+        .containsPattern("--batch, --batch-size=N\\s+Images per training step \\(default: 128\\)");
     assertThat(quality)
         .containsPattern("(?s)--width=<width>\\s+Stem width.{0,80}\\(default: 16\\)");
     assertThat(Mixstream.run("bench", "step", "--help")).isZero();

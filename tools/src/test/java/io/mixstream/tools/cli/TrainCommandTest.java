@@ -132,7 +132,8 @@ class TrainCommandTest {
     try (Stream<Path> left = Files.list(checkpoints)) {
       assertThat(left.map(p -> p.getFileName().toString()))
           .as("superseded checkpoints deleted, the user's folder kept")
-          .containsExactlyInAnyOrder("savepoints", "mine", "model-config.properties");
+          .containsExactlyInAnyOrder(
+              "savepoints", "mine", "model-config.properties", ".mixstream.lock");
     }
 
     Capture otherWidth = Capture.run(trainArgs(checkpoints, "--width", "8"));
