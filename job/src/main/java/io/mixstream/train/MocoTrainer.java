@@ -77,13 +77,8 @@ public final class MocoTrainer implements AutoCloseable {
 
   /**
    * A trainer on the device named auto, cpu or gpu ({@link DeviceChoice}), for callers that hold no
-   * DJL types.
+   * DJL types; {@code trainer} is its index in the job: auto and gpu give each its own GPU.
    */
-  public static MocoTrainer on(String device, TrainingConfig config) {
-    return on(device, 0, config);
-  }
-
-  /** The same, for trainer {@code trainer} of a job: auto and gpu give each its own GPU. */
   public static MocoTrainer on(String device, int trainer, TrainingConfig config) {
     return new MocoTrainer(config, DeviceChoice.resolve(device, trainer));
   }
