@@ -76,10 +76,15 @@ public final class SnapshotDirectory {
     return out;
   }
 
+  /** The JSON written beside the snapshot of {@code step}. */
+  public Path sidecar(long step) {
+    return folder().resolve("step-%08d.json".formatted(step));
+  }
+
   /** Deletes the snapshot of {@code step}: the weights file first, then its sidecar. */
   public void delete(long step) throws IOException {
     Files.deleteIfExists(file(step));
-    Files.deleteIfExists(folder().resolve("step-%08d.json".formatted(step)));
+    Files.deleteIfExists(sidecar(step));
   }
 
   /**
@@ -87,7 +92,7 @@ public final class SnapshotDirectory {
    * missing, unreadable or names none (a snapshot written before lineages existed).
    */
   public Optional<String> lineage(long step) {
-    Path json = folder().resolve("step-%08d.json".formatted(step));
+    Path json = sidecar(step);
     try {
       var o = com.google.gson.JsonParser.parseString(Files.readString(json)).getAsJsonObject();
       return o.has("lineage") ? Optional.of(o.get("lineage").getAsString()) : Optional.empty();

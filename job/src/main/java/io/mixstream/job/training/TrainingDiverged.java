@@ -12,4 +12,21 @@ public final class TrainingDiverged extends RuntimeException {
   public TrainingDiverged(String message) {
     super(message, null, false, false); // the message says it all; no stack trace to print
   }
+
+  /**
+   * The one in {@code failure}'s causes, if any, also as Flink passes it on when it did not
+   * deserialise it (a {@link org.apache.flink.util.SerializedThrowable} of this class).
+   */
+  public static java.util.Optional<TrainingDiverged> in(Throwable failure) {
+    for (Throwable t = failure; t != null && t.getCause() != t; t = t.getCause()) {
+      if (t instanceof TrainingDiverged d) {
+        return java.util.Optional.of(d);
+      }
+      if (t instanceof org.apache.flink.util.SerializedThrowable s
+          && TrainingDiverged.class.getName().equals(s.getOriginalErrorClassName())) {
+        return java.util.Optional.of(new TrainingDiverged(s.getMessage()));
+      }
+    }
+    return java.util.Optional.empty();
+  }
 }

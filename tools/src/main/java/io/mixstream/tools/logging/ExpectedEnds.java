@@ -4,7 +4,6 @@ import io.mixstream.job.training.TrainingDiverged;
 import java.util.Set;
 import org.apache.flink.runtime.checkpoint.CheckpointException;
 import org.apache.flink.runtime.checkpoint.CheckpointFailureReason;
-import org.apache.flink.util.SerializedThrowable;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.Filter;
 import org.apache.logging.log4j.core.LogEvent;
@@ -57,19 +56,14 @@ public final class ExpectedEnds extends AbstractFilter {
 
   /** Whether a failure is one of a job ending as it should. */
   static boolean expected(Throwable thrown) {
-    for (Throwable t = thrown; t != null; t = t.getCause()) {
-      if (t instanceof TrainingDiverged
-          || (t instanceof SerializedThrowable s
-              && TrainingDiverged.class.getName().equals(s.getOriginalErrorClassName()))) {
-        return true;
-      }
+    if (TrainingDiverged.in(thrown).isPresent()) {
+      return true;
+    }
+    for (Throwable t = thrown; t != null && t.getCause() != t; t = t.getCause()) {
       if (t instanceof CheckpointException c
           && (ENDING.contains(c.getCheckpointFailureReason())
               || String.valueOf(c.getMessage()).contains("checkpoint request for unknown task"))) {
         return true; // the last: a task that has just finished, asked for one more checkpoint
-      }
-      if (t.getCause() == t) {
-        break;
       }
     }
     return false;

@@ -35,25 +35,11 @@ public record TrainingRun(boolean finishedByItself, Optional<Path> savepoint, lo
       try {
         result.get();
       } catch (java.util.concurrent.ExecutionException e) {
-        throw diverged(e).orElseThrow(() -> e);
+        throw TrainingDiverged.in(e).orElseThrow(() -> e);
       }
       return new TrainingRun(true, Optional.empty(), StepCounter.steps());
     }
     Optional<Path> savepoint = SavepointStop.stop(client, home, command);
     return new TrainingRun(false, savepoint, StepCounter.steps());
-  }
-
-  /** The trainer's own word when the job ended because a model diverged: one line for the user. */
-  private static Optional<TrainingDiverged> diverged(Throwable failure) {
-    for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (t instanceof TrainingDiverged d) {
-        return Optional.of(d);
-      }
-      if (t instanceof org.apache.flink.util.SerializedThrowable s // not deserialised by Flink
-          && TrainingDiverged.class.getName().equals(s.getOriginalErrorClassName())) {
-        return Optional.of(new TrainingDiverged(s.getMessage()));
-      }
-    }
-    return Optional.empty();
   }
 }
