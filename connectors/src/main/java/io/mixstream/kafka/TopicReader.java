@@ -90,6 +90,107 @@ public final class TopicReader implements AutoCloseable {
     return n;
   }
 
+  /**
+   * Where a read of a fixed range of the topic stands: per partition, the next offset to read and
+   * the end (exclusive). Small and plain, so that a checkpoint can hold it and a restored reader go
+   * on from it ({@link #resume}).
+   */
+  public record Range(Map<Integer, Long> next, Map<Integer, Long> end) {
+    public Range {
+      next = Map.copyOf(next);
+      end = Map.copyOf(end);
+    }
+
+    public boolean done() {
+      return end.entrySet().stream()
+          .allMatch(e -> next.getOrDefault(e.getKey(), 0L) >= e.getValue());
+    }
+
+    /** {partition, next, end} per partition, for a checkpoint. */
+    public List<long[]> toRows() {
+      return end.keySet().stream()
+          .sorted()
+          .map(p -> new long[] {p, next.get(p), end.get(p)})
+          .toList();
+    }
+
+    public static Range fromRows(Iterable<long[]> rows) {
+      Map<Integer, Long> next = new HashMap<>();
+      Map<Integer, Long> end = new HashMap<>();
+      for (long[] r : rows) {
+        next.put((int) r[0], r[1]);
+        end.put((int) r[0], r[2]);
+      }
+      return new Range(next, end);
+    }
+  }
+
+  /** A chunk of a range's records (one poll's worth) and the range after them. */
+  public record Chunk(List<ConsumerRecord<byte[], byte[]>> records, Range after) {}
+
+  /**
+   * Starts a read of everything on the topic now: from each partition's first offset to its end
+   * offset at this moment. Read it with {@link #next}, a chunk at a time.
+   *
+   * @throws IllegalStateException when the topic does not exist or the broker does not answer
+   */
+  public Range start(Duration timeout) {
+    List<TopicPartition> partitions = assignFromStart(timeout);
+    Map<Integer, Long> next = new HashMap<>();
+    consumer.beginningOffsets(partitions, timeout).forEach((tp, o) -> next.put(tp.partition(), o));
+    Map<Integer, Long> end = new HashMap<>();
+    consumer.endOffsets(partitions, timeout).forEach((tp, o) -> end.put(tp.partition(), o));
+    Range range = new Range(next, end);
+    pauseDone(range);
+    return range;
+  }
+
+  /** Goes on with a range started before (by this reader or one before a restart). */
+  public void resume(Range range, Duration timeout) {
+    assignFromStart(timeout);
+    range.next().forEach((p, o) -> consumer.seek(new TopicPartition(topic, p), o));
+    pauseDone(range);
+  }
+
+  /**
+   * The next records of {@code range} (at most one poll's: {@code max.poll.records}), waiting at
+   * most {@code wait} for them; an empty chunk when none came in that time.
+   */
+  public Chunk next(Range range, Duration wait) {
+    List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(wait)) {
+      Long end = range.end().get(r.partition());
+      if (end != null && r.offset() < end) {
+        records.add(r);
+      }
+    }
+    Map<Integer, Long> next = new HashMap<>();
+    for (var e : range.end().entrySet()) {
+      long at = range.next().getOrDefault(e.getKey(), 0L);
+      if (at < e.getValue()) {
+        // past the last record read: aborted records and transaction markers are skipped too
+        at = Math.min(e.getValue(), consumer.position(new TopicPartition(topic, e.getKey())));
+      }
+      next.put(e.getKey(), at);
+    }
+    Range after = new Range(next, range.end());
+    pauseDone(after);
+    return new Chunk(records, after);
+  }
+
+  private void pauseDone(Range range) {
+    List<TopicPartition> done = new ArrayList<>();
+    range
+        .end()
+        .forEach(
+            (p, end) -> {
+              if (range.next().getOrDefault(p, 0L) >= end) {
+                done.add(new TopicPartition(topic, p));
+              }
+            });
+    consumer.pause(done);
+  }
+
   /** Calls {@code sink} for each value from the start, then each new one, until interrupted. */
   public void follow(Duration timeout, Consumer<byte[]> sink) {
     assignFromStart(timeout);

@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
@@ -48,11 +49,15 @@ import org.apache.flink.util.OutputTag;
  * every image between barriers N and N+1 is embedded by it, so after a restore from N the same
  * images are embedded by the same model as before the failure, and each committed transaction
  * carries one model version. A newer snapshot waits at most a checkpoint interval. The first model
- * is taken as soon as it appears (nothing was embedded before it).
+ * is taken as soon as it appears (nothing was embedded before it); the images that come before it
+ * wait in operator state, so checkpoints go on while the service waits (up to {@link
+ * #WAITING_CAP_BYTES} of them; beyond that the input is held back until the model is there).
  *
  * <p>With a reference topic, the whole of it is embedded again after each swap into {@link
- * #REFERENCE}; the pass is owed in state until a checkpoint after it, so a failure repeats it whole
- * and a read-committed reader sees each version's set once.
+ * #REFERENCE}, a batch at a time on timers, so that live images and checkpoint barriers get through
+ * between batches. The pass's read offsets are in each checkpoint: after a restore it goes on where
+ * the checkpoint left it, so a read-committed reader sees each version's set once. While a pass
+ * runs, its model stays in use (a newer one waits for the pass's end).
  */
 public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
     implements OneInputStreamOperator<TrainingImage, EmbeddingRecord>, BoundedOneInput {
@@ -99,6 +104,15 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
     }
   }
 
+  /**
+   * How many bytes of images wait in state for the first model before the input is held back: a few
+   * seconds of a busy stream, small enough for a checkpoint.
+   */
+  static final long WAITING_CAP_BYTES = 64L << 20;
+
+  /** How long a re-embedding pass may go without reading a record before it fails. */
+  private static final Duration REFERENCE_STALL = Duration.ofMinutes(10);
+
   /** An image waiting for its batch, with its record's timestamp. */
   private record Pending(TrainingImage image, long timestamp) {}
 
@@ -108,11 +122,19 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
   private transient ModelFollower follower;
   private transient SnapshotEmbedder embedder;
   private transient List<Pending> batch;
+  private transient long batchBytes;
   private transient long batchDeadline;
   private transient ListState<Long> stepState;
   private transient ListState<Boolean> reembedOwedState;
+  private transient ListState<long[]> referenceRangeState;
+  private transient ListState<TrainingImage> waitingImagesState;
+  private transient ListState<Long> waitingTimesState;
   private transient long restoredStep;
   private transient boolean reembedOwed;
+  private transient TopicReader reference; // open while a re-embedding pass runs
+  private transient TopicReader.Range referenceRange; // null until a pass starts
+  private transient ReferencePass pass;
+  private transient boolean saidWaiting;
   private transient LatencyWindow latencies;
   private transient long embedded;
   private transient long embeddedAtLastReport;
@@ -144,8 +166,29 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
         context
             .getOperatorStateStore()
             .getListState(new ListStateDescriptor<>("reembed-owed-of-subtask", Types.BOOLEAN));
+    referenceRangeState =
+        context
+            .getOperatorStateStore()
+            .getListState(
+                new ListStateDescriptor<>(
+                    "reembed-offsets-of-subtask",
+                    PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
+    // not redistributed on a rescale: each subtask gets back the images it held
+    waitingImagesState =
+        context
+            .getOperatorStateStore()
+            .getListState(
+                new ListStateDescriptor<>(
+                    "images-waiting-for-model", TypeInformation.of(TrainingImage.class)));
+    waitingTimesState =
+        context
+            .getOperatorStateStore()
+            .getListState(new ListStateDescriptor<>("times-waiting-for-model", Types.LONG));
     restoredStep = -1;
     reembedOwed = false;
+    referenceRange = null;
+    batch = new ArrayList<>();
+    batchBytes = 0;
     if (context.isRestored()) {
       for (Long s : stepState.get()) {
         restoredStep = Math.max(restoredStep, s);
@@ -153,13 +196,21 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
       for (Boolean owed : reembedOwedState.get()) {
         reembedOwed |= owed;
       }
+      List<long[]> rows = new ArrayList<>();
+      referenceRangeState.get().forEach(rows::add);
+      if (reembedOwed && !rows.isEmpty()) {
+        referenceRange = TopicReader.Range.fromRows(rows);
+      }
+      var times = waitingTimesState.get().iterator();
+      for (TrainingImage image : waitingImagesState.get()) {
+        hold(image, times.next());
+      }
     }
   }
 
   @Override
   public void open() throws Exception {
     super.open();
-    batch = new ArrayList<>();
     latencies = new LatencyWindow(1 << 14);
     p50 = Double.NaN;
     p99 = Double.NaN;
@@ -175,6 +226,7 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
     metrics.gauge("latencyP50Ms", () -> p50);
     metrics.gauge("latencyP99Ms", () -> p99);
     metrics.gauge("waitingForModel", () -> waiting);
+    metrics.gauge("imagesWaitingForModel", () -> stepInUse < 0 ? batch.size() : 0);
 
     // 0 = the cores shared out between the embedders of this job (all on one machine locally)
     int subtasks = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
@@ -220,21 +272,30 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
     return getProcessingTimeService().getCurrentProcessingTime();
   }
 
-  /** The periodic work: the first model, an owed re-embedding, the metrics. */
+  /**
+   * The periodic work: the first model (and the images that waited for it), a batch of an owed
+   * re-embedding, the metrics. While a pass runs the next tick is at once, so the pass goes on as
+   * fast as it can with barriers and live images between its batches.
+   */
   private void tick() throws Exception {
     if (!embedder.hasModel()) {
       Optional<ModelFollower.Followed> first = follower.newerThan(-1, null);
       if (first.isPresent()) {
         swapTo(first.get());
+        flush();
       }
     }
     if (reembedOwed && embedder.hasModel()) {
-      reembed();
+      reembedNextBatch();
     }
     if (now() - lastReportMillis >= settings.metricsMillis()) {
       report();
     }
-    long next = now() + Math.min(settings.pollMillis(), settings.batchTimeoutMillis());
+    long next =
+        now()
+            + (reembedOwed && embedder.hasModel()
+                ? 1
+                : Math.min(settings.pollMillis(), settings.batchTimeoutMillis()));
     var unused = getProcessingTimeService().registerTimer(next, t -> tick());
   }
 
@@ -245,10 +306,15 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
       batchDeadline = now() + settings.batchTimeoutMillis();
       var unused = getProcessingTimeService().registerTimer(batchDeadline, x -> flushIfDue());
     }
-    batch.add(new Pending(element.getValue(), t));
+    hold(element.getValue(), t);
     if (batch.size() >= settings.batchSize()) {
       flush();
     }
+  }
+
+  private void hold(TrainingImage image, long timestamp) {
+    batch.add(new Pending(image, timestamp));
+    batchBytes += image.payload == null ? 0 : image.payload.length;
   }
 
   private void flushIfDue() throws Exception {
@@ -257,13 +323,30 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
     }
   }
 
+  /**
+   * Embeds the images held, in batches of at most {@code --batch-size}. Before the first model they
+   * stay held (in state at a checkpoint), unless they pass {@link #WAITING_CAP_BYTES}.
+   */
   private void flush() throws Exception {
     if (batch.isEmpty()) {
       return;
     }
-    awaitFirstModel();
+    if (!embedder.hasModel()) {
+      sayWaiting();
+      if (batchBytes <= WAITING_CAP_BYTES) {
+        return;
+      }
+      awaitFirstModel();
+    }
     List<Pending> images = batch;
     batch = new ArrayList<>();
+    batchBytes = 0;
+    for (int from = 0; from < images.size(); from += settings.batchSize()) {
+      embedAndEmit(images.subList(from, Math.min(images.size(), from + settings.batchSize())));
+    }
+  }
+
+  private void embedAndEmit(List<Pending> images) {
     float[][] vectors = embed(images.stream().map(Pending::image).toList());
     long step = embedder.step();
     long done = now();
@@ -288,26 +371,39 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
     return embedder.embed(squares);
   }
 
-  /** Blocks (and says so, once) until the model's first snapshot is there. */
+  private void sayWaiting() {
+    waiting = 1;
+    if (!saidWaiting) {
+      saidWaiting = true;
+      LOG.info(
+          "waiting for the first snapshot of model '{}' in {} (the trainer writes one at its first"
+              + " step; --snapshot-dir and --model-key name where to look); the images that come"
+              + " until then wait in checkpointed state",
+          settings.modelKey(),
+          snapshots);
+    }
+  }
+
+  /**
+   * Blocks until the model's first snapshot is there: at the end of input, or when more images wait
+   * than state should hold (the input is held back, and so are checkpoints, until then).
+   */
   private void awaitFirstModel() throws Exception {
     if (embedder.hasModel()) {
       return;
     }
-    LOG.info(
-        "waiting for the first snapshot of model '{}' in {} (the trainer writes one at its first"
-            + " step; --snapshot-dir and --model-key name where to look)",
-        settings.modelKey(),
-        snapshots);
-    waiting = 1;
+    sayWaiting();
+    if (batchBytes > WAITING_CAP_BYTES) {
+      LOG.info(
+          "{} images ({} MB) wait for the first model: holding back the input until it is there",
+          batch.size(),
+          batchBytes >> 20);
+    }
     Optional<ModelFollower.Followed> first;
     while ((first = follower.newerThan(-1, null)).isEmpty()) {
       Thread.sleep(Math.min(100, settings.pollMillis()));
     }
-    waiting = 0;
     swapTo(first.get());
-    if (reembedOwed) {
-      reembed();
-    }
   }
 
   private void swapTo(ModelFollower.Followed followed) {
@@ -316,12 +412,15 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
     long before = embedder.step();
     embedder.use(next);
     stepInUse = next.step();
+    waiting = 0;
     swaps++;
     swapCounter.inc();
     // one subtask re-embeds the reference topic: one set per version, not one per subtask
     reembedOwed =
         !settings.reembedTopic().isEmpty()
             && getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0;
+    endReferenceRead(); // a pass of a model before this one (restored, its snapshot gone) is void
+    referenceRange = null;
     LOG.info(
         before < 0 ? "embedding with step {}" : "embedding with step {} from now on (was {})",
         next.step(),
@@ -329,49 +428,99 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
     report();
   }
 
-  /** Every image of the reference topic with the model in use, into {@link #REFERENCE}. */
-  private void reembed() {
-    long started = System.nanoTime();
-    ImageRecordCodec codec = new ImageRecordCodec(DecodeImages.ANY_LABEL);
-    List<TrainingImage> chunk = new ArrayList<>();
-    long[] counts = new long[2];
-    try (TopicReader topic =
-        new TopicReader(
-            settings.bootstrapServers(),
-            settings.kafkaProperties(),
-            settings.reembedTopic(),
-            "publish the reference images there (--reembed-topic)")) {
-      topic.readAll(
-          Duration.ofMinutes(10),
-          r -> {
-            RawRecord raw = new RawRecord(r.key(), r.value(), r.topic(), r.partition(), r.offset());
-            try {
-              chunk.add(DecodeImages.decode(codec, settings.modelKey(), raw.value));
-            } catch (MalformedRecordException e) {
-              counts[1]++;
-              output.collect(
-                  DEAD_LETTERS,
-                  new StreamRecord<>(
-                      new DeadLetter(raw, e.reason().name(), e.getMessage())
-                          .fitting(settings.deadLetterMaxBytes())));
-            }
-            if (chunk.size() >= settings.batchSize()) {
-              counts[0] += emitReference(chunk);
-            }
-          });
-      counts[0] += emitReference(chunk);
+  /** What one re-embedding pass has done so far (since this operator opened). */
+  private static final class ReferencePass {
+    final long startedNanos = System.nanoTime();
+    final boolean resumed;
+    long embedded;
+    long malformed;
+    long lastReadNanos = System.nanoTime();
+
+    ReferencePass(boolean resumed) {
+      this.resumed = resumed;
     }
-    reembedOwed = false;
-    LOG.info(
-        "re-embedded {} images of {} with step {} in {} s{}",
-        counts[0],
-        settings.reembedTopic(),
-        embedder.step(),
-        "%.1f".formatted((System.nanoTime() - started) / 1e9),
-        counts[1] > 0 ? " (" + counts[1] + " malformed, to the dead-letter topic)" : "");
+  }
+
+  /**
+   * One batch of the reference topic with the model in use, into {@link #REFERENCE}; the pass ends
+   * when the end offsets of its start are reached.
+   */
+  private void reembedNextBatch() {
+    if (reference == null) {
+      Map<String, String> props = new java.util.HashMap<>(settings.kafkaProperties());
+      props.put("max.poll.records", Integer.toString(settings.batchSize()));
+      reference =
+          new TopicReader(
+              settings.bootstrapServers(),
+              props,
+              settings.reembedTopic(),
+              "publish the reference images there (--reembed-topic)");
+      pass = new ReferencePass(referenceRange != null);
+      if (referenceRange == null) {
+        referenceRange = reference.start(Duration.ofMinutes(1));
+      } else {
+        reference.resume(referenceRange, Duration.ofMinutes(1));
+      }
+    }
+    if (!referenceRange.done()) {
+      TopicReader.Chunk chunk = reference.next(referenceRange, Duration.ofMillis(100));
+      List<TrainingImage> images = new ArrayList<>();
+      ImageRecordCodec codec = new ImageRecordCodec(DecodeImages.ANY_LABEL);
+      for (var r : chunk.records()) {
+        RawRecord raw = new RawRecord(r.key(), r.value(), r.topic(), r.partition(), r.offset());
+        try {
+          images.add(DecodeImages.decode(codec, settings.modelKey(), raw.value));
+        } catch (MalformedRecordException e) {
+          pass.malformed++;
+          output.collect(
+              DEAD_LETTERS,
+              new StreamRecord<>(
+                  new DeadLetter(raw, e.reason().name(), e.getMessage())
+                      .fitting(settings.deadLetterMaxBytes())));
+        }
+      }
+      pass.embedded += emitReference(images);
+      referenceRange = chunk.after();
+      if (!chunk.records().isEmpty()) {
+        pass.lastReadNanos = System.nanoTime();
+      } else if (System.nanoTime() - pass.lastReadNanos > REFERENCE_STALL.toNanos()) {
+        throw new IllegalStateException(
+            "re-embedding %s: nothing read for %s at offsets %s, short of the end offsets %s"
+                .formatted(
+                    settings.reembedTopic(),
+                    REFERENCE_STALL,
+                    referenceRange.next(),
+                    referenceRange.end()));
+      }
+    }
+    if (referenceRange.done()) {
+      LOG.info(
+          "re-embedded {} images of {} with step {} in {} s{}{}",
+          pass.embedded,
+          settings.reembedTopic(),
+          embedder.step(),
+          "%.1f".formatted((System.nanoTime() - pass.startedNanos) / 1e9),
+          pass.resumed ? " (the rest of a pass a checkpoint held)" : "",
+          pass.malformed > 0
+              ? " (" + pass.malformed + " malformed, to the dead-letter topic)"
+              : "");
+      reembedOwed = false;
+      referenceRange = null;
+      endReferenceRead();
+    }
+  }
+
+  private void endReferenceRead() {
+    if (reference != null) {
+      reference.close();
+      reference = null;
+    }
   }
 
   private int emitReference(List<TrainingImage> chunk) {
+    if (chunk.isEmpty()) {
+      return 0;
+    }
     float[][] vectors = embed(chunk);
     for (int i = 0; i < vectors.length; i++) {
       TrainingImage img = chunk.get(i);
@@ -382,7 +531,6 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
                   settings.modelKey(), img.id, img.label, embedder.step(), vectors[i])));
     }
     referenceEmbeddings.inc(vectors.length);
-    chunk.clear();
     return vectors.length;
   }
 
@@ -410,8 +558,10 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
 
   @Override
   public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
-    flush(); // nothing waits in a buffer across a checkpoint: its vectors are in this one
-    if (embedder.hasModel()) {
+    // nothing waits in a buffer across a checkpoint once there is a model: its vectors are in this
+    // one; before the first model the images wait in the checkpoint's state instead
+    flush();
+    if (embedder.hasModel() && !reembedOwed) {
       Optional<ModelFollower.Followed> next = follower.newerThan(embedder.step(), lineageInUse);
       if (next.isPresent()) {
         swapTo(next.get()); // the re-embedding, if any, goes after the barrier (tick)
@@ -424,13 +574,19 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
     super.snapshotState(context);
     stepState.update(embedder.hasModel() ? List.of(embedder.step()) : List.of());
     reembedOwedState.update(List.of(reembedOwed));
+    referenceRangeState.update(referenceRange == null ? List.of() : referenceRange.toRows());
+    waitingImagesState.update(batch.stream().map(Pending::image).toList());
+    waitingTimesState.update(batch.stream().map(Pending::timestamp).toList());
   }
 
   @Override
   public void endInput() throws Exception {
+    if (!batch.isEmpty()) {
+      awaitFirstModel();
+    }
     flush();
-    if (reembedOwed && embedder.hasModel()) {
-      reembed();
+    while (reembedOwed && embedder.hasModel()) {
+      reembedNextBatch();
     }
     report();
   }
@@ -440,6 +596,7 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
     if (follower != null) {
       follower.close();
     }
+    endReferenceRead();
     if (embedder != null) {
       embedder.close();
     }

@@ -31,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 class EmbedOperatorHarnessTest {
   static final int BATCH = 8;
   static final long TIMEOUT_MS = 50;
+  static final long POLL_MS = 20;
 
   @TempDir Path tmp;
 
@@ -40,7 +41,7 @@ class EmbedOperatorHarnessTest {
     b.modelKey = "m";
     b.batchSize = BATCH;
     b.batchTimeout = Duration.ofMillis(TIMEOUT_MS);
-    b.modelPollInterval = Duration.ofMillis(20);
+    b.modelPollInterval = Duration.ofMillis(POLL_MS);
     b.metricsInterval = Duration.ofHours(1); // a report at each swap only
     b.device = "cpu";
     b.torchThreads = 1;
@@ -91,6 +92,17 @@ class EmbedOperatorHarnessTest {
     }
   }
 
+  /** The clock after {@link #takeFirstModel} from 1,000: the test's batches start there. */
+  static final long T0 = 1_000 + POLL_MS;
+
+  /** Lets the follower read the first snapshot, then moves the clock to the tick that takes it. */
+  private static void takeFirstModel(
+      OneInputStreamOperatorTestHarness<TrainingImage, EmbeddingRecord> h, long openedAt)
+      throws Exception {
+    Thread.sleep(300);
+    h.setProcessingTime(openedAt + POLL_MS);
+  }
+
   @Test
   void batchesCloseBySizeByTimeAndAtBarriersAndSwapsWaitForABarrier() throws Exception {
     EmbedConfig c = config();
@@ -103,14 +115,15 @@ class EmbedOperatorHarnessTest {
       EncoderSnapshot second;
       try (var h = harness(c)) {
         h.setProcessingTime(1_000);
-        h.open(); // the first batch waits for the first model
+        h.open();
+        takeFirstModel(h, 1_000);
         for (int i = 0; i < BATCH + 3; i++) {
           h.processElement(new StreamRecord<>(image(i), 900));
         }
         assertThat(embeddings(h.getOutput())).as("one full batch, three waiting").hasSize(BATCH);
-        h.setProcessingTime(1_000 + TIMEOUT_MS - 1);
+        h.setProcessingTime(T0 + TIMEOUT_MS - 1);
         assertThat(embeddings(h.getOutput())).hasSize(BATCH);
-        h.setProcessingTime(1_000 + TIMEOUT_MS);
+        h.setProcessingTime(T0 + TIMEOUT_MS);
         assertThat(embeddings(h.getOutput())).as("the batch's time is up").hasSize(BATCH + 3);
 
         // a newer snapshot waits for the next barrier
@@ -167,6 +180,49 @@ class EmbedOperatorHarnessTest {
         h.processElement(new StreamRecord<>(image(24), 5_000));
         h.endInput();
         assertThat(embeddings(h.getOutput()).get(2).step()).isEqualTo(2);
+      }
+    }
+  }
+
+  /**
+   * Before the first model, images wait in the checkpoint's state instead of holding the barrier
+   * up: the checkpoint completes, and the operator restored from it embeds them with the model that
+   * then appears.
+   */
+  @Test
+  @org.junit.jupiter.api.Timeout(60)
+  void imagesBeforeTheFirstModelWaitInStateAndCheckpointsGoOn() throws Exception {
+    EmbedConfig c = config();
+    SnapshotDirectory dir = new SnapshotDirectory(c.snapshotDir(), "m");
+    Files.createDirectories(dir.folder());
+    OperatorSubtaskState checkpoint;
+    try (var h = harness(c)) {
+      h.setProcessingTime(1_000);
+      h.open();
+      for (int i = 0; i < BATCH + 3; i++) { // a full batch too: it waits as well
+        h.processElement(new StreamRecord<>(image(i), 900));
+      }
+      h.setProcessingTime(1_000 + TIMEOUT_MS);
+      h.prepareSnapshotPreBarrier(1);
+      checkpoint = h.snapshot(1, 1_100);
+      assertThat(embeddings(h.getOutput())).isEmpty();
+    }
+    try (MocoTrainer trainer = TrainerFixtures.trainer(TrainerFixtures.tiny(Method.MOCO))) {
+      EncoderSnapshot first = trainer.encoderSnapshot();
+      Files.write(dir.file(0), first.toSafetensors());
+      try (var h = harness(c)) {
+        h.setProcessingTime(2_000);
+        h.initializeState(checkpoint);
+        h.open();
+        takeFirstModel(h, 2_000); // and embeds the images that waited for it
+        List<EmbeddingRecord> out = embeddings(h.getOutput());
+        assertThat(out).extracting(EmbeddingRecord::imageId).hasSize(BATCH + 3);
+        float[][] byFirst = expected(first, 0, BATCH + 3);
+        for (int i = 0; i < BATCH + 3; i++) {
+          assertThat(out.get(i).imageId()).isEqualTo("img-" + i);
+          assertThat(out.get(i).step()).isZero();
+          assertThat(out.get(i).vector()).as("image %d", i).isEqualTo(byFirst[i]);
+        }
       }
     }
   }
