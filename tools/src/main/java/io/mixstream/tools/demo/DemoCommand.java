@@ -17,6 +17,7 @@ import io.mixstream.tools.replay.ImageFolder;
 import io.mixstream.tools.replay.Progress;
 import io.mixstream.tools.replay.ReplayPlan;
 import io.mixstream.tools.replay.ReplaySource;
+import io.mixstream.tools.replay.ReplaySummary;
 import io.mixstream.tools.replay.Replayer;
 import io.mixstream.tools.run.LocalFlink;
 import io.mixstream.tools.run.ModelHome;
@@ -56,12 +57,11 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(
       names = "--data",
       paramLabel = "PATH",
-      description = {
-        "CIFAR-10 binary folder or cifar-10-binary.tar.gz, or a folder of image files (class",
-        "subfolders give the kNN monitor its labels; see `mixstream replay --help`). Default:",
-        "$MIXSTREAM_DATA, else ../shared/data/cifar10 if it exists, else the official archive,",
-        "downloaded once (MD5 checked) to ~/.cache/mixstream/."
-      })
+      description =
+          "CIFAR-10 binary folder or cifar-10-binary.tar.gz, or a folder of image files (class"
+              + " subfolders give the kNN monitor its labels; see `mixstream replay --help`)."
+              + " Default: $MIXSTREAM_DATA, else ../shared/data/cifar10 if it exists, else the"
+              + " official archive, downloaded once (MD5 checked) to ~/.cache/mixstream/.")
   Path data;
 
   @Option(
@@ -138,12 +138,11 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(
       names = "--models",
       paramLabel = "KEY[:METHOD],...",
-      description = {
-        "Train several models side by side on the one stream, each on its own trainer, with the",
-        "width and batch above: moco,approach1 (a key that names a method trains it) or",
-        "fast:moco,a2:approach2. Their kNN results print side by side at the end. Default: one",
-        "model, --method."
-      })
+      description =
+          "Train several models side by side on the one stream, each on its own trainer, with the"
+              + " width and batch above: moco,approach1 (a key that names a method trains it) or"
+              + " fast:moco,a2:approach2. Their kNN results print side by side at the end."
+              + " Default: one model, --method.")
   String models;
 
   @Mixin DeviceOption device;
@@ -200,13 +199,14 @@ public final class DemoCommand implements Callable<Integer> {
       train = ImageFolder.open(dataPath, "train", holdout, 0, System.err);
       test = ImageFolder.open(dataPath, "test", holdout, 0, System.err);
       System.out.printf(
-          "image folder %s: %,d training and %,d test files, %s%n",
+          "image folder %s: %,d training and %,d test files, %s%s%n",
           dataPath,
           train.size(),
           test.size(),
           train.classes().isEmpty()
               ? "no class subfolders (no labels: the kNN monitor is off)"
-              : train.classes().size() + " classes: " + String.join(", ", train.classes()));
+              : train.classes().size() + " classes: " + String.join(", ", train.classes()),
+          ReplaySummary.passedOver(train.ignoredFiles()));
     }
     int bankSize = Math.min(train.size(), knnBank > 0 ? knnBank : (dev.isGpu() ? 50_000 : 5_000));
     int testSize = Math.min(test.size(), knnTest > 0 ? knnTest : (dev.isGpu() ? 10_000 : 1_000));

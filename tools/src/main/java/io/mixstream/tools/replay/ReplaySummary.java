@@ -36,13 +36,16 @@ public record ReplaySummary(
                     ? ""
                     : "; %,d file(s) skipped (unreadable or too large)".formatted(skipped))
                 + (resized == 0 ? "" : "; %,d resized to fit".formatted(resized))
-                + (ignored.isEmpty()
-                    ? ""
-                    : "; not images, passed over: "
-                        + String.join(
-                            ", ",
-                            ignored.entrySet().stream()
-                                .map(e -> e.getValue() + " " + e.getKey())
-                                .toList())));
+                + passedOver(ignored));
+  }
+
+  /** "; not images, passed over: 2 .txt, 1 .pdf", or "" when none were. */
+  public static String passedOver(java.util.Map<String, Integer> ignored) {
+    return ignored.isEmpty()
+        ? ""
+        : "; not images, passed over: "
+            + String.join(
+                ", ",
+                ignored.entrySet().stream().map(e -> e.getValue() + " " + e.getKey()).toList());
   }
 }

@@ -172,4 +172,40 @@ class OrdinaryPhotosTest {
         Long.parseLong(summary.replaceAll("^published ([0-9,]+) .*", "$1").replace(",", ""));
     assertThat(decodeAll("small-records", published)).contains("cat/noisy-2mb.jpg");
   }
+
+  /** README's first command on the same folder, with the defaults a user would keep. */
+  @Test
+  void theDemoTrainsOnTheFolder() throws Exception {
+    int port;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    io.mixstream.tools.cli.Capture demo =
+        io.mixstream.tools.cli.Capture.run(
+            "demo",
+            "--data",
+            folder.toString(),
+            "--work-dir",
+            tmp.resolve("demo").toString(),
+            "--width",
+            "4",
+            "--batch-size",
+            "16",
+            "--steps",
+            "3",
+            "--eval-every",
+            "0",
+            "--rest-port",
+            String.valueOf(port));
+    assertThat(demo.rc()).as(demo.out() + demo.err()).isZero();
+    assertThat(demo.out())
+        .containsPattern("stopped after [3-9] steps")
+        .as("every file accounted for: 103 JPEG files and the WebP, the text file passed over")
+        .contains(
+            "94 training and 10 test files, 10 classes: airplane, automobile, bird, cat, deer, dog,"
+                + " frog, horse, ship, truck; not images, passed over: 1 .txt");
+    assertThat(demo.err())
+        .contains("skipped " + folder.resolve("cat/phone.webp") + ": Java reads no WebP")
+        .contains("large-6000x4000.jpg, 6000x4000");
+  }
 }
