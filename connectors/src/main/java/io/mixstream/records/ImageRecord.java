@@ -38,6 +38,11 @@ public record ImageRecord(
     return new ImageRecord(id, label, height, width, 3, PixelEncoding.RAW_PLANAR, planar);
   }
 
+  /** The same image under another id (a burst's frame: {@code ID#k}). */
+  public ImageRecord withId(String newId) {
+    return new ImageRecord(newId, label, height, width, channels, encoding, pixels);
+  }
+
   public boolean hasLabel() {
     return label != NO_LABEL;
   }

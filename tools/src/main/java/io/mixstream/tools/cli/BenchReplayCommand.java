@@ -33,7 +33,8 @@ final class BenchReplayCommand implements Callable<Integer> {
   @Option(
       names = "--images",
       defaultValue = "50000",
-      description = "Images per run (default: ${DEFAULT-VALUE}).")
+      description =
+          "Images per run, at most the training split's 50,000 (default: ${DEFAULT-VALUE}).")
   long images;
 
   @Option(names = "--runs", defaultValue = "3", description = "Runs (default: ${DEFAULT-VALUE}).")
@@ -54,11 +55,7 @@ final class BenchReplayCommand implements Callable<Integer> {
       String servers = broker != null ? broker.bootstrapServers() : bootstrap;
       List<Double> rates = new ArrayList<>();
       for (int run = 0; run < runs; run++) {
-        ReplayPlan plan =
-            ReplayPlan.to("bench-replay-" + System.nanoTime())
-                .epochs(Integer.MAX_VALUE)
-                .limit(images)
-                .build();
+        ReplayPlan plan = ReplayPlan.to("bench-replay-" + System.nanoTime()).limit(images).build();
         ReplaySummary s =
             new Replayer(servers, Map.of())
                 .replay(dataset, plan, new Progress(System.out, "images", images, false));

@@ -5,6 +5,7 @@ import io.mixstream.cifar.CifarSplit;
 import io.mixstream.kafka.KafkaClientProperties;
 import io.mixstream.tools.replay.ImageFolder;
 import io.mixstream.tools.replay.Progress;
+import io.mixstream.tools.replay.ReplayOrder;
 import io.mixstream.tools.replay.ReplayPlan;
 import io.mixstream.tools.replay.ReplaySource;
 import io.mixstream.tools.replay.ReplaySummary;
@@ -83,19 +84,32 @@ final class ReplayCommand implements Callable<Integer> {
         description = "Passes over the split (default: ${DEFAULT-VALUE}).")
     int epochs = 1;
 
-    @Option(names = "--loop", description = "Repeat the split until stopped (or --limit).")
+    @Option(names = "--loop", description = "Repeat the split until stopped.")
     boolean loop;
   }
 
   @Option(
-      names = "--shuffle",
-      description = "Publish each epoch in a random order drawn from --seed.")
+      names = "--order",
+      paramLabel = "ORDER",
+      description =
+          "The order of each epoch, drawn from --seed (default: sequential). sequential: file"
+              + " order. shuffled: a random order. class-sorted: every image of class 0, then class"
+              + " 1, ... (each class shuffled). class-blocks:N: blocks of N images of one class,"
+              + " the blocks in random order. blended: class-sorted, each boundary blended over a"
+              + " tenth of a class. bursts:N: shuffled, each image sent N times in a row as N"
+              + " records ID#0..ID#N-1 (a still scene seen as N frames). imbalanced:R: shuffled,"
+              + " class k keeps R^(-k/(K-1)) of its images (the last class 1/R). The orders by"
+              + " class need labelled images.")
+  String order;
+
+  @Option(names = "--shuffle", description = "The same as --order shuffled.")
   boolean shuffle;
 
   @Option(
       names = "--seed",
       defaultValue = "0",
-      description = "Shuffle seed; the same seed gives the same order (default: ${DEFAULT-VALUE}).")
+      description =
+          "The order's seed; the same seed gives the same stream (default: ${DEFAULT-VALUE}).")
   long seed;
 
   @Option(
@@ -109,7 +123,10 @@ final class ReplayCommand implements Callable<Integer> {
       names = "--limit",
       defaultValue = "0",
       paramLabel = "N",
-      description = "Stop after N images in all (default: no limit).")
+      description =
+          "The stream holds N of the images, chosen before the order: the first N in file order,"
+              + " or the first of each class in turn when those would leave a class out; each"
+              + " epoch sends the same N (default: all).")
   long limit;
 
   @Option(
@@ -132,12 +149,27 @@ final class ReplayCommand implements Callable<Integer> {
     if (!(holdout >= 0 && holdout < 1)) {
       checks.problem("--holdout must be in [0, 1), got " + holdout);
     }
+    ReplayOrder streamOrder = ReplayOrder.SEQUENTIAL;
+    if (order != null) {
+      try {
+        streamOrder = ReplayOrder.parse(order);
+      } catch (IllegalArgumentException e) {
+        checks.problem(e.getMessage());
+      }
+    }
+    if (shuffle) {
+      if (order != null && streamOrder.kind() != ReplayOrder.Kind.SHUFFLED) {
+        checks.problem(
+            "--shuffle is --order shuffled; it cannot go with --order " + order + ": give one");
+      }
+      streamOrder = ReplayOrder.SHUFFLED;
+    }
     checks.throwIfAny();
     ReplayPlan plan =
         ReplayPlan.to(topic)
             .epochs(repeat.epochs)
             .looping(repeat.loop)
-            .shuffled(shuffle, seed)
+            .order(streamOrder, seed)
             .ratePerSecond(rate)
             .limit(limit)
             .partitions(partitions)
@@ -145,10 +177,13 @@ final class ReplayCommand implements Callable<Integer> {
             .build();
     Map<String, String> props = kafka.properties();
     ReplaySource dataset = source();
-    long total = plan.total(dataset.size());
+    long total = Replayer.records(dataset, plan);
     System.out.printf(
-        "publishing %s images to topic %s at %s%s%n",
+        "publishing %s images%s to topic %s at %s%s%n",
         total < 0 ? "an endless loop of" : "%,d".formatted(total),
+        streamOrder.kind() == ReplayOrder.Kind.SEQUENTIAL
+            ? ""
+            : " (order %s, seed %d)".formatted(streamOrder, seed),
         topic,
         kafka.bootstrap(),
         props.isEmpty() ? "" : " with " + KafkaClientProperties.masked(props));

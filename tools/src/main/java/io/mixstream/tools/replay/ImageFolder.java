@@ -271,6 +271,11 @@ public final class ImageFolder implements ReplaySource {
   }
 
   @Override
+  public int label(int index) {
+    return labels[index];
+  }
+
+  @Override
   public Optional<ImageRecord> record(int index) {
     Path file = files.get(index);
     try {

@@ -4,15 +4,16 @@ import java.time.Duration;
 
 /**
  * What to publish and how fast. Built with named values: {@code
- * ReplayPlan.to("images").epochs(3).shuffled(7).limit(1000).build()}.
+ * ReplayPlan.to("images").epochs(3).order(ReplayOrder.parse("bursts:8"), 7).limit(1000).build()}.
  *
  * @param topic destination topic
  * @param epochs passes over the data; ignored when {@code loop}
- * @param loop repeat until stopped (or until {@code limit})
- * @param shuffle publish each epoch in a seeded random order
- * @param seed the shuffle's seed
+ * @param loop repeat until stopped
+ * @param order the order of each epoch ({@code --order})
+ * @param seed the order's seed
  * @param ratePerSecond images per second, or 0 for as fast as the broker takes them
- * @param limit stop after this many images in all, or 0 for no limit
+ * @param limit the stream holds this many of the images, chosen before the order ({@link
+ *     ReplayOrder#limited}), or 0 for all
  * @param partitions partitions of the topic if this run creates it
  * @param timeout how long to wait for the broker before giving up
  */
@@ -20,7 +21,7 @@ public record ReplayPlan(
     String topic,
     int epochs,
     boolean loop,
-    boolean shuffle,
+    ReplayOrder order,
     long seed,
     double ratePerSecond,
     long limit,
@@ -40,6 +41,7 @@ public record ReplayPlan(
     if (limit < 0) {
       throw new IllegalArgumentException("--limit must be 0 (none) or positive");
     }
+    java.util.Objects.requireNonNull(order, "order");
     if (timeout.toMillis() < 1000) {
       throw new IllegalArgumentException(
           "--timeout must be at least 1 second, got " + timeout.toSeconds());
@@ -59,7 +61,7 @@ public record ReplayPlan(
     private final String topic;
     private int epochs = 1;
     private boolean loop;
-    private boolean shuffle;
+    private ReplayOrder order = ReplayOrder.SEQUENTIAL;
     private long seed;
     private double ratePerSecond;
     private long limit;
@@ -75,7 +77,7 @@ public record ReplayPlan(
       return this;
     }
 
-    /** Repeats until stopped (or until the limit). */
+    /** Repeats until stopped. */
     public Builder looping(boolean loop) {
       this.loop = loop;
       return this;
@@ -87,13 +89,12 @@ public record ReplayPlan(
 
     /** Each epoch in its own random order drawn from {@code seed}. */
     public Builder shuffled(long seed) {
-      this.shuffle = true;
-      this.seed = seed;
-      return this;
+      return order(ReplayOrder.SHUFFLED, seed);
     }
 
-    public Builder shuffled(boolean shuffle, long seed) {
-      this.shuffle = shuffle;
+    /** Each epoch in {@code order}, drawn from {@code seed}. */
+    public Builder order(ReplayOrder order, long seed) {
+      this.order = order;
       this.seed = seed;
       return this;
     }
@@ -104,7 +105,7 @@ public record ReplayPlan(
       return this;
     }
 
-    /** Images in all; 0 = no limit. */
+    /** Images the stream holds, chosen before the order; 0 = all. */
     public Builder limit(long limit) {
       this.limit = limit;
       return this;
@@ -122,16 +123,7 @@ public record ReplayPlan(
 
     public ReplayPlan build() {
       return new ReplayPlan(
-          topic, epochs, loop, shuffle, seed, ratePerSecond, limit, partitions, timeout);
+          topic, epochs, loop, order, seed, ratePerSecond, limit, partitions, timeout);
     }
-  }
-
-  /** Images this plan publishes for a dataset of {@code size}, or -1 when it loops forever. */
-  public long total(int size) {
-    if (loop) {
-      return limit > 0 ? limit : -1;
-    }
-    long all = (long) size * epochs;
-    return limit > 0 ? Math.min(limit, all) : all;
   }
 }

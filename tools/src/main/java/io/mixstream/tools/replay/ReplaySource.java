@@ -14,6 +14,14 @@ public interface ReplaySource {
    */
   Optional<ImageRecord> record(int index);
 
+  /**
+   * Image {@code index}'s label without reading it, or {@link ImageRecord#NO_LABEL}: what the
+   * orders by class arrange by.
+   */
+  default int label(int index) {
+    return ImageRecord.NO_LABEL;
+  }
+
   /** Distinct images skipped so far because they could not be read. */
   default int skipped() {
     return 0;
@@ -47,6 +55,11 @@ public interface ReplaySource {
       @Override
       public Optional<ImageRecord> record(int index) {
         return Optional.of(data.record(index));
+      }
+
+      @Override
+      public int label(int index) {
+        return data.label(index);
       }
 
       @Override

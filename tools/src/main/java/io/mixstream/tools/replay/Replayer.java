@@ -39,6 +39,45 @@ public final class Replayer {
   private final Map<String, String> clientProperties;
 
   /**
+   * The images a plan's stream holds (positions into the source, chosen before the order) and their
+   * labels.
+   */
+  record StreamImages(int[] images, int[] labels) {
+    /**
+     * @throws IllegalArgumentException when the plan's order needs labels the source lacks
+     */
+    static StreamImages of(ReplaySource data, ReplayPlan plan) {
+      int[] all = new int[data.size()];
+      for (int i = 0; i < all.length; i++) {
+        all[i] = data.label(i);
+      }
+      int[] images = ReplayOrder.limited(all, plan.limit());
+      int[] labels = new int[images.length];
+      for (int i = 0; i < images.length; i++) {
+        labels[i] = all[images[i]];
+      }
+      plan.order().arrange(labels, plan.seed(), 0); // an order by class refuses unlabelled images
+      return new StreamImages(images, labels);
+    }
+  }
+
+  /**
+   * Records {@code plan} publishes from {@code data}: its images × epochs × a burst's copies
+   * ({@code imbalanced} leaves images out), or -1 when it loops until stopped.
+   *
+   * @throws IllegalArgumentException when the plan's order needs labels the source lacks
+   */
+  public static long records(ReplaySource data, ReplayPlan plan) {
+    StreamImages stream = StreamImages.of(data, plan);
+    if (plan.loop()) {
+      return -1;
+    }
+    return (long) plan.order().arrange(stream.labels(), plan.seed(), 0).length
+        * plan.epochs()
+        * plan.order().copies();
+  }
+
+  /**
    * @param bootstrap {@code host:port[,host:port]}
    * @param clientProperties extra Kafka client settings (security and the like); they win over the
    *     defaults, except the three that make delivery exact (acks, idempotence, serializers)
@@ -67,7 +106,11 @@ public final class Replayer {
                 Math.max(RecordLimits.DEFAULT.classes(), data.classes().size()),
                 RecordLimits.DEFAULT.maxSide(),
                 RecordLimits.DEFAULT.maxPixelBytes()));
-    long total = plan.total(data.size());
+    StreamImages stream = StreamImages.of(data, plan);
+    int[] images = stream.images();
+    int[] imageLabels = stream.labels();
+    ReplayOrder order = plan.order();
+    int copies = order.copies();
     AtomicReference<Exception> failure = new AtomicReference<>();
     AtomicLong acked = new AtomicLong();
     AtomicLong ackedBytes = new AtomicLong();
@@ -78,58 +121,59 @@ public final class Replayer {
         new KafkaProducer<>(producerConfig(plan, maxRecordBytes))) {
       for (int epoch = 0; plan.loop() || epoch < plan.epochs(); epoch++) {
         long sentBefore = sent;
-        for (int index : ReplayOrder.of(data.size(), plan.shuffle(), plan.seed(), epoch)) {
-          if (total >= 0 && sent >= total) {
-            break;
-          }
+        for (int position : order.arrange(imageLabels, plan.seed(), epoch)) {
           if (failure.get() != null || Thread.currentThread().isInterrupted()) {
             break;
           }
-          Optional<ImageRecord> image = data.record(index);
+          Optional<ImageRecord> image = data.record(images[position]);
           if (image.isEmpty()) {
             continue;
           }
-          pace(plan.ratePerSecond(), sent, start);
-          ImageRecord record = image.get();
-          byte[] value;
+          ImageRecord read = image.get();
+          byte[] encoded;
           try {
-            value = codec.encode(record);
+            encoded = codec.encode(read);
           } catch (IllegalArgumentException e) { // beyond what the job accepts: skip, as unreadable
-            System.err.printf("skipped %s: %s%n", record.id(), e.getMessage());
+            System.err.printf("skipped %s: %s%n", read.id(), e.getMessage());
             tooLarge.incrementAndGet();
             continue;
           }
-          // The callback sees every failure; the Future adds nothing.
-          var unused =
-              producer.send(
-                  new ProducerRecord<>(plan.topic(), record.id(), value),
-                  (metadata, e) -> {
-                    if (e instanceof RecordTooLargeException) {
-                      if (tooLarge.getAndIncrement() == 0) {
-                        System.err.printf(
-                            "skipped %s: %,d bytes, more than the topic takes (%s)%n",
-                            record.id(), value.length, e.getMessage());
+          for (int copy = 0; copy < copies; copy++) {
+            // a burst: the same image as `copies` frames of a still scene, each its own record
+            ImageRecord record = copies == 1 ? read : read.withId(read.id() + "#" + copy);
+            byte[] value = copies == 1 ? encoded : codec.encode(record);
+            pace(plan.ratePerSecond(), sent, start);
+            // The callback sees every failure; the Future adds nothing.
+            var unused =
+                producer.send(
+                    new ProducerRecord<>(plan.topic(), record.id(), value),
+                    (metadata, e) -> {
+                      if (e instanceof RecordTooLargeException) {
+                        if (tooLarge.getAndIncrement() == 0) {
+                          System.err.printf(
+                              "skipped %s: %,d bytes, more than the topic takes (%s)%n",
+                              record.id(), value.length, e.getMessage());
+                        }
+                      } else if (e != null) {
+                        failure.compareAndSet(null, e);
+                      } else {
+                        acked.incrementAndGet();
+                        ackedBytes.addAndGet(value.length);
                       }
-                    } else if (e != null) {
-                      failure.compareAndSet(null, e);
-                    } else {
-                      acked.incrementAndGet();
-                      ackedBytes.addAndGet(value.length);
-                    }
-                  });
-          sent++;
-          progress.update(acked.get());
+                    });
+            sent++;
+            progress.update(acked.get());
+          }
         }
         if (sent == sentBefore
             && failure.get() == null
-            && !Thread.currentThread().isInterrupted()
-            && !(total >= 0 && sent >= total)) {
+            && !Thread.currentThread().isInterrupted()) {
           failure.compareAndSet(
               null,
               new IllegalArgumentException(
                   "none of the %,d images could be read".formatted(data.size())));
         }
-        if ((total >= 0 && sent >= total) || failure.get() != null) {
+        if (failure.get() != null || Thread.currentThread().isInterrupted()) {
           break;
         }
       }

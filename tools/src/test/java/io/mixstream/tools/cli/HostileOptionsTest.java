@@ -169,6 +169,35 @@ class HostileOptionsTest {
   }
 
   @Test
+  void aStreamOrderMistakeIsNamedBeforeAnyBrokerIsAsked(@TempDir Path tmp) throws Exception {
+    String cifar = SharedData.cifar10().toString();
+    Capture typo = Capture.run("replay", "--data", cifar, "--order", "class-sortd");
+    assertOneLineError(typo);
+    assertThat(typo.err()).contains("--order class-sortd is not an order; choose one of");
+    Capture both = Capture.run("replay", "--data", cifar, "--shuffle", "--order", "bursts:4");
+    assertOneLineError(both);
+    assertThat(both.err()).contains("--shuffle is --order shuffled");
+    Path flat = tmp.resolve("flat");
+    java.nio.file.Files.createDirectories(flat);
+    java.awt.image.BufferedImage img =
+        new java.awt.image.BufferedImage(8, 8, java.awt.image.BufferedImage.TYPE_INT_RGB);
+    javax.imageio.ImageIO.write(img, "png", flat.resolve("a.png").toFile());
+    // no broker listens here: the refusal comes first
+    Capture unlabelled =
+        Capture.run(
+            "replay",
+            "--data",
+            flat.toString(),
+            "--order",
+            "class-blocks:10",
+            "--bootstrap-servers",
+            "127.0.0.1:1");
+    assertOneLineError(unlabelled);
+    assertThat(unlabelled.err())
+        .contains("--order class-blocks:10 arranges the images by class, but these are unlabelled");
+  }
+
+  @Test
   void aMistypedOptionGetsOneLineNotTheWholeHelp() {
     Capture c = Capture.run("replay", "--data", "x", "--limt", "5");
     assertThat(c.rc()).isEqualTo(2);

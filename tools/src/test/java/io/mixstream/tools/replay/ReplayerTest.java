@@ -63,7 +63,12 @@ class ReplayerTest {
     List<ConsumerRecord<byte[], byte[]>> records = consumeAll("replay-1000", 1000);
     assertThat(records).hasSize(1000);
     ImageRecordCodec codec = ImageRecordCodec.withDefaults();
-    int[] order = ReplayOrder.of(train.size(), true, 11, 0);
+    // the first 1,000 (they hold every class), in the shuffled order of seed 11
+    int[] firstThousandLabels = new int[1000];
+    for (int i = 0; i < 1000; i++) {
+      firstThousandLabels[i] = train.label(i);
+    }
+    int[] order = ReplayOrder.SHUFFLED.arrange(firstThousandLabels, 11, 0);
     Map<String, Integer> position = new HashMap<>();
     for (int i = 0; i < 1000; i++) {
       position.put(train.id(order[i]), i);
@@ -85,16 +90,58 @@ class ReplayerTest {
   }
 
   @Test
-  void epochsRepeatTheDataAndLimitStopsEarly() throws Exception {
+  void epochsRepeatTheLimitedImages() throws Exception {
     ReplayPlan plan = ReplayPlan.to("replay-epochs").epochs(3).limit(250).build();
     Cifar10Dataset small = Cifar10Reader.read(SharedData.cifar10(), CifarSplit.TEST);
+    assertThat(Replayer.records(ReplaySource.of(small), plan)).isEqualTo(750);
     new Replayer(broker.bootstrapServers(), Map.of()).replay(small, plan, quiet());
-    List<ConsumerRecord<byte[], byte[]>> records = consumeAll("replay-epochs", 250);
-    assertThat(records).hasSize(250);
-    assertThat(new String(records.get(0).key(), StandardCharsets.UTF_8))
-        .isEqualTo("cifar10-test-00000");
-    assertThat(new String(records.get(249).key(), StandardCharsets.UTF_8))
-        .isEqualTo("cifar10-test-00249");
+    List<ConsumerRecord<byte[], byte[]>> records = consumeAll("replay-epochs", 750);
+    assertThat(records).hasSize(750);
+    for (int i = 0; i < 750; i++) {
+      assertThat(new String(records.get(i).key(), StandardCharsets.UTF_8))
+          .isEqualTo("cifar10-test-%05d".formatted(i % 250));
+    }
+  }
+
+  /**
+   * A burst is N records of one image, ids ID#0..ID#N-1 in the key and in the record; a limited
+   * class-sorted stream holds every class, in class order.
+   */
+  @Test
+  void burstsAndClassSortedOnTheBroker() throws Exception {
+    Cifar10Dataset small = Cifar10Reader.read(SharedData.cifar10(), CifarSplit.TEST);
+    ImageRecordCodec codec = ImageRecordCodec.withDefaults();
+    ReplayPlan bursts =
+        ReplayPlan.to("replay-bursts").order(ReplayOrder.parse("bursts:3"), 4).limit(20).build();
+    new Replayer(broker.bootstrapServers(), Map.of()).replay(small, bursts, quiet());
+    List<ConsumerRecord<byte[], byte[]>> records = consumeAll("replay-bursts", 60);
+    assertThat(records).hasSize(60);
+    for (int i = 0; i < 60; i += 3) {
+      String id = codec.decode(records.get(i).value()).id();
+      assertThat(id).endsWith("#0");
+      String image = id.substring(0, id.length() - 2);
+      for (int k = 0; k < 3; k++) {
+        var r = records.get(i + k);
+        assertThat(new String(r.key(), StandardCharsets.UTF_8)).isEqualTo(image + "#" + k);
+        var decoded = codec.decode(r.value());
+        assertThat(decoded.id()).isEqualTo(image + "#" + k);
+        assertThat(decoded.pixels())
+            .isEqualTo(small.record(Integer.parseInt(image.substring(13))).pixels());
+      }
+    }
+
+    ReplayPlan sorted =
+        ReplayPlan.to("replay-class-sorted")
+            .order(ReplayOrder.parse("class-sorted"), 4)
+            .limit(100)
+            .build();
+    new Replayer(broker.bootstrapServers(), Map.of()).replay(small, sorted, quiet());
+    List<Integer> labels =
+        consumeAll("replay-class-sorted", 100).stream()
+            .map(r -> decode(codec, r.value()).label())
+            .toList();
+    assertThat(labels).hasSize(100).isSorted();
+    assertThat(new HashSet<>(labels)).hasSize(10);
   }
 
   @Test
@@ -119,6 +166,14 @@ class ReplayerTest {
         new Replayer(broker.bootstrapServers(), Map.of()).replay(train, plan, quiet());
     // 100 images at 200/s cannot take less than the 99 gaps of 5 ms
     assertThat(s.elapsed()).isGreaterThanOrEqualTo(Duration.ofMillis(495));
+  }
+
+  private static io.mixstream.records.ImageRecord decode(ImageRecordCodec codec, byte[] value) {
+    try {
+      return codec.decode(value);
+    } catch (io.mixstream.records.MalformedRecordException e) {
+      throw new AssertionError(e);
+    }
   }
 
   static List<ConsumerRecord<byte[], byte[]>> consumeAll(String topic, int expected) {
