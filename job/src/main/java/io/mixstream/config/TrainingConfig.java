@@ -10,8 +10,9 @@ import java.util.Map;
  * Every hyperparameter of ALGORITHM.md with its documented default, grouped by the part that reads
  * it: each component takes only its group ({@link Model} the encoder, {@link Moco} the queues and
  * the loss, {@link Optimizer} SGD and the schedule, {@link Augmentation} the views, {@link Mixing}
- * the mixtures). Build with {@link #defaults()} and {@link #toBuilder()}, whose fields carry the
- * defaults by name; {@link #validate()} names each bad value by its option.
+ * the mixtures, {@link Buffer} the replay buffer between the stream and the steps). Build with
+ * {@link #defaults()} and {@link #toBuilder()}, whose fields carry the defaults by name; {@link
+ * #validate()} names each bad value by its option.
  *
  * @param method which of the five methods trains
  * @param batchSize images per step; a multiple of bnSplits that divides queueSize
@@ -25,7 +26,8 @@ public record TrainingConfig(
     Moco moco,
     Optimizer optimizer,
     Augmentation augmentation,
-    Mixing mixing)
+    Mixing mixing,
+    Buffer buffer)
     implements Serializable {
 
   /**
@@ -134,6 +136,22 @@ public record TrainingConfig(
     }
   }
 
+  /**
+   * The replay buffer between a correlated stream and the trainer (off by default: each step trains
+   * the next batch-size images as they arrived).
+   *
+   * @param bufferSize C, images kept (0 = no buffer)
+   * @param bufferPolicy which image a full buffer lets go
+   * @param updatesPerBatch U, training steps per batch-size arriving images, each on a batch drawn
+   *     from the buffer; the schedule still counts arriving images (its position is steps / U)
+   */
+  public record Buffer(int bufferSize, BufferPolicy bufferPolicy, int updatesPerBatch)
+      implements Serializable {
+    public boolean on() {
+      return bufferSize > 0;
+    }
+  }
+
   /** Whether a component of this record is a group of options rather than an option. */
   public static boolean isGroup(Class<?> type) {
     return type.isRecord() && type.getEnclosingClass() == TrainingConfig.class;
@@ -205,6 +223,20 @@ public record TrainingConfig(
     check(p, v.warmupSteps >= 0, "warmup-steps must be 0 or more, got " + v.warmupSteps);
     check(
         p,
+        v.bufferSize == 0 || v.bufferSize >= batchSize,
+        "buffer-size must be 0 (no buffer) or at least batch-size %d, got %d"
+            .formatted(batchSize, v.bufferSize));
+    check(
+        p,
+        v.updatesPerBatch >= 1,
+        "updates-per-batch must be at least 1, got " + v.updatesPerBatch);
+    check(
+        p,
+        v.updatesPerBatch == 1 || v.bufferSize > 0,
+        "updates-per-batch %d needs a buffer to draw its batches from: give --buffer-size too"
+            .formatted(v.updatesPerBatch));
+    check(
+        p,
         cropScaleMin > 0 && cropScaleMin <= cropScaleMax && cropScaleMax <= 1,
         "crop scale must satisfy 0 < crop-scale-min <= crop-scale-max <= 1");
     for (var e :
@@ -234,8 +266,9 @@ public record TrainingConfig(
             && v.cutmixSource != null
             && v.stem != null
             && v.normalization != null
-            && v.schedule != null,
-        "method, cutmix-source, stem, normalization and schedule must be set");
+            && v.schedule != null
+            && v.bufferPolicy != null,
+        "method, cutmix-source, stem, normalization, schedule and buffer-policy must be set");
     check(
         p,
         v.imageSize >= 8 && v.imageSize <= 1024,
@@ -346,6 +379,10 @@ public record TrainingConfig(
     public boolean approach2FlipTrick = true;
     public double fixedLambda = Double.NaN;
     public boolean shuffleKeyMixture = false;
+    // Buffer
+    public int bufferSize = 0;
+    public BufferPolicy bufferPolicy = BufferPolicy.MINRED;
+    public int updatesPerBatch = 1;
 
     public Builder() {}
 
@@ -387,6 +424,9 @@ public record TrainingConfig(
       approach2FlipTrick = x.approach2FlipTrick();
       fixedLambda = x.fixedLambda();
       shuffleKeyMixture = x.shuffleKeyMixture();
+      bufferSize = c.buffer.bufferSize();
+      bufferPolicy = c.buffer.bufferPolicy();
+      updatesPerBatch = c.buffer.updatesPerBatch();
     }
 
     public TrainingConfig build() {
@@ -422,7 +462,8 @@ public record TrainingConfig(
               cutmixReverseTerm,
               approach2FlipTrick,
               fixedLambda,
-              shuffleKeyMixture));
+              shuffleKeyMixture),
+          new Buffer(bufferSize, bufferPolicy, updatesPerBatch));
     }
   }
 }

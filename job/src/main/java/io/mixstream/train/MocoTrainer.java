@@ -47,6 +47,7 @@ public final class MocoTrainer implements AutoCloseable {
   private final Augmenter augmenter;
   private final MethodLoss method;
   private long step;
+  private float[] lastKeys; // k of each image of the last applied step, for the replay buffer
 
   public MocoTrainer(TrainingConfig config, Device device) {
     this.config = config.validate();
@@ -97,18 +98,31 @@ public final class MocoTrainer implements AutoCloseable {
    * LearningRateSchedule#zeroFrom()}); -1 when the schedule never ends.
    */
   public long learningRateZeroFrom() {
-    return schedule.zeroFrom();
+    long zero = schedule.zeroFrom();
+    return zero < 0 ? zero : zero * updatesPerBatch();
+  }
+
+  /**
+   * Steps per batch of arriving images (U, 1 without a replay buffer): the schedule's position is
+   * step / U, so that it still counts arriving images.
+   */
+  private int updatesPerBatch() {
+    return config.buffer().updatesPerBatch();
+  }
+
+  private long position(long s) {
+    return s / updatesPerBatch();
   }
 
   /** Whether a step has run at the schedule's final rate of 0, so no later step changes much. */
   public boolean learningRateEnded() {
-    long zero = schedule.zeroFrom();
+    long zero = learningRateZeroFrom();
     return zero >= 0 && step > zero;
   }
 
   /** The (1-based) epoch of the last step done; 0 before the first. */
   public int epoch() {
-    return step == 0 ? 0 : schedule.epochOf(step - 1);
+    return step == 0 ? 0 : schedule.epochOf(position(step - 1));
   }
 
   /**
@@ -145,7 +159,7 @@ public final class MocoTrainer implements AutoCloseable {
     try (GradMode off = GradMode.off();
         NDScope scope = new NDScope()) {
       scope.suppressNotUsedWarning();
-      double lr = schedule.lr(step);
+      double lr = schedule.lr(position(step));
       List<NDArray> before = copies(nets.changedBeforeTheLoss());
       Forward f = forwardBackward(images, trace);
       double loss = f.loss.total().getFloat(); // waits for the device, so the time is the step's
@@ -158,7 +172,7 @@ public final class MocoTrainer implements AutoCloseable {
         StepReport skipped =
             new StepReport(
                 step,
-                schedule.epochOf(done),
+                schedule.epochOf(position(done)),
                 lr,
                 f.loss.lambda(),
                 loss,
@@ -190,11 +204,12 @@ public final class MocoTrainer implements AutoCloseable {
                 enqueued.add(new QueueWrite(name, first, (int) keys.getShape().get(0)));
               });
       Map<String, Double> terms = f.loss.values();
+      lastKeys = f.ctx.imageKeys == null ? null : f.ctx.imageKeys.toFloatArray();
       long done = step++;
       StepReport report =
           new StepReport(
               step,
-              schedule.epochOf(done),
+              schedule.epochOf(position(done)),
               lr,
               f.loss.lambda(),
               loss,
@@ -355,6 +370,15 @@ public final class MocoTrainer implements AutoCloseable {
    */
   public float[] embedNormalised(float[] images, int n) {
     return Embeddings.ofNormalised(manager, nets.query, images, n, config.model().imageSize());
+  }
+
+  /**
+   * The key encoder's L2-normalised embedding k of each image's second view in the last step that
+   * changed the model, [batch, embeddingDim] row-major in the batch's order: the replay buffer's
+   * feature of each image (MinRed keeps one per image); null before the first such step.
+   */
+  public float[] lastStepKeys() {
+    return lastKeys;
   }
 
   /** The query encoder now, with PyTorch's names, for the snapshot files and the evaluator. */

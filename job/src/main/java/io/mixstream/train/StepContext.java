@@ -113,9 +113,16 @@ final class StepContext {
     }
   }
 
+  /** The first {@link #keyEmbedding} of the step: every method's k of the clean second view. */
+  NDArray imageKeys;
+
   /** k = normalize(head(f_k(shuffled x))): MoCo's positive keys, no gradients. */
   NDArray keyEmbedding(NDArray images) {
-    return normalize(key(images, true).embedding());
+    NDArray k = normalize(key(images, true).embedding());
+    if (imageKeys == null) {
+      imageKeys = k;
+    }
+    return k;
   }
 
   /** Local and global features of a layer4 map for a box (§6), normalised. */

@@ -35,6 +35,7 @@ class DependencyRulesTest {
             "io.mixstream.loss..",
             "io.mixstream.queue..",
             "io.mixstream.train..",
+            "io.mixstream.buffer..",
             "io.mixstream.eval..",
             "io.mixstream.quality..",
             "io.mixstream.config..",

@@ -180,8 +180,8 @@ class JobOptionsTest {
     String help = String.join("\n", JobOptions.help(CHECKPOINTS));
     var training = TrainingConfig.defaults().asMap().keySet(); // the groups' options, flat
     assertThat(training)
-        .hasSize(35)
-        .contains("width", "hue", "seed", "imageSize", "stem", "normalization");
+        .hasSize(38)
+        .contains("width", "hue", "seed", "imageSize", "stem", "normalization", "bufferPolicy");
     for (String name : training) {
       assertThat(help).contains("--" + JobOptions.kebab(name) + " ");
     }
@@ -364,5 +364,30 @@ class JobOptionsTest {
                     new String[] {"--models", "moco", "--model.moco.queue-size", "100"},
                     CHECKPOINTS))
         .hasMessageContaining("model moco: queue-size 100 must be a multiple");
+  }
+
+  @Test
+  void theReplayBufferOptionsParseAndTheirMistakesAreNamed() {
+    JobConfig c =
+        JobOptions.parse(
+            new String[] {
+              "--buffer-size", "5000", "--buffer-policy", "reservoir", "--updates-per-batch", "5"
+            },
+            CHECKPOINTS);
+    assertThat(c.training().buffer())
+        .isEqualTo(new TrainingConfig.Buffer(5000, BufferPolicy.RESERVOIR, 5));
+    assertThat(JobOptions.parse(new String[0], CHECKPOINTS).training().buffer().on()).isFalse();
+    assertThatThrownBy(
+            () -> JobOptions.parse(new String[] {"--updates-per-batch", "5"}, CHECKPOINTS))
+        .hasMessageContaining("updates-per-batch 5 needs a buffer")
+        .hasMessageContaining("--buffer-size");
+    assertThatThrownBy(
+            () ->
+                JobOptions.parse(
+                    new String[] {"--buffer-size", "100", "--batch-size", "256"}, CHECKPOINTS))
+        .hasMessageContaining("buffer-size must be 0 (no buffer) or at least batch-size 256");
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--buffer-policy", "lru"}, CHECKPOINTS))
+        .hasMessageContaining("fifo")
+        .hasMessageContaining("minred");
   }
 }

@@ -2,6 +2,7 @@ package io.mixstream.job.training;
 
 import io.mixstream.augment.EvalTransform;
 import io.mixstream.augment.SourceImage;
+import io.mixstream.buffer.ReplayBuffer;
 import io.mixstream.config.ModelSpec;
 import io.mixstream.config.TrainingConfig;
 import io.mixstream.job.evaluation.KnnEvaluator;
@@ -81,6 +82,10 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
   private transient byte[] restoredModel;
   private transient boolean queuesNeedRebuild;
   private transient PendingBatch pending;
+  private transient BufferedBatches buffered; // null without --buffer-size
+  private transient ListState<byte[]> bufferIndexState;
+  private transient byte[] restoredBufferIndex;
+  private transient boolean saidOverCapacity;
   private transient QueueChunks queueChunks;
   private transient ListState<byte[]> modelState;
   private transient ListState<String> modelKeyState;
@@ -148,8 +153,17 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
         context
             .getOperatorStateStore()
             .getListState(new ListStateDescriptor<>("lineage", Types.STRING));
+    bufferIndexState =
+        context
+            .getOperatorStateStore()
+            .getListState(
+                new ListStateDescriptor<>(
+                    "replay-buffer-index", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO));
     trained = new TrainedDigest();
     if (context.isRestored()) {
+      for (byte[] index : bufferIndexState.get()) { // none without a buffer
+        restoredBufferIndex = index;
+      }
       for (String l : lineageState.get()) { // none in a checkpoint from before lineages
         lineage = l;
       }
@@ -192,6 +206,10 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
                   models.stream().map(ModelSpec::key).toList()));
     }
     pending = new PendingBatch(getRuntimeContext(), config.batchSize());
+    if (config.buffer().on()) {
+      buffered = new BufferedBatches(getRuntimeContext(), config, restoredBufferIndex);
+      restoredBufferIndex = null;
+    }
     MapState<String, float[]> chunks =
         getRuntimeContext()
             .getMapState(
@@ -234,6 +252,19 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
         new TrainerMetrics(
             getRuntimeContext().getMetricGroup().addGroup("model", model.key()), trainer, config);
     metrics.restored(restoreSeconds);
+    if (buffered != null) {
+      var group = getRuntimeContext().getMetricGroup().addGroup("model", model.key());
+      group.gauge("bufferImages", () -> (long) buffered.buffer().size());
+      group.gauge("bufferUntrained", () -> (long) buffered.buffer().untrained());
+      group.gauge("bufferEvictedUntrained", () -> buffered.buffer().evictedUntrained());
+      LOG.info(
+          "model {}: a replay buffer of {} images ({}), {} step(s) per {} arriving images",
+          model.key(),
+          config.buffer().bufferSize(),
+          config.buffer().bufferPolicy().cliName(),
+          config.buffer().updatesPerBatch(),
+          config.batchSize());
+    }
     if (quality.on()) {
       qualityReadings =
           new QualityReadings(
@@ -257,18 +288,63 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
     if (qualityReadings != null) {
       qualityReadings.add(image);
     }
-    List<TrainingImage> batch = pending.add(image);
-    if (batch == null) {
-      return;
+    if (buffered != null) {
+      int due = buffered.add(image);
+      for (int s = 0; s < due; s++) {
+        stepFromBuffer(ctx, out);
+      }
+      if (due > 0) {
+        endOfInputTimer(ctx); // not in step(): the end's owed steps run in that timer
+      }
+      sayIfOverCapacity();
+    } else {
+      List<TrainingImage> batch = pending.add(image);
+      if (batch != null) {
+        step(batch, ctx, out);
+        endOfInputTimer(ctx);
+      }
     }
+  }
+
+  /** One step on a batch drawn from the replay buffer; MinRed learns each image's feature. */
+  private void stepFromBuffer(Context ctx, Collector<StepResult> out) throws Exception {
+    long[] drawn = buffered.buffer().sample();
+    StepReport r = step(buffered.images(drawn), ctx, out);
+    if (r.applied()) {
+      buffered.buffer().trained(drawn, trainer.lastStepKeys());
+    }
+  }
+
+  /** Said once: a minred buffer holds more than C while too few of its images are trained. */
+  private void sayIfOverCapacity() {
+    var b = buffered.buffer();
+    if (!saidOverCapacity && b.size() > config.buffer().bufferSize()) {
+      saidOverCapacity = true;
+      LOG.info(
+          "model {}: the replay buffer holds {} images, over its {}, because {} of them are not"
+              + " trained yet and minred lets only trained images go; it holds up to {}, then the"
+              + " oldest go trained or not (gauge bufferEvictedUntrained). More"
+              + " --updates-per-batch trains them sooner",
+          model.key(),
+          b.size(),
+          config.buffer().bufferSize(),
+          b.untrained(),
+          ReplayBuffer.HARD_LIMIT_FACTOR * config.buffer().bufferSize());
+    }
+  }
+
+  /**
+   * One training step on {@code batch}, and what follows a step: snapshot, embeddings, measures.
+   */
+  private StepReport step(List<TrainingImage> batch, Context ctx, Collector<StepResult> out)
+      throws Exception {
     if (qualityReadings != null && trainer.stepCount() == 0) {
       measureQuality(ctx); // the random-init floor, on the first batch
     }
     // decoded once for this use (JPEG and PNG stay encoded in state), in parallel
     SourceImage[] sources =
         batch.parallelStream().map(TrainingImage::source).toArray(SourceImage[]::new);
-    train(batch, sources, out);
-    endOfInputTimer(ctx);
+    StepReport r = train(batch, sources, out);
     if (evalEvery > 0 && trainer.stepCount() % evalEvery == 0) {
       emitSnapshot(ctx);
       if (embedIncoming) {
@@ -278,6 +354,7 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
     if (qualityReadings != null && qualityReadings.due(trainer.stepCount())) {
       measureQuality(ctx);
     }
+    return r;
   }
 
   /** The label-free measures on the window, to {@link #QUALITY}. */
@@ -302,6 +379,11 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
       throws Exception {
     if (queuesNeedRebuild) { // restored, and the input ended before another image came
       rebuildQueues();
+    }
+    if (buffered != null) { // the steps the last, partial batch of arrivals still owes
+      for (int s = buffered.buffer().stepsOwedAtEnd(); s > 0; s--) {
+        stepFromBuffer(ctx, out);
+      }
     }
     int untrained = pending.waiting();
     if (untrained > 0) { // a step takes a whole batch: the rest of a bounded input is not trained
@@ -412,7 +494,8 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
     }
   }
 
-  private void train(List<TrainingImage> batch, SourceImage[] sources, Collector<StepResult> out)
+  private StepReport train(
+      List<TrainingImage> batch, SourceImage[] sources, Collector<StepResult> out)
       throws Exception {
     long assembled = System.nanoTime();
     String[] ids = batch.stream().map(i -> i.id).toArray(String[]::new);
@@ -467,6 +550,7 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
     result.wallMillis = System.currentTimeMillis();
     result.applied = r.applied();
     out.collect(result);
+    return r;
   }
 
   /**
@@ -539,6 +623,7 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
     digestState.update(List.of(new long[] {trained.sum(), trained.count()}));
     collapseStreakState.update(
         List.of(qualityReadings == null ? 0 : qualityReadings.collapseStreak()));
+    bufferIndexState.update(buffered == null ? List.of() : List.of(buffered.export()));
   }
 
   @Override

@@ -559,4 +559,102 @@ class OnlineTrainerHarnessTest {
       assertThat(log.containing("have collapsed")).hasSize(1);
     }
   }
+
+  /**
+   * With a minred replay buffer (C 48, two steps per 16 arriving images): the final state is the
+   * learning core's after the same draws from the same buffer outside Flink, also when the run is
+   * checkpointed half-way and restored; the last, partial batch's owed step is trained at the end.
+   */
+  @Test
+  void aReplayBufferTrainsAsTheLearningCoreWouldAndSurvivesARestoreExactly() throws Exception {
+    TrainingConfig.Builder c = CONFIG.toBuilder();
+    c.bufferSize = 48;
+    c.bufferPolicy = io.mixstream.config.BufferPolicy.MINRED;
+    c.updatesPerBatch = 2;
+    TrainingConfig buffered = c.build();
+    int images = 88; // 5 batches of arrivals (10 steps) and 8 more (⌊8·2/16⌋ = 1 step owed)
+
+    byte[] expected;
+    long digestSum = 0;
+    // one libtorch thread, as the harness's trainer has: the sums then add up in the same order
+    io.mixstream.torch.TorchThreads.useOnThisThread(1);
+    try (MocoTrainer direct = TrainerFixtures.trainer(buffered)) {
+      io.mixstream.buffer.ReplayBuffer buffer =
+          new io.mixstream.buffer.ReplayBuffer(
+              48,
+              16,
+              2,
+              buffered.model().embeddingDim(),
+              buffered.buffer().bufferPolicy(),
+              buffered.seed());
+      java.util.Map<Long, TrainingImage> store = new java.util.HashMap<>();
+      io.mixstream.buffer.ReplayBuffer.Store<TrainingImage> s =
+          new io.mixstream.buffer.ReplayBuffer.Store<>() {
+            @Override
+            public void put(long arrival, TrainingImage image) {
+              store.put(arrival, image);
+            }
+
+            @Override
+            public TrainingImage get(long arrival) {
+              return store.get(arrival);
+            }
+
+            @Override
+            public void remove(long arrival) {
+              store.remove(arrival);
+            }
+          };
+      int steps = 0;
+      for (int i = 0; i <= images; i++) {
+        int due = i < images ? buffer.add(image(i), s) : buffer.stepsOwedAtEnd();
+        for (int k = 0; k < due; k++) {
+          long[] drawn = buffer.sample();
+          SourceImage[] batch = new SourceImage[16];
+          for (int j = 0; j < 16; j++) {
+            TrainingImage img = store.get(drawn[j]);
+            batch[j] = img.source();
+            digestSum += TrainedDigest.hash(img.id, 1);
+          }
+          direct.step(batch);
+          buffer.trained(drawn, direct.lastStepKeys());
+          steps++;
+        }
+      }
+      assertThat(steps).isEqualTo(11);
+      expected = direct.exportState();
+    }
+    String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(expected));
+
+    List<MetricsRecord.Final> ends = new ArrayList<>();
+    for (int restoreAt : new int[] {-1, 40, 72}) {
+      try (var first = harness(0, "m", buffered)) {
+        first.open();
+        OperatorSubtaskState state = null;
+        feed(first, 0, restoreAt < 0 ? images : restoreAt);
+        if (restoreAt >= 0) {
+          state = first.snapshot(1, restoreAt);
+        } else {
+          first.processWatermark(Long.MAX_VALUE);
+          ends.add(first.getSideOutput(OnlineTrainer.FINAL_STATE).peek().getValue());
+          continue;
+        }
+        try (var second = harness(0, "m", buffered)) {
+          second.initializeState(state);
+          second.open();
+          feed(second, restoreAt, images);
+          second.processWatermark(Long.MAX_VALUE);
+          ends.add(second.getSideOutput(OnlineTrainer.FINAL_STATE).peek().getValue());
+        }
+      }
+    }
+    for (MetricsRecord.Final end : ends) {
+      assertThat(end.step()).isEqualTo(11);
+      assertThat(end.stateSha256()).as("the learning core's state").isEqualTo(sha);
+      assertThat(end.trainedDigestCount())
+          .as("images × the steps that trained them")
+          .isEqualTo(176);
+      assertThat(end.trainedDigestSum()).isEqualTo(digestSum);
+    }
+  }
 }
