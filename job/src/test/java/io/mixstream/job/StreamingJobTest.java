@@ -133,18 +133,44 @@ class StreamingJobTest {
     assertRecoversExactly(method, "recovery-64-" + method.cliName(), 64, stem);
   }
 
+  /**
+   * The same through a minred replay buffer of 96 images, two steps per 32 arriving images: the
+   * buffer's images (keyed state) and its index (operator state) come back with the model, so the
+   * draws after the restore are the clean run's.
+   */
+  @Test
+  void aFailureAfterACheckpointResumesExactlyThroughAReplayBuffer() throws Exception {
+    assertRecoversExactly(
+        Method.MOCO,
+        "recovery-buffer",
+        32,
+        Stem.CIFAR,
+        new TrainingConfig.Buffer(96, io.mixstream.config.BufferPolicy.MINRED, 2));
+  }
+
   private void assertRecoversExactly(Method method, String topic, int side, Stem stem)
       throws Exception {
+    assertRecoversExactly(
+        method, topic, side, stem, io.mixstream.config.TrainingConfig.defaults().buffer());
+  }
+
+  private void assertRecoversExactly(
+      Method method, String topic, int side, Stem stem, TrainingConfig.Buffer buffer)
+      throws Exception {
     int steps = 12;
-    fx.produce(topic, steps * 32, 0);
+    fx.produce(topic, steps * 32 / buffer.updatesPerBatch(), 0);
     List<StepResult> clean =
         run(
-            withQuality(atSize(fx.job(method, topic, topic + "-clean", 1, true), side, stem)),
+            withQuality(
+                withBuffer(
+                    atSize(fx.job(method, topic, topic + "-clean", 1, true), side, stem), buffer)),
             false);
     FailOnceAfterCheckpoint.reset();
     List<StepResult> recovered =
         run(
-            withQuality(atSize(fx.job(method, topic, topic + "-failed", 1, true), side, stem)),
+            withQuality(
+                withBuffer(
+                    atSize(fx.job(method, topic, topic + "-failed", 1, true), side, stem), buffer)),
             true);
 
     assertThat(FailOnceAfterCheckpoint.failed()).isTrue();
@@ -244,6 +270,16 @@ class StreamingJobTest {
     }
     assertThat(ends).as("final records on %s", metricsTopic).hasSize(1);
     return ends.get(0);
+  }
+
+  private static JobConfig withBuffer(JobConfig c, TrainingConfig.Buffer buffer) {
+    TrainingConfig.Builder t = c.training().toBuilder();
+    t.bufferSize = buffer.bufferSize();
+    t.bufferPolicy = buffer.bufferPolicy();
+    t.updatesPerBatch = buffer.updatesPerBatch();
+    JobConfig.Builder b = c.toBuilder();
+    b.training = t.build();
+    return b.build();
   }
 
   private static JobConfig atSize(JobConfig c, int side, Stem stem) {

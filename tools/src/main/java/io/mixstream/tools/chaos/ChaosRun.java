@@ -51,7 +51,9 @@ public final class ChaosRun {
   /** Steps between two kills' target steps. */
   static final int SPACING = 10;
 
-  static final int BATCH = 32;
+  /** Images per training step. */
+  public static final int BATCH = 32;
+
   static final int EVAL_EVERY = 8;
 
   /** How much more resident memory than before the first kill a later one may find. */
@@ -88,9 +90,24 @@ public final class ChaosRun {
    * @param ha ZooKeeper high availability with a standby JobManager, and some kills of the leading
    *     JobManager
    * @param work where the broker, the cluster, checkpoints and snapshots live
+   * @param buffer the replay buffer between the stream and the trainer (off: size 0)
    */
   public record Plan(
-      int kills, long seed, int width, boolean restartBroker, boolean ha, Path work) {
+      int kills,
+      long seed,
+      int width,
+      boolean restartBroker,
+      boolean ha,
+      Path work,
+      TrainingConfig.Buffer buffer) {
+    /** No replay buffer. */
+    public static final TrainingConfig.Buffer NO_BUFFER =
+        new TrainingConfig.Buffer(0, io.mixstream.config.BufferPolicy.MINRED, 1);
+
+    public Plan(int kills, long seed, int width, boolean restartBroker, boolean ha, Path work) {
+      this(kills, seed, width, restartBroker, ha, work, NO_BUFFER);
+    }
+
     public Plan {
       if (kills < 0) {
         throw new IllegalArgumentException("--kills must be 0 or more");
@@ -486,12 +503,23 @@ public final class ChaosRun {
     TrainingConfig training = job("chaos").training();
     LearningRateSchedule schedule = LearningRateSchedule.of(training);
     TrainedDigest expected = new TrainedDigest();
-    for (int i = 0; i < sent.validIds().size(); i++) {
-      expected.add(sent.validIds().get(i), schedule.epochOf(i / BATCH));
+    int stepsDone = steps;
+    int valid = sent.validIds().size();
+    if (!training.buffer().on()) {
+      for (int i = 0; i < valid; i++) {
+        expected.add(sent.validIds().get(i), schedule.epochOf(i / BATCH));
+      }
+    } else {
+      // which images a buffer trains depends on the training (minred's features), so the sum is
+      // the undisturbed run's; the count is every step's batch: U steps per B arrivals, and the
+      // last partial batch's ⌊r·U/B⌋
+      int u = training.buffer().updatesPerBatch();
+      stepsDone = (valid / BATCH) * u + (valid % BATCH) * u / BATCH;
+      expected = new TrainedDigest(digest(ref.end).sum(), (long) stepsDone * BATCH);
     }
 
     List<Long> differing = new ArrayList<>();
-    for (long s = 1; s <= steps; s++) {
+    for (long s = 1; s <= stepsDone; s++) {
       Double a = ref.lastLoss.get(s);
       Double b = run.lastLoss.get(s);
       if (a == null
@@ -542,7 +570,7 @@ public final class ChaosRun {
     long restarts = history.getAsJsonObject("exceptionHistory").getAsJsonArray("entries").size();
     return new Result(
         plan,
-        steps,
+        stepsDone,
         sent,
         kills,
         brokerRestarted,
@@ -600,6 +628,9 @@ public final class ChaosRun {
     t.batchSize = BATCH;
     t.queueSize = 256;
     t.seed = plan.seed();
+    t.bufferSize = plan.buffer().bufferSize();
+    t.bufferPolicy = plan.buffer().bufferPolicy();
+    t.updatesPerBatch = plan.buffer().updatesPerBatch();
     JobConfig.Builder j = JobConfig.defaults(t.build(), checkpointDir(name)).toBuilder();
     j.bootstrapServers = broker.bootstrapServers();
     j.imagesTopic = "images";

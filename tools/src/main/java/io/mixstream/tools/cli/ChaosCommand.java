@@ -67,6 +67,27 @@ final class ChaosCommand implements Callable<Integer> {
   boolean ha;
 
   @Option(
+      names = "--buffer-size",
+      defaultValue = "0",
+      paramLabel = "C",
+      description =
+          "Train through a replay buffer of C images, as train --buffer-size (default: none).")
+  int bufferSize;
+
+  @Option(
+      names = "--buffer-policy",
+      defaultValue = "minred",
+      description = "fifo, reservoir or minred, as train --buffer-policy (default: minred).")
+  String bufferPolicy;
+
+  @Option(
+      names = "--updates-per-batch",
+      defaultValue = "1",
+      paramLabel = "U",
+      description = "Steps per batch of arriving images, as train (default: ${DEFAULT-VALUE}).")
+  int updatesPerBatch;
+
+  @Option(
       names = "--work-dir",
       paramLabel = "DIR",
       description =
@@ -86,10 +107,44 @@ final class ChaosCommand implements Callable<Integer> {
         }
       }
     }
-    ChaosRun.Plan plan = new ChaosRun.Plan(kills, seed, width, !noBrokerRestart, ha, work);
+    io.mixstream.config.BufferPolicy policy;
+    try {
+      policy =
+          io.mixstream.config.BufferPolicy.valueOf(bufferPolicy.toUpperCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "--buffer-policy must be fifo, reservoir or minred, got " + bufferPolicy, e);
+    }
+    // the job's own checks, before the cluster starts
+    io.mixstream.config.TrainingConfig.Builder check =
+        io.mixstream.config.TrainingConfig.defaults().toBuilder();
+    check.batchSize = ChaosRun.BATCH;
+    check.queueSize = 256;
+    check.bufferSize = bufferSize;
+    check.bufferPolicy = policy;
+    check.updatesPerBatch = updatesPerBatch;
+    check.build().validate();
+    ChaosRun.Plan plan =
+        new ChaosRun.Plan(
+            kills,
+            seed,
+            width,
+            !noBrokerRestart,
+            ha,
+            work,
+            new io.mixstream.config.TrainingConfig.Buffer(bufferSize, policy, updatesPerBatch));
     System.out.printf(
-        "chaos: %d kills, seed %d, width %d, %d steps%s; work in %s%n",
-        kills, seed, width, plan.steps(), ha ? ", ZooKeeper HA" : "", work);
+        "chaos: %d kills, seed %d, width %d, %d batches of arrivals%s%s; work in %s%n",
+        kills,
+        seed,
+        width,
+        plan.steps(),
+        bufferSize > 0
+            ? ", a %s buffer of %d, %d step(s) per batch"
+                .formatted(policy.cliName(), bufferSize, updatesPerBatch)
+            : "",
+        ha ? ", ZooKeeper HA" : "",
+        work);
     ChaosRun.Result r =
         ChaosRun.run(
             plan,
@@ -155,8 +210,12 @@ final class ChaosCommand implements Callable<Integer> {
         check(
             r.expectedDigest().equals(r.chaosDigest())
                 && r.expectedDigest().equals(r.referenceDigest()),
-            "every valid image trained exactly once per epoch: trained digest %s, replayed %s"
-                .formatted(r.chaosDigest(), r.expectedDigest())));
+            r.plan().buffer().on()
+                ? ("the same draws from the replay buffer as the undisturbed run, every step a"
+                        + " full batch: trained digest %s, the undisturbed run's %s")
+                    .formatted(r.chaosDigest(), r.referenceDigest())
+                : "every valid image trained exactly once per epoch: trained digest %s, replayed %s"
+                    .formatted(r.chaosDigest(), r.expectedDigest())));
     out.add(
         check(
             r.stepsDiffering().isEmpty(),
