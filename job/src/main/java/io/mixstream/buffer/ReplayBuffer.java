@@ -73,13 +73,32 @@ public final class ReplayBuffer {
     final long arrival;
     int trained;
     float[] feature; // minred: unit vector from its last training step; null until trained
+    int version; // minred: how often its feature changed, so that a candidate can be told stale
+    boolean refreshing; // minred: its feature moved in the step being recorded
+    boolean in = true; // false once let go
     long nearest = -1; // minred: arrival of the most similar other trained image
     double nearestSimilarity = Double.NEGATIVE_INFINITY;
+    // minred: the most similar other trained images (up to CANDIDATES), and a bound on the
+    // similarity of every other one: the nearest after one goes is found without a scan
+    final List<Candidate> candidates = new ArrayList<>();
+    double floor = Double.NEGATIVE_INFINITY;
 
     Entry(long arrival) {
       this.arrival = arrival;
     }
   }
+
+  /** Another image's similarity to an entry, at that image's feature version. */
+  record Candidate(Entry other, int version, double similarity) {}
+
+  /**
+   * More than a float matrix product's rounding error on a cosine of unit vectors of a few hundred
+   * dimensions: a floor is raised by it, so that it stays a bound on the exact similarity.
+   */
+  static final double ROUNDING = 1e-5;
+
+  /** Candidates kept per image: enough that a nearest let go rarely needs a scan. */
+  static final int CANDIDATES = 8;
 
   /**
    * @param capacity C
@@ -217,54 +236,221 @@ public final class ReplayBuffer {
           normalise(f);
         }
         e.feature = f;
-        refreshed.add(e);
+        e.version++;
+        if (!refreshed.contains(e)) {
+          refreshed.add(e);
+        }
       }
     }
-    List<Entry> stale = new ArrayList<>();
-    for (Entry e : refreshed) {
-      findNearest(e, stale);
+    if (refreshed.isEmpty()) {
+      return;
     }
-    for (Entry e : stale) {
-      if (e.feature != null && byArrival.containsKey(e.arrival)) {
-        findNearest(e, null);
+    refreshed.forEach(e -> e.refreshing = true);
+    try (Trained all = new Trained()) {
+      float[] rows = all.similarities(refreshed);
+      int n = all.size();
+      for (int r = 0; r < refreshed.size(); r++) {
+        Entry e = refreshed.get(r);
+        all.rebuild(e, rows, r);
+        // every other image learns e's new similarity: a candidate if above its floor
+        for (int c = 0; c < n; c++) {
+          Entry o = all.entry(c);
+          if (!o.refreshing) {
+            offer(o, e, rows[r * n + c]);
+          }
+        }
       }
+      List<Entry> scan = new ArrayList<>();
+      for (int c = 0; c < n; c++) {
+        Entry o = all.entry(c);
+        if (!o.refreshing && !settleNearest(o)) {
+          scan.add(o);
+        }
+      }
+      all.rebuild(scan);
+    } finally {
+      refreshed.forEach(e -> e.refreshing = false);
+    }
+  }
+
+  /** {@code o}'s similarity to {@code e} changed (e's feature moved) to {@code sim}. */
+  private static void offer(Entry e, Entry o, double sim) {
+    // o's candidate of an older version, if any, stays until settleNearest drops it as stale: in
+    // the list or not, a bound on o's similarity holds either way
+    if (sim + ROUNDING <= e.floor) { // below the floor even with the product's rounding
+      return;
+    }
+    e.candidates.add(new Candidate(o, o.version, dot(e.feature, o.feature)));
+    if (e.candidates.size() > CANDIDATES) {
+      Candidate least = e.candidates.get(0);
+      for (Candidate c : e.candidates) {
+        if (c.similarity() < least.similarity()) {
+          least = c;
+        }
+      }
+      e.candidates.remove(least);
+      e.floor = Math.max(e.floor, least.similarity());
     }
   }
 
   /**
-   * {@code e}'s nearest trained neighbour, by a scan of them all; each other image that finds
-   * {@code e} nearer than its own nearest takes it, and one whose nearest was {@code e} goes into
-   * {@code stale} (its similarity to {@code e} changed).
+   * Sets {@code e}'s nearest from its candidates; false when none still valid is above its floor (a
+   * scan must then tell).
    */
-  private void findNearest(Entry e, List<Entry> stale) {
-    e.nearest = -1;
-    e.nearestSimilarity = Double.NEGATIVE_INFINITY;
-    for (Entry o : entries) {
-      if (o == e || o.feature == null) {
-        continue;
+  private static boolean settleNearest(Entry e) {
+    e.candidates.removeIf(c -> c.other().version != c.version() || !alive(c.other()));
+    Candidate best = null;
+    for (Candidate c : e.candidates) {
+      if (best == null || c.similarity() > best.similarity()) {
+        best = c;
       }
-      double s = dot(e.feature, o.feature);
-      if (s > e.nearestSimilarity) {
-        e.nearestSimilarity = s;
-        e.nearest = o.arrival;
-      }
-      if (stale != null) {
-        if (o.nearest == e.arrival) {
-          stale.add(o);
-        } else if (s > o.nearestSimilarity) {
-          o.nearestSimilarity = s;
-          o.nearest = e.arrival;
+    }
+    if (best == null || best.similarity() < e.floor) {
+      return false;
+    }
+    e.nearest = best.other().arrival;
+    e.nearestSimilarity = best.similarity();
+    return true;
+  }
+
+  private static boolean alive(Entry e) {
+    return e.in;
+  }
+
+  /**
+   * The trained images of the moment and their features as one matrix, for the similarities of a
+   * few of them to all: libtorch's matrix product in double precision (a scan in Java took as long
+   * as a width-16 step at C = 5,000; BENCHMARKS.md).
+   */
+  private final class Trained implements AutoCloseable {
+    private final List<Entry> rows = new ArrayList<>();
+    private final float[] matrix;
+    private ai.djl.ndarray.NDManager manager; // with the matrix on it, made at the first product
+    private ai.djl.ndarray.NDArray transposed;
+
+    Trained() {
+      for (Entry e : entries) {
+        if (e.feature != null) {
+          rows.add(e);
         }
+      }
+      matrix = new float[rows.size() * dim];
+      for (int i = 0; i < rows.size(); i++) {
+        System.arraycopy(rows.get(i).feature, 0, matrix, i * dim, dim);
+      }
+    }
+
+    int size() {
+      return rows.size();
+    }
+
+    Entry entry(int i) {
+      return rows.get(i);
+    }
+
+    /**
+     * [of.size(), size()] row-major: the cosine of each of {@code of} to each trained image, in
+     * float (within {@link #ROUNDING} of {@link #dot}'s).
+     */
+    float[] similarities(List<Entry> of) {
+      float[] q = new float[of.size() * dim];
+      for (int i = 0; i < of.size(); i++) {
+        System.arraycopy(of.get(i).feature, 0, q, i * dim, dim);
+      }
+      if (manager == null) {
+        manager = ai.djl.ndarray.NDManager.newBaseManager(ai.djl.Device.cpu());
+        transposed =
+            manager.create(matrix, new ai.djl.ndarray.types.Shape(rows.size(), dim)).transpose();
+      }
+      try (ai.djl.ndarray.NDManager m = manager.newSubManager()) {
+        ai.djl.ndarray.NDArray a = m.create(q, new ai.djl.ndarray.types.Shape(of.size(), dim));
+        return a.matMul(transposed).toFloatArray();
+      }
+    }
+
+    /** Each of {@code these}'s candidates and nearest from a scan of every trained image. */
+    void rebuild(List<Entry> these) {
+      if (these.isEmpty()) {
+        return;
+      }
+      float[] sims = similarities(these);
+      for (int r = 0; r < these.size(); r++) {
+        rebuild(these.get(r), sims, r);
+      }
+    }
+
+    /**
+     * {@code e}'s candidates from row {@code r} of {@code sims}: the most similar images still
+     * here, and the next one's similarity (a little raised: the product rounds apart from {@link
+     * #dot}) as the floor.
+     */
+    void rebuild(Entry e, float[] sims, int r) {
+      e.candidates.clear();
+      e.floor = Double.NEGATIVE_INFINITY;
+      int n = rows.size();
+      int[] top = new int[CANDIDATES]; // the most similar so far, unordered
+      int kept = 0;
+      int least = -1; // the position in top of the least similar of them
+      for (int c = 0; c < n; c++) {
+        Entry o = rows.get(c);
+        if (o == e || !alive(o)) {
+          continue;
+        }
+        double sim = sims[r * n + c];
+        if (kept < CANDIDATES) {
+          top[kept++] = c;
+        } else if (sim > sims[r * n + top[least]]) {
+          e.floor = Math.max(e.floor, sims[r * n + top[least]] + ROUNDING);
+          top[least] = c;
+        } else {
+          e.floor = Math.max(e.floor, sim + ROUNDING);
+          continue;
+        }
+        least = 0;
+        for (int i = 1; i < kept; i++) {
+          if (sims[r * n + top[i]] < sims[r * n + top[least]]) {
+            least = i;
+          }
+        }
+      }
+      for (int i = 0; i < kept; i++) {
+        Entry o = rows.get(top[i]);
+        e.candidates.add(new Candidate(o, o.version, dot(e.feature, o.feature)));
+      }
+      if (!settleNearest(e)) {
+        e.nearest = -1; // no other trained image
+        e.nearestSimilarity = Double.NEGATIVE_INFINITY;
+      }
+    }
+
+    @Override
+    public void close() {
+      if (manager != null) {
+        manager.close();
       }
     }
   }
 
   /**
    * MinRed's reduction back to C: while over, the trained image whose nearest trained neighbour is
-   * most similar goes; the images whose nearest it was look again. Past the hard limit, the oldest
-   * go too, trained or not.
+   * most similar goes; the images whose nearest it was take their next candidate (or look again).
+   * Past the hard limit, the oldest go too, trained or not.
    */
   private <T> void evictRedundant(Store<T> store) throws Exception {
+    if (entries.size() > capacity) {
+      try (Trained all = new Trained()) {
+        reduce(all, store);
+      }
+    }
+    while (entries.size() > HARD_LIMIT_FACTOR * capacity) {
+      if (entries.get(0).trained == 0) {
+        evictedUntrained++;
+      }
+      evict(0, store);
+    }
+  }
+
+  private <T> void reduce(Trained all, Store<T> store) throws Exception {
     while (entries.size() > capacity) {
       int worst = -1;
       for (int i = 0; i < entries.size(); i++) {
@@ -279,17 +465,13 @@ public final class ReplayBuffer {
       }
       long gone = entries.get(worst).arrival;
       evict(worst, store);
+      List<Entry> scan = new ArrayList<>();
       for (Entry e : entries) {
-        if (e.nearest == gone) {
-          findNearest(e, null);
+        if (e.nearest == gone && !settleNearest(e)) {
+          scan.add(e);
         }
       }
-    }
-    while (entries.size() > HARD_LIMIT_FACTOR * capacity) {
-      if (entries.get(0).trained == 0) {
-        evictedUntrained++;
-      }
-      evict(0, store);
+      all.rebuild(scan);
     }
   }
 
@@ -302,6 +484,7 @@ public final class ReplayBuffer {
 
   private <T> void evict(int position, Store<T> store) throws Exception {
     Entry e = entries.remove(position);
+    e.in = false;
     byArrival.remove(e.arrival);
     store.remove(e.arrival);
   }
@@ -313,7 +496,7 @@ public final class ReplayBuffer {
   private static double dot(float[] a, float[] b) {
     double s = 0;
     for (int i = 0; i < a.length; i++) {
-      s += a[i] * b[i];
+      s += (double) a[i] * b[i];
     }
     return s;
   }
@@ -369,6 +552,7 @@ public final class ReplayBuffer {
       int n = in.readInt();
       for (int i = 0; i < n; i++) {
         Entry e = new Entry(in.readLong());
+        e.floor = Double.POSITIVE_INFINITY; // its candidates are not kept: a scan tells them again
         e.trained = in.readInt();
         e.nearest = in.readLong();
         e.nearestSimilarity = in.readDouble();

@@ -234,7 +234,7 @@ class ReplayBufferTest {
   private static double dot(float[] a, float[] b) {
     double s = 0;
     for (int i = 0; i < a.length; i++) {
-      s += a[i] * b[i];
+      s += (double) a[i] * b[i];
     }
     return s;
   }

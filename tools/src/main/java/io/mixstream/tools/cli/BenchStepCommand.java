@@ -75,6 +75,16 @@ final class BenchStepCommand implements Callable<Integer> {
   int qualityEvery;
 
   @Option(
+      names = "--minred-buffer",
+      defaultValue = "0",
+      paramLabel = "C",
+      description =
+          "Also time a minred replay buffer's upkeep for a buffer of C trained images: a batch of"
+              + " arrivals with its eviction, and the step's keys as the drawn images' features;"
+              + " its share of a step (default: 0, off).")
+  int minredBuffer;
+
+  @Option(
       names = "--literal-third-pass",
       description = "approach2: run the third query forward instead of the flip trick.")
   boolean literalThirdPass;
@@ -85,6 +95,9 @@ final class BenchStepCommand implements Callable<Integer> {
       throw new IllegalArgumentException(
           "--steps must be at least 1, --warmup, --memory-steps and --quality-window 0 or more,"
               + " --quality-every at least 1");
+    }
+    if (minredBuffer < 0) {
+      throw new IllegalArgumentException("--minred-buffer must be 0 (off) or a buffer size");
     }
     if (qualityWindow == 1) {
       throw new IllegalArgumentException("--quality-window must be 0 (off) or at least 2 images");
@@ -119,6 +132,7 @@ final class BenchStepCommand implements Callable<Integer> {
         Collections.sort(augment);
         double median = sorted.get(sorted.size() / 2);
         String quality = qualityWindow > 0 ? quality(trainer, config, median) : "";
+        String buffer = minredBuffer > 0 ? minred(trainer, config, images, median) : "";
         String memory = "";
         if (memorySteps > 0) {
           long before = residentKb();
@@ -143,7 +157,7 @@ final class BenchStepCommand implements Callable<Integer> {
             "{\"java\": \"djl-pytorch\", \"device\": \"%s\", \"method\": \"%s%s\", \"width\": %d,"
                 + " \"batch\": %d, \"queue\": %d, \"steps\": %d, \"step_s_median\": %.4f,"
                 + " \"step_s_min\": %.4f, \"step_s_max\": %.4f, \"img_per_s\": %.2f,"
-                + " \"augment_fraction_median\": %.4f, \"last_loss\": %.4f%s%s}%n",
+                + " \"augment_fraction_median\": %.4f, \"last_loss\": %.4f%s%s%s}%n",
             dev,
             config.method(),
             literalThirdPass ? " (literal third pass)" : "",
@@ -158,6 +172,7 @@ final class BenchStepCommand implements Callable<Integer> {
             augment.get(augment.size() / 2),
             last.loss(),
             quality,
+            buffer,
             memory);
       }
     }
@@ -193,6 +208,78 @@ final class BenchStepCommand implements Callable<Integer> {
     return (", \"quality_window\": %d, \"quality_s_median\": %.3f, \"quality_every\": %d,"
             + " \"quality_share\": %.4f")
         .formatted(qualityWindow, q, qualityEvery, q / (q + qualityEvery * stepSeconds));
+  }
+
+  /**
+   * A minred buffer's upkeep per step, as JSON fields: a buffer of {@code minredBuffer} images,
+   * every one trained once (features from steps on random images, as in a run), then per timed
+   * round a batch of arrivals (their eviction) and one drawn batch given the step's keys; the
+   * median over rounds and its share of a step of {@code stepSeconds}.
+   */
+  private String minred(
+      MocoTrainer trainer, TrainingConfig config, byte[][] images, double stepSeconds)
+      throws IOException {
+    int batch = config.batchSize();
+    int c = Math.max(minredBuffer, batch);
+    io.mixstream.buffer.ReplayBuffer buffer =
+        new io.mixstream.buffer.ReplayBuffer(
+            c, batch, 1, config.model().embeddingDim(), io.mixstream.config.BufferPolicy.MINRED, 7);
+    io.mixstream.buffer.ReplayBuffer.Store<Integer> store =
+        new io.mixstream.buffer.ReplayBuffer.Store<>() {
+          @Override
+          public void put(long arrival, Integer image) {}
+
+          @Override
+          public Integer get(long arrival) {
+            return 0;
+          }
+
+          @Override
+          public void remove(long arrival) {}
+        };
+    try {
+      float[] keys = trainer.lastStepKeys();
+      for (int i = 0; i < c; i++) { // fill it, then train every image once
+        buffer.add(i, store);
+      }
+      long[] all = buffer.contents();
+      for (int from = 0; from + batch <= all.length; from += batch) {
+        buffer.trained(java.util.Arrays.copyOfRange(all, from, from + batch), keys);
+        trainer.step(images);
+        keys = trainer.lastStepKeys();
+      }
+      List<Double> arrivals = new ArrayList<>();
+      List<Double> steps = new ArrayList<>();
+      for (int round = 0; round < 7; round++) {
+        long t0 = System.nanoTime();
+        for (int i = 0; i < batch; i++) { // a batch of arrivals: the eviction back to C
+          buffer.add(i, store);
+        }
+        long t1 = System.nanoTime();
+        buffer.trained(buffer.sample(), keys); // a step's features
+        long t2 = System.nanoTime();
+        arrivals.add((t1 - t0) / 1e9);
+        steps.add((t2 - t1) / 1e9);
+        trainer.step(images);
+        keys = trainer.lastStepKeys();
+      }
+      Collections.sort(arrivals);
+      Collections.sort(steps);
+      double perArrivals = arrivals.get(arrivals.size() / 2);
+      double perStep = steps.get(steps.size() / 2);
+      // per step with U steps per batch of arrivals: one eviction shared by U steps
+      return (", \"minred_buffer\": %d, \"minred_eviction_s_per_batch_of_arrivals\": %.4f,"
+              + " \"minred_features_s_per_step\": %.4f, \"minred_upkeep_share_u1\": %.4f,"
+              + " \"minred_upkeep_share_u5\": %.4f")
+          .formatted(
+              c,
+              perArrivals,
+              perStep,
+              (perArrivals + perStep) / stepSeconds,
+              (perArrivals / 5 + perStep) / stepSeconds);
+    } catch (Exception e) {
+      throw new IOException(e);
+    }
   }
 
   /** VmRSS of this process in KiB, from /proc (Linux). */
