@@ -18,12 +18,12 @@ import org.apache.flink.api.common.typeinfo.Types;
  * the trainer's operator state. Each model keeps its own buffer: MinRed chooses by the model's own
  * features, and each model trains on its own subtask.
  */
-final class BufferedBatches {
+public final class BufferedBatches {
   private final ReplayBuffer buffer;
   private final ReplayBuffer.Store<TrainingImage> store;
 
   /** Registers the state in {@code context} (call from {@code open}); {@code index} if restored. */
-  BufferedBatches(RuntimeContext context, TrainingConfig config, byte[] index) {
+  public BufferedBatches(RuntimeContext context, TrainingConfig config, byte[] index) {
     TrainingConfig.Buffer b = config.buffer();
     buffer =
         new ReplayBuffer(
@@ -59,17 +59,17 @@ final class BufferedBatches {
         };
   }
 
-  ReplayBuffer buffer() {
+  public ReplayBuffer buffer() {
     return buffer;
   }
 
   /** Takes an arriving image in; returns the training steps due now. */
-  int add(TrainingImage image) throws Exception {
+  public int add(TrainingImage image) throws Exception {
     return buffer.add(image, store);
   }
 
   /** A training batch drawn from the buffer, in the order of {@code drawn}. */
-  List<TrainingImage> images(long[] drawn) throws Exception {
+  public List<TrainingImage> images(long[] drawn) throws Exception {
     List<TrainingImage> out = new ArrayList<>(drawn.length);
     for (long arrival : drawn) {
       out.add(store.get(arrival));
@@ -77,7 +77,7 @@ final class BufferedBatches {
     return out;
   }
 
-  byte[] export() {
+  public byte[] export() {
     return buffer.export();
   }
 }

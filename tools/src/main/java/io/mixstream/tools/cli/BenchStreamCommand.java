@@ -86,8 +86,25 @@ final class BenchStreamCommand implements Callable<Integer> {
       description = "Images per batch (default: ${DEFAULT-VALUE}).")
   int batch;
 
+  @Option(
+      names = "--buffer-size",
+      defaultValue = "0",
+      paramLabel = "C",
+      description =
+          "Through a fifo replay buffer of C images in keyed state, one batch drawn from it per"
+              + " batch of arrivals, instead of the pending batch (default: 0, none).")
+  int bufferSize;
+
   @Override
   public Integer call() throws Exception {
+    if (bufferSize != 0 && bufferSize < batch) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "--buffer-size must be 0 (none) or at least --batch-size "
+              + batch
+              + ", got "
+              + bufferSize);
+    }
     Cifar10Dataset cifar = Cifar10Reader.read(data, CifarSplit.TRAIN);
     Path dir = Files.createTempDirectory("mixstream-bench-stream");
     try (LocalKafkaBroker broker = LocalKafkaBroker.start(dir.resolve("kafka"), 0)) {
@@ -143,6 +160,8 @@ final class BenchStreamCommand implements Callable<Integer> {
     t.imageSize = side;
     t.batchSize = batch;
     t.queueSize = batch;
+    t.bufferSize = bufferSize;
+    t.bufferPolicy = io.mixstream.config.BufferPolicy.FIFO;
     TrainingConfig training = t.build();
     JobConfig.Builder j =
         JobConfig.defaults(training, dir.resolve("checkpoints-" + side)).toBuilder();
@@ -191,7 +210,7 @@ final class BenchStreamCommand implements Callable<Integer> {
     System.out.printf(
         "{\"case\": \"%s\", \"image_size\": %d, \"images\": %d, \"batch\": %d, \"cores\": %d,"
             + " \"img_per_s\": %.0f, \"thirds_img_per_s\": [%s], \"whole_run_img_per_s\": %.0f,"
-            + " \"decode_and_views_share\": %.2f}%n",
+            + " \"decode_and_views_share\": %.2f, \"buffer\": %d}%n",
         side == 32 ? "32 px raw" : side + " px JPEG",
         side,
         n,
@@ -200,7 +219,8 @@ final class BenchStreamCommand implements Callable<Integer> {
         rate,
         thirds,
         wholeRun,
-        Math.min(1, viewsShare));
+        Math.min(1, viewsShare),
+        bufferSize);
   }
 
   /** Images/s from the end of batch a to the end of batch b. */
@@ -217,6 +237,7 @@ final class BenchStreamCommand implements Callable<Integer> {
     private static final long serialVersionUID = 1L;
     private final TrainingConfig config;
     private transient PendingBatch pending;
+    private transient io.mixstream.job.training.BufferedBatches buffered;
     private transient Augmenter augmenter;
     private transient long step;
 
@@ -227,13 +248,21 @@ final class BenchStreamCommand implements Callable<Integer> {
     @Override
     public void open(OpenContext openContext) {
       pending = new PendingBatch(getRuntimeContext(), config.batchSize());
+      if (config.buffer().on()) {
+        buffered = new io.mixstream.job.training.BufferedBatches(getRuntimeContext(), config, null);
+      }
       augmenter = new Augmenter(config.augmentation(), config.model().imageSize(), config.seed());
     }
 
     @Override
     public void processElement(TrainingImage image, Context ctx, Collector<long[]> out)
         throws Exception {
-      List<TrainingImage> batch = pending.add(image);
+      List<TrainingImage> batch;
+      if (buffered != null) {
+        batch = buffered.add(image) > 0 ? buffered.images(buffered.buffer().sample()) : null;
+      } else {
+        batch = pending.add(image);
+      }
       if (batch == null) {
         return;
       }
