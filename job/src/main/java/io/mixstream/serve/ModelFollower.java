@@ -47,7 +47,10 @@ public final class ModelFollower implements AutoCloseable {
   private void poll() {
     OptionalLong latest;
     try {
-      latest = dir.latestStep();
+      // the file written last, not the highest step: a new run in the folder writes below the
+      // steps an older run left there (a second trainer with its own checkpoints, or a folder
+      // that train --fresh did not empty)
+      latest = dir.lastWrittenStep();
     } catch (IOException e) {
       warnOnce(-2, "cannot list " + dir + ": " + e);
       return;

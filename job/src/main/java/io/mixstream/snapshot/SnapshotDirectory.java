@@ -59,6 +59,38 @@ public final class SnapshotDirectory {
     return best < 0 ? OptionalLong.empty() : OptionalLong.of(best);
   }
 
+  /**
+   * The step of the snapshot file written last (the highest step on a tie); empty when there is
+   * none. In a run that is the highest step; after a new run starts in the same folder it is that
+   * run's newest, although an older run's higher steps may still be there.
+   */
+  public OptionalLong lastWrittenStep() throws IOException {
+    long best = -1;
+    long bestTime = Long.MIN_VALUE;
+    try (Stream<Path> files = Files.list(folder())) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        Matcher m = NAME.matcher(f.getFileName().toString());
+        if (!m.matches()) {
+          continue;
+        }
+        long step = Long.parseLong(m.group(1));
+        long time;
+        try {
+          time = Files.getLastModifiedTime(f).toMillis();
+        } catch (NoSuchFileException gone) { // pruned while listed
+          continue;
+        }
+        if (time > bestTime || (time == bestTime && step > best)) {
+          best = step;
+          bestTime = time;
+        }
+      }
+    } catch (NoSuchFileException e) {
+      return OptionalLong.empty();
+    }
+    return best < 0 ? OptionalLong.empty() : OptionalLong.of(best);
+  }
+
   /** Every step that has a snapshot file, ascending; empty when there is no folder yet. */
   public List<Long> steps() throws IOException {
     List<Long> out = new java.util.ArrayList<>();

@@ -250,12 +250,53 @@ class EmbeddingServiceJobTest {
       assertThat(serving.getJobStatus().get())
           .as("malformed input never fails the job")
           .isEqualTo(org.apache.flink.api.common.JobStatus.RUNNING);
+
+      // train --fresh on the same snapshot folder: a new lineage whose step 2 is older than the
+      // service's step 4, and the service follows it from its first snapshot
+      training.cancel().get();
+      JobConfig.Builder again = trainer.toBuilder();
+      again.checkpointDir = tmp.resolve("trainer-ckpt-fresh");
+      again.imagesTopic = "live-train-fresh";
+      again.groupId = "live-train-fresh";
+      JobConfig fresh = again.build();
+      produce(fresh.imagesTopic(), 200, 264); // its steps 1 and 2
+      StreamExecutionEnvironment freshEnv =
+          StreamExecutionEnvironment.getExecutionEnvironment(
+              MixstreamJob.flinkConfiguration(fresh));
+      MixstreamJob.build(freshEnv, fresh);
+      training = freshEnv.executeAsync("a fresh trainer beside the service");
+      awaitSwapAfter(c, 2, 2); // a swap beyond the first run's two, to the new run's step 2
+      produce(c.inputTopic(), 2080, 2120);
+      List<EmbeddingRecord> wave3 = embeddings(c.outputTopic(), 120).subList(80, 120);
+      assertThat(wave3)
+          .as("the new run's step 2, not the old run's step 4")
+          .allMatch(r -> r.step() == 2);
+      assertVectors(wave3, expected(dir, 2, 2080, 2120));
     } finally {
       if (serving != null) {
         serving.cancel().get();
       }
       training.cancel().get();
     }
+  }
+
+  /** Waits for the service's report of {@code step} after more than {@code swapsBefore} swaps. */
+  private static void awaitSwapAfter(EmbedConfig c, long step, long swapsBefore) {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (System.nanoTime() < deadline) {
+      for (var r :
+          TopicRecords.read(
+              broker.bootstrapServers(), c.metricsTopic(), 1, Duration.ofSeconds(2))) {
+        if (MetricsCodec.decode(new String(r.value(), StandardCharsets.UTF_8))
+                instanceof MetricsRecord.Embed e
+            && e.step() == step
+            && e.swaps() > swapsBefore) {
+          return;
+        }
+      }
+    }
+    throw new AssertionError(
+        "the service did not follow the new run to its step " + step + " (a lineage switch)");
   }
 
   /** With one embedder, and with two (each image keyed to one of them, each with its own model). */
