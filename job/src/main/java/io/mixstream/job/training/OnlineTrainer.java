@@ -86,6 +86,11 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
   private transient ListState<byte[]> bufferIndexState;
   private transient byte[] restoredBufferIndex;
   private transient boolean saidOverCapacity;
+  // the buffer's gauges, set on the task's thread once a batch of arrivals: the reporter's thread
+  // must not walk the buffer while the task changes it
+  private transient volatile long bufferImages;
+  private transient volatile long bufferUntrained;
+  private transient volatile long bufferEvictedUntrained;
   private transient QueueChunks queueChunks;
   private transient ListState<byte[]> modelState;
   private transient ListState<String> modelKeyState;
@@ -254,9 +259,9 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
     metrics.restored(restoreSeconds);
     if (buffered != null) {
       var group = getRuntimeContext().getMetricGroup().addGroup("model", model.key());
-      group.gauge("bufferImages", () -> (long) buffered.buffer().size());
-      group.gauge("bufferUntrained", () -> (long) buffered.buffer().untrained());
-      group.gauge("bufferEvictedUntrained", () -> buffered.buffer().evictedUntrained());
+      group.gauge("bufferImages", () -> bufferImages);
+      group.gauge("bufferUntrained", () -> bufferUntrained);
+      group.gauge("bufferEvictedUntrained", () -> bufferEvictedUntrained);
       LOG.info(
           "model {}: a replay buffer of {} images ({}), {} step(s) per {} arriving images",
           model.key(),
@@ -295,8 +300,12 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
       }
       if (due > 0) {
         endOfInputTimer(ctx); // not in step(): the end's owed steps run in that timer
+        ReplayBuffer b = buffered.buffer();
+        bufferImages = b.size();
+        bufferUntrained = b.untrained();
+        bufferEvictedUntrained = b.evictedUntrained();
+        sayIfOverCapacity();
       }
-      sayIfOverCapacity();
     } else {
       List<TrainingImage> batch = pending.add(image);
       if (batch != null) {
