@@ -116,6 +116,19 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
   /** An image waiting for its batch, with its record's timestamp. */
   private record Pending(TrainingImage image, long timestamp) {}
 
+  /** An image held in state for the first model, with its record's timestamp (a Flink POJO). */
+  public static final class WaitingImage {
+    public TrainingImage image;
+    public long timestamp;
+
+    public WaitingImage() {}
+
+    WaitingImage(TrainingImage image, long timestamp) {
+      this.image = image;
+      this.timestamp = timestamp;
+    }
+  }
+
   private final Settings settings;
 
   private transient SnapshotDirectory snapshots;
@@ -127,8 +140,7 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
   private transient ListState<Long> stepState;
   private transient ListState<Boolean> reembedOwedState;
   private transient ListState<long[]> referenceRangeState;
-  private transient ListState<TrainingImage> waitingImagesState;
-  private transient ListState<Long> waitingTimesState;
+  private transient ListState<WaitingImage> waitingState;
   private transient long restoredStep;
   private transient boolean reembedOwed;
   private transient TopicReader reference; // open while a re-embedding pass runs
@@ -173,17 +185,13 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
                 new ListStateDescriptor<>(
                     "reembed-offsets-of-subtask",
                     PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
-    // not redistributed on a rescale: each subtask gets back the images it held
-    waitingImagesState =
+    // each image with its time in one element: a rescale hands them out whole
+    waitingState =
         context
             .getOperatorStateStore()
             .getListState(
                 new ListStateDescriptor<>(
-                    "images-waiting-for-model", TypeInformation.of(TrainingImage.class)));
-    waitingTimesState =
-        context
-            .getOperatorStateStore()
-            .getListState(new ListStateDescriptor<>("times-waiting-for-model", Types.LONG));
+                    "images-waiting-for-model", TypeInformation.of(WaitingImage.class)));
     restoredStep = -1;
     reembedOwed = false;
     referenceRange = null;
@@ -196,14 +204,13 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
       for (Boolean owed : reembedOwedState.get()) {
         reembedOwed |= owed;
       }
-      List<long[]> rows = new ArrayList<>();
-      referenceRangeState.get().forEach(rows::add);
-      if (reembedOwed && !rows.isEmpty()) {
-        referenceRange = TopicReader.Range.fromRows(rows);
+      for (long[] flat : referenceRangeState.get()) {
+        if (reembedOwed) {
+          referenceRange = TopicReader.Range.fromRows(unflatten(flat));
+        }
       }
-      var times = waitingTimesState.get().iterator();
-      for (TrainingImage image : waitingImagesState.get()) {
-        hold(image, times.next());
+      for (WaitingImage w : waitingState.get()) {
+        hold(w.image, w.timestamp);
       }
     }
   }
@@ -574,9 +581,23 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
     super.snapshotState(context);
     stepState.update(embedder.hasModel() ? List.of(embedder.step()) : List.of());
     reembedOwedState.update(List.of(reembedOwed));
-    referenceRangeState.update(referenceRange == null ? List.of() : referenceRange.toRows());
-    waitingImagesState.update(batch.stream().map(Pending::image).toList());
-    waitingTimesState.update(batch.stream().map(Pending::timestamp).toList());
+    // the whole range as one element, so that a rescale cannot split it
+    referenceRangeState.update(
+        referenceRange == null ? List.of() : List.of(flatten(referenceRange.toRows())));
+    waitingState.update(
+        batch.stream().map(p -> new WaitingImage(p.image(), p.timestamp())).toList());
+  }
+
+  private static long[] flatten(List<long[]> rows) {
+    return rows.stream().flatMapToLong(java.util.Arrays::stream).toArray();
+  }
+
+  private static List<long[]> unflatten(long[] flat) {
+    List<long[]> rows = new ArrayList<>();
+    for (int i = 0; i + 3 <= flat.length; i += 3) {
+      rows.add(java.util.Arrays.copyOfRange(flat, i, i + 3));
+    }
+    return rows;
   }
 
   @Override
