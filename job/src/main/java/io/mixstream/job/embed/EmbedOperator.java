@@ -252,6 +252,9 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
       useRestored();
     }
     follower = new ModelFollower(snapshots, Duration.ofMillis(settings.pollMillis()));
+    if (!embedder.hasModel()) {
+      useNewestAtStart();
+    }
     LOG.info(
         "embedding with model '{}' from {} on {}{}",
         settings.modelKey(),
@@ -260,6 +263,24 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
         restoredStep >= 0 ? " (restored at step " + restoredStep + ")" : "");
     lastReportMillis = now();
     tick();
+  }
+
+  /**
+   * A snapshot already there at the start is used at once: the first images need not wait in state
+   * for the follower's first poll.
+   */
+  private void useNewestAtStart() {
+    try {
+      java.util.OptionalLong step = snapshots.lastWrittenStep();
+      if (step.isPresent()) {
+        EncoderSnapshot s = snapshots.read(step.getAsLong());
+        if (s.firstNonFinite().isEmpty()) {
+          swapTo(new ModelFollower.Followed(s, snapshots.lineage(step.getAsLong()).orElse(null)));
+        }
+      }
+    } catch (IOException | RuntimeException e) { // the follower tries again, and says why
+      LOG.debug("no snapshot to start with: {}", e.toString());
+    }
   }
 
   private void useRestored() {
@@ -280,8 +301,8 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
   }
 
   /**
-   * The periodic work: the first model (and the images that waited for it), a batch of an owed
-   * re-embedding, the metrics. While a pass runs the next tick is at once, so the pass goes on as
+   * The periodic work: the first model, a batch of the images that waited for it, a batch of an
+   * owed re-embedding, the metrics. While a pass is owed the next tick is at once, so it goes on as
    * fast as it can with barriers and live images between its batches.
    */
   private void tick() throws Exception {
@@ -289,8 +310,14 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
       Optional<ModelFollower.Followed> first = follower.newerThan(-1, null);
       if (first.isPresent()) {
         swapTo(first.get());
-        flush();
       }
+    }
+    // images that waited for the first model, or a restore's: a batch a tick (and one with each
+    // arriving image), so that the input and its barriers get their turns between batches
+    if (embedder.hasModel()
+        && !batch.isEmpty()
+        && (batch.size() >= settings.batchSize() || now() >= batchDeadline)) {
+      flush(settings.batchSize());
     }
     if (reembedOwed && embedder.hasModel()) {
       reembedNextBatch();
@@ -315,7 +342,7 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
     }
     hold(element.getValue(), t);
     if (batch.size() >= settings.batchSize()) {
-      flush();
+      flush(settings.batchSize());
     }
   }
 
@@ -326,15 +353,16 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
 
   private void flushIfDue() throws Exception {
     if (!batch.isEmpty() && now() >= batchDeadline) {
-      flush();
+      flush(settings.batchSize());
     }
   }
 
   /**
-   * Embeds the images held, in batches of at most {@code --batch-size}. Before the first model they
-   * stay held (in state at a checkpoint), unless they pass {@link #WAITING_CAP_BYTES}.
+   * Embeds the first {@code max} images held (all, at most), in batches of at most {@code
+   * --batch-size}. Before the first model they stay held (in state at a checkpoint), unless they
+   * pass {@link #WAITING_CAP_BYTES}.
    */
-  private void flush() throws Exception {
+  private void flush(int max) throws Exception {
     if (batch.isEmpty()) {
       return;
     }
@@ -345,9 +373,13 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
       }
       awaitFirstModel();
     }
-    List<Pending> images = batch;
-    batch = new ArrayList<>();
+    int n = Math.min(max, batch.size());
+    List<Pending> images = new ArrayList<>(batch.subList(0, n));
+    batch = new ArrayList<>(batch.subList(n, batch.size()));
     batchBytes = 0;
+    for (Pending p : batch) {
+      batchBytes += p.image().payload == null ? 0 : p.image().payload.length;
+    }
     for (int from = 0; from < images.size(); from += settings.batchSize()) {
       embedAndEmit(images.subList(from, Math.min(images.size(), from + settings.batchSize())));
     }
@@ -565,9 +597,12 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
 
   @Override
   public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
-    // nothing waits in a buffer across a checkpoint once there is a model: its vectors are in this
-    // one; before the first model the images wait in the checkpoint's state instead
-    flush();
+    // a partial batch does not wait across a checkpoint once there is a model: its vectors are in
+    // this one. Images that waited for the first model and are not embedded yet stay in the
+    // checkpoint's state instead (a barrier need not wait for all of them), as before the model
+    if (batch.size() <= settings.batchSize()) {
+      flush(settings.batchSize());
+    }
     if (embedder.hasModel() && !reembedOwed) {
       Optional<ModelFollower.Followed> next = follower.newerThan(embedder.step(), lineageInUse);
       if (next.isPresent()) {
@@ -605,7 +640,7 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
     if (!batch.isEmpty()) {
       awaitFirstModel();
     }
-    flush();
+    flush(Integer.MAX_VALUE);
     while (reembedOwed && embedder.hasModel()) {
       reembedNextBatch();
     }

@@ -214,7 +214,9 @@ class EmbedOperatorHarnessTest {
         h.setProcessingTime(2_000);
         h.initializeState(checkpoint);
         h.open();
-        takeFirstModel(h, 2_000); // and embeds the images that waited for it
+        // the snapshot there at the start is used at once; the waiting images go a batch a tick
+        takeFirstModel(h, 2_000);
+        h.setProcessingTime(2_000 + 2 * POLL_MS);
         List<EmbeddingRecord> out = embeddings(h.getOutput());
         assertThat(out).extracting(EmbeddingRecord::imageId).hasSize(BATCH + 3);
         float[][] byFirst = expected(first, 0, BATCH + 3);
