@@ -177,11 +177,27 @@ public final class Replayer {
           break;
         }
       }
-      producer.flush();
+      if (!Thread.currentThread().isInterrupted()) { // a stop (demo's Ctrl-C) does not wait
+        producer.flush();
+      }
+    } catch (org.apache.kafka.common.errors.InterruptException e) {
+      Thread.currentThread().interrupt(); // stopped while closing: a stop, not a failure
     } catch (org.apache.kafka.common.KafkaException e) {
       failure.compareAndSet(null, e);
     }
     Exception e = failure.get();
+    ReplaySummary summary =
+        new ReplaySummary(
+            acked.get(),
+            ackedBytes.get(),
+            Duration.ofNanos(System.nanoTime() - start),
+            data.skipped() + (int) tooLarge.get(),
+            data.resized(),
+            data.ignoredFiles());
+    if (e == null && Thread.currentThread().isInterrupted()) {
+      progress.stopped(acked.get());
+      return summary;
+    }
     if (e != null) {
       progress.stopped(acked.get());
       throw new ReplayException(
@@ -192,13 +208,7 @@ public final class Replayer {
           e);
     }
     progress.finish(acked.get());
-    return new ReplaySummary(
-        acked.get(),
-        ackedBytes.get(),
-        Duration.ofNanos(System.nanoTime() - start),
-        data.skipped() + (int) tooLarge.get(),
-        data.resized(),
-        data.ignoredFiles());
+    return summary;
   }
 
   /**
