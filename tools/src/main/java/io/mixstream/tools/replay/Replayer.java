@@ -194,7 +194,9 @@ public final class Replayer {
             data.skipped() + (int) tooLarge.get(),
             data.resized(),
             data.ignoredFiles());
-    if (e == null && Thread.currentThread().isInterrupted()) {
+    // a stop: the records still in flight are aborted with the producer ("closed forcefully"),
+    // which is the stop's doing, not a failure
+    if (Thread.currentThread().isInterrupted()) {
       progress.stopped(acked.get());
       return summary;
     }
