@@ -106,20 +106,21 @@ public final class TopicReader implements AutoCloseable {
           .allMatch(e -> next.getOrDefault(e.getKey(), 0L) >= e.getValue());
     }
 
-    /** {partition, next, end} per partition, for a checkpoint. */
-    public List<long[]> toRows() {
+    /** partition, next, end for each partition, end to end: one value for a checkpoint. */
+    public long[] toArray() {
       return end.keySet().stream()
           .sorted()
-          .map(p -> new long[] {p, next.get(p), end.get(p)})
-          .toList();
+          .flatMapToLong(p -> java.util.stream.LongStream.of(p, next.get(p), end.get(p)))
+          .toArray();
     }
 
-    public static Range fromRows(Iterable<long[]> rows) {
+    /** The range {@link #toArray} wrote. */
+    public static Range fromArray(long[] flat) {
       Map<Integer, Long> next = new HashMap<>();
       Map<Integer, Long> end = new HashMap<>();
-      for (long[] r : rows) {
-        next.put((int) r[0], r[1]);
-        end.put((int) r[0], r[2]);
+      for (int i = 0; i + 3 <= flat.length; i += 3) {
+        next.put((int) flat[i], flat[i + 1]);
+        end.put((int) flat[i], flat[i + 2]);
       }
       return new Range(next, end);
     }

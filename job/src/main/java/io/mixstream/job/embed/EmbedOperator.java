@@ -206,7 +206,7 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
       }
       for (long[] flat : referenceRangeState.get()) {
         if (reembedOwed) {
-          referenceRange = TopicReader.Range.fromRows(unflatten(flat));
+          referenceRange = TopicReader.Range.fromArray(flat);
         }
       }
       for (WaitingImage w : waitingState.get()) {
@@ -348,7 +348,11 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
 
   private void hold(TrainingImage image, long timestamp) {
     batch.add(new Pending(image, timestamp));
-    batchBytes += image.payload == null ? 0 : image.payload.length;
+    batchBytes += bytes(image);
+  }
+
+  private static long bytes(TrainingImage image) {
+    return image.payload == null ? 0 : image.payload.length;
   }
 
   private void flushIfDue() throws Exception {
@@ -376,9 +380,8 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
     int n = Math.min(max, batch.size());
     List<Pending> images = new ArrayList<>(batch.subList(0, n));
     batch = new ArrayList<>(batch.subList(n, batch.size()));
-    batchBytes = 0;
-    for (Pending p : batch) {
-      batchBytes += p.image().payload == null ? 0 : p.image().payload.length;
+    for (Pending p : images) {
+      batchBytes -= bytes(p.image());
     }
     for (int from = 0; from < images.size(); from += settings.batchSize()) {
       embedAndEmit(images.subList(from, Math.min(images.size(), from + settings.batchSize())));
@@ -618,21 +621,9 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
     reembedOwedState.update(List.of(reembedOwed));
     // the whole range as one element, so that a rescale cannot split it
     referenceRangeState.update(
-        referenceRange == null ? List.of() : List.of(flatten(referenceRange.toRows())));
+        referenceRange == null ? List.of() : List.of(referenceRange.toArray()));
     waitingState.update(
         batch.stream().map(p -> new WaitingImage(p.image(), p.timestamp())).toList());
-  }
-
-  private static long[] flatten(List<long[]> rows) {
-    return rows.stream().flatMapToLong(java.util.Arrays::stream).toArray();
-  }
-
-  private static List<long[]> unflatten(long[] flat) {
-    List<long[]> rows = new ArrayList<>();
-    for (int i = 0; i + 3 <= flat.length; i += 3) {
-      rows.add(java.util.Arrays.copyOfRange(flat, i, i + 3));
-    }
-    return rows;
   }
 
   @Override
