@@ -156,7 +156,7 @@ public final class JobOptions {
     Map<String, String> shared = new LinkedHashMap<>(rest); // binding below consumes rest
     // every bad value and unknown name at once, not the first only
     Map<String, String> problems = new LinkedHashMap<>(); // option → what is wrong
-    TrainingConfig training = bind(TrainingConfig.defaults(), rest, problems);
+    TrainingConfig training = bind(TrainingConfig.defaults(methodOf(rest)), rest, problems);
     JobConfig defaults = JobConfig.defaults(training, defaultCheckpointDir);
     EvaluationConfig evaluation = bind(defaults.evaluation(), rest, problems);
     JobConfig job = bind(defaults, rest, problems);
@@ -175,6 +175,9 @@ public final class JobOptions {
     JobConfig.Builder b = job.toBuilder();
     b.kafkaProperties = mergedKafka;
     b.evaluation = evaluation;
+    if (modelList == null) {
+      refuseOptionsOfAnotherMethod("--", shared.keySet(), training.method());
+    }
     b.models = models(modelList, perModel, shared, job);
     return b.build().validate();
   }
@@ -245,10 +248,11 @@ public final class JobOptions {
       }
       TrainingConfig t;
       try {
-        t = bind(TrainingConfig.defaults(), v);
+        t = bind(TrainingConfig.defaults(methodOf(v)), v);
       } catch (IllegalArgumentException ex) {
         throw new IllegalArgumentException("model " + key + ": " + ex.getMessage(), ex);
       }
+      refuseOptionsOfAnotherMethod("--model.%s.".formatted(key), own.keySet(), t.method());
       for (String option : own.keySet()) {
         if (v.containsKey(option) && !MODEL_RUN_OPTIONS.contains(option)) {
           throw new IllegalArgumentException(
@@ -265,6 +269,16 @@ public final class JobOptions {
               : job.torchThreads();
       out.add(new ModelSpec(key, t, device, threads));
     }
+    java.util.Set<Method> methods = new java.util.HashSet<>();
+    out.forEach(m -> methods.add(m.training().method()));
+    for (String option : shared.keySet()) {
+      Method owner = TrainingConfig.METHOD_OPTIONS.get(option);
+      if (owner != null && !methods.contains(owner)) {
+        throw new IllegalArgumentException(
+            "--%s is %s's own option, and no model of --models (%s) trains %s"
+                .formatted(option, owner, list, owner));
+      }
+    }
     for (String key : perModel.keySet()) {
       if (!named.contains(key)) {
         throw new IllegalArgumentException(
@@ -273,6 +287,33 @@ public final class JobOptions {
       }
     }
     return out;
+  }
+
+  /**
+   * The method {@code values} name, for the defaults that are its own ({@link
+   * TrainingConfig.Builder#method}); MoCo when they name none (or a bad one, which binding
+   * reports).
+   */
+  private static Method methodOf(Map<String, String> values) {
+    String m = values.get("method");
+    return m != null && isMethod(m) ? Method.parse(m) : Method.MOCO;
+  }
+
+  /**
+   * Refuses an option only another method reads ({@link TrainingConfig#METHOD_OPTIONS}): it would
+   * change nothing, in silence.
+   *
+   * @param flag how the options were spelled, before their names ("--" or "--model.KEY.")
+   */
+  static void refuseOptionsOfAnotherMethod(
+      String flag, java.util.Collection<String> options, Method method) {
+    for (String option : options) {
+      Method owner = TrainingConfig.METHOD_OPTIONS.get(option);
+      if (owner != null && owner != method) {
+        throw new IllegalArgumentException(
+            "%s%s is %s's own option; this model trains %s".formatted(flag, option, owner, method));
+      }
+    }
   }
 
   /**
@@ -290,7 +331,7 @@ public final class JobOptions {
       TrainingConfig.Builder b = shared.toBuilder();
       String method = e.method() != null ? e.method() : isMethod(e.key()) ? e.key() : null;
       if (method != null) {
-        b.method = (Method) convert("models", method, Method.class);
+        b.method((Method) convert("models", method, Method.class));
       }
       out.add(new ModelSpec(e.key(), b.build(), device, torchThreads));
     }

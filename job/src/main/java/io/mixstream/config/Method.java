@@ -7,7 +7,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
 
-/** The five training methods of ALGORITHM.md, by their command-line names. */
+/** The seven training methods of ALGORITHM.md (Table 1's rows), by their command-line names. */
 public enum Method {
   /** Plain MoCo (§1). */
   MOCO("moco", Set.of(QueueName.ORIGINAL)),
@@ -18,7 +18,11 @@ public enum Method {
   /** Approach 1 (§8): between-branch mixing, region terms, three queues. */
   APPROACH1("approach1", EnumSet.allOf(QueueName.class)),
   /** Approach 2 (§7): in-batch mixing as in the released code, two queues. */
-  APPROACH2("approach2", EnumSet.of(QueueName.ORIGINAL, QueueName.LOCAL));
+  APPROACH2("approach2", EnumSet.of(QueueName.ORIGINAL, QueueName.LOCAL)),
+  /** SimCLR (§13): projector, NT-Xent over the 2B views of the batch; no queue, no key encoder. */
+  SIMCLR("simclr", Set.of()),
+  /** BYOL (§14): projector, predictor and a momentum target network; no queue. */
+  BYOL("byol", Set.of());
 
   private final String cliName;
   private final Set<QueueName> queues;
@@ -36,6 +40,20 @@ public enum Method {
   /** Whether the method trains the region projection (the two approaches). */
   public boolean usesRegions() {
     return this == APPROACH1 || this == APPROACH2;
+  }
+
+  /**
+   * Whether the method is one of §13-14's baselines: an encoder without the Linear head, an MLP
+   * projector, one BN group and lightly's learning rate by default, and the backbone's pooled
+   * features as its kNN feature and embedding (§15).
+   */
+  public boolean headless() {
+    return this == SIMCLR || this == BYOL;
+  }
+
+  /** Whether the method keeps a momentum copy of the encoder (all but SimCLR). */
+  public boolean hasKeyEncoder() {
+    return this != SIMCLR;
   }
 
   public String cliName() {

@@ -10,11 +10,12 @@ import java.util.Map;
  * Every hyperparameter of ALGORITHM.md with its documented default, grouped by the part that reads
  * it: each component takes only its group ({@link Model} the encoder, {@link Moco} the queues and
  * the loss, {@link Optimizer} SGD and the schedule, {@link Augmentation} the views, {@link Mixing}
- * the mixtures, {@link Buffer} the replay buffer between the stream and the steps). Build with
- * {@link #defaults()} and {@link #toBuilder()}, whose fields carry the defaults by name; {@link
- * #validate()} names each bad value by its option.
+ * the mixtures, {@link Buffer} the replay buffer between the stream and the steps, {@link
+ * Baselines} SimCLR's and BYOL's own settings). Build with {@link #defaults()} and {@link
+ * #toBuilder()}, whose fields carry the defaults by name; {@link #validate()} names each bad value
+ * by its option.
  *
- * @param method which of the five methods trains
+ * @param method which of the seven methods trains
  * @param batchSize images per step; a multiple of bnSplits that divides queueSize
  * @param seed seed of every random draw (augmentation, boxes, shuffles, initial weights, queues)
  */
@@ -27,7 +28,8 @@ public record TrainingConfig(
     Optimizer optimizer,
     Augmentation augmentation,
     Mixing mixing,
-    Buffer buffer)
+    Buffer buffer,
+    Baselines baselines)
     implements Serializable {
 
   /**
@@ -122,6 +124,8 @@ public record TrainingConfig(
    * @param approach2FlipTrick Approach 2 reverses rows instead of a third query forward (§7, exact)
    * @param fixedLambda a fixed λ for the approaches instead of the per-step CutMix ratio; NaN = off
    * @param shuffleKeyMixture shuffle the key-side mixture for BN like the plain key (A8); off
+   * @param approach2Aligned A7's "aligned" ablation of Approach 2: each reversed term is paired
+   *     with the key of the image its region shows (k reversed), not the released code's mismatch
    */
   public record Mixing(
       double unmixMixupProbability,
@@ -129,7 +133,8 @@ public record TrainingConfig(
       boolean cutmixReverseTerm,
       boolean approach2FlipTrick,
       double fixedLambda,
-      boolean shuffleKeyMixture)
+      boolean shuffleKeyMixture,
+      boolean approach2Aligned)
       implements Serializable {
     public boolean hasFixedLambda() {
       return !Double.isNaN(fixedLambda);
@@ -152,6 +157,45 @@ public record TrainingConfig(
     }
   }
 
+  /**
+   * SimCLR's and BYOL's own settings (§13, §14); a model of another method may not be given them.
+   *
+   * @param simclrTemperature NT-Xent's τ (0.5)
+   * @param byolHidden the hidden size of BYOL's projector and predictor (4096, BYOL's)
+   * @param byolMomentumSchedule the target network's rate: cosine from key-momentum τ₀ to 1 over
+   *     the schedule's horizon, or fixed at τ₀
+   */
+  public record Baselines(
+      double simclrTemperature, int byolHidden, MomentumSchedule byolMomentumSchedule)
+      implements Serializable {}
+
+  /** BYOL's projection size (§14: Linear(hidden→256)). */
+  public static final int BYOL_PROJECTION = 256;
+
+  /** The options that only one method reads, with that method. */
+  public static final Map<String, Method> METHOD_OPTIONS =
+      Map.of(
+          "simclr-temperature", Method.SIMCLR,
+          "byol-hidden", Method.BYOL,
+          "byol-momentum-schedule", Method.BYOL,
+          "approach2-aligned", Method.APPROACH2);
+
+  /**
+   * The size of a model's kNN feature and embedding: the head's output for the MoCo family, the
+   * backbone's pooled 8·width features for SimCLR and BYOL (§15).
+   */
+  public int featureDim() {
+    return method.headless() ? 8 * model.width() : model.embeddingDim();
+  }
+
+  /**
+   * The size of the per-image key a step gives the replay buffer ({@code lastStepKeys}): MoCo's k,
+   * SimCLR's z of the second view, BYOL's target projection of it.
+   */
+  public int keyDim() {
+    return method == Method.BYOL ? BYOL_PROJECTION : model.embeddingDim();
+  }
+
   /** Whether a component of this record is a group of options rather than an option. */
   public static boolean isGroup(Class<?> type) {
     return type.isRecord() && type.getEnclosingClass() == TrainingConfig.class;
@@ -160,6 +204,11 @@ public record TrainingConfig(
   /** ALGORITHM.md's values (MoCo demo recipe, batch 512, K 4096, 200 epochs). */
   public static TrainingConfig defaults() {
     return new Builder().build();
+  }
+
+  /** {@link #defaults()} for a method: with {@link Builder#method(Method)}'s own defaults. */
+  public static TrainingConfig defaults(Method method) {
+    return new Builder().method(method).build();
   }
 
   /** The learning rate before the schedule: baseLr × batchSize / lrReferenceBatch. */
@@ -207,6 +256,19 @@ public record TrainingConfig(
         queueSize >= batchSize && batchSize > 0 && queueSize % batchSize == 0,
         "queue-size %d must be a multiple of batch-size %d".formatted(queueSize, batchSize));
     check(p, temperature > 0, "temperature must be positive, got " + temperature);
+    check(
+        p,
+        v.simclrTemperature > 0,
+        "simclr-temperature must be positive, got " + v.simclrTemperature);
+    check(p, v.byolHidden >= 1, "byol-hidden must be at least 1, got " + v.byolHidden);
+    check(
+        p,
+        method != Method.BYOL
+            || v.byolMomentumSchedule != MomentumSchedule.COSINE
+            || v.schedule == Schedule.COSINE,
+        ("byol-momentum-schedule cosine runs over the cosine schedule's horizon, which --schedule"
+                + " %s does not have: give --byol-momentum-schedule fixed")
+            .formatted(v.schedule == null ? "?" : v.schedule.cliName()));
     check(
         p,
         keyMomentum >= 0 && keyMomentum <= 1,
@@ -267,8 +329,10 @@ public record TrainingConfig(
             && v.stem != null
             && v.normalization != null
             && v.schedule != null
-            && v.bufferPolicy != null,
-        "method, cutmix-source, stem, normalization, schedule and buffer-policy must be set");
+            && v.bufferPolicy != null
+            && v.byolMomentumSchedule != null,
+        "method, cutmix-source, stem, normalization, schedule, buffer-policy and"
+            + " byol-momentum-schedule must be set");
     check(
         p,
         v.imageSize >= 8 && v.imageSize <= 1024,
@@ -379,12 +443,29 @@ public record TrainingConfig(
     public boolean approach2FlipTrick = true;
     public double fixedLambda = Double.NaN;
     public boolean shuffleKeyMixture = false;
+    public boolean approach2Aligned = false;
     // Buffer
     public int bufferSize = 0;
     public BufferPolicy bufferPolicy = BufferPolicy.MINRED;
     public int updatesPerBatch = 1;
+    // Baselines
+    public double simclrTemperature = 0.5;
+    public int byolHidden = 4096;
+    public MomentumSchedule byolMomentumSchedule = MomentumSchedule.COSINE;
 
     public Builder() {}
+
+    /**
+     * Sets the method and the defaults that are its own: SimCLR and BYOL have one BN group (no key
+     * shuffle for SplitBN to simulate) and lightly's learning rate 0.06·B/128 (§13, §14); the MoCo
+     * family ALGORITHM.md's 8 groups and 0.06·B/512. Set explicit values after this call.
+     */
+    public Builder method(Method m) {
+      method = m;
+      bnSplits = m.headless() ? 1 : 8;
+      lrReferenceBatch = m.headless() ? 128 : 512;
+      return this;
+    }
 
     Builder(TrainingConfig c) {
       method = c.method;
@@ -424,9 +505,13 @@ public record TrainingConfig(
       approach2FlipTrick = x.approach2FlipTrick();
       fixedLambda = x.fixedLambda();
       shuffleKeyMixture = x.shuffleKeyMixture();
+      approach2Aligned = x.approach2Aligned();
       bufferSize = c.buffer.bufferSize();
       bufferPolicy = c.buffer.bufferPolicy();
       updatesPerBatch = c.buffer.updatesPerBatch();
+      simclrTemperature = c.baselines.simclrTemperature();
+      byolHidden = c.baselines.byolHidden();
+      byolMomentumSchedule = c.baselines.byolMomentumSchedule();
     }
 
     public TrainingConfig build() {
@@ -462,8 +547,10 @@ public record TrainingConfig(
               cutmixReverseTerm,
               approach2FlipTrick,
               fixedLambda,
-              shuffleKeyMixture),
-          new Buffer(bufferSize, bufferPolicy, updatesPerBatch));
+              shuffleKeyMixture,
+              approach2Aligned),
+          new Buffer(bufferSize, bufferPolicy, updatesPerBatch),
+          new Baselines(simclrTemperature, byolHidden, byolMomentumSchedule));
     }
   }
 }

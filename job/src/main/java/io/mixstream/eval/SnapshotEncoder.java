@@ -28,7 +28,7 @@ public final class SnapshotEncoder implements AutoCloseable {
           new ResNet18Encoder(
               manager,
               snapshot.width(),
-              snapshot.embeddingDim(),
+              snapshot.hasFc() ? snapshot.embeddingDim() : 0,
               1,
               snapshot.stem(),
               new SplittableRandom(0));

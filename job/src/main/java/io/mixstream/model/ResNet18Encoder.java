@@ -20,7 +20,9 @@ import java.util.random.RandomGenerator;
  * convolution without max-pool; the ImageNet stem torchvision's 7x7 stride-2 convolution and 3x3
  * stride-2 max-pool. Tensor names follow torchvision's ResNet ({@code conv1}, {@code bn1}, {@code
  * layer1.0.conv1}, ..., {@code fc}), so that at width 64 an ImageNet-stem encoder is torchvision's
- * resnet18 with a 128-way fc.
+ * resnet18 with a 128-way fc. Without a head (dim 0, SimCLR's and BYOL's backbone, §13-15) the
+ * embedding is the pooled 8w-vector and there is no {@code fc}: torchvision's resnet18 with {@code
+ * fc = Identity()}.
  */
 public final class ResNet18Encoder {
   private static final Shape POOL_KERNEL = new Shape(3, 3);
@@ -39,7 +41,7 @@ public final class ResNet18Encoder {
   /**
    * @param m owns the weights for the encoder's life
    * @param width stem width (64 = standard ResNet-18)
-   * @param dim head output size
+   * @param dim head output size; 0 = no head, the embedding is the pooled features
    * @param bnSplits SplitBatchNorm groups
    * @param stem {@link Stem#CIFAR} or {@link Stem#IMAGENET} (resolved, not auto)
    * @param rng initial weights are drawn from it, in a fixed order
@@ -65,13 +67,15 @@ public final class ResNet18Encoder {
       blocks.add(new BasicBlock("layer%d.1".formatted(layer + 1), m, out, out, 1, bnSplits, rng));
       in = out;
     }
-    fcWeight = Init.defaultUniform(m, new Shape(dim, in), in, rng);
-    fcBias = Init.defaultUniform(m, new Shape(dim), in, rng);
+    fcWeight = dim == 0 ? null : Init.defaultUniform(m, new Shape(dim, in), in, rng);
+    fcBias = dim == 0 ? null : Init.defaultUniform(m, new Shape(dim), in, rng);
     tensors.addAll(this.stem.tensors());
     tensors.addAll(stemBn.tensors());
     blocks.forEach(b -> tensors.addAll(b.tensors()));
-    tensors.add(new NamedTensor("fc.weight", fcWeight, true));
-    tensors.add(new NamedTensor("fc.bias", fcBias, true));
+    if (fcWeight != null) {
+      tensors.add(new NamedTensor("fc.weight", fcWeight, true));
+      tensors.add(new NamedTensor("fc.bias", fcBias, true));
+    }
   }
 
   public int width() {
@@ -104,7 +108,8 @@ public final class ResNet18Encoder {
         in.close(); // a no-grad pass needs it no more; autograd keeps its own reference
       }
       NDArray pooled = x.mean(new int[] {3}).mean(new int[] {2});
-      embedding = Linear.linear(pooled, fcWeight, fcBias).singletonOrThrow();
+      embedding =
+          fcWeight == null ? pooled : Linear.linear(pooled, fcWeight, fcBias).singletonOrThrow();
       NDScope.unregister(x, embedding);
     }
     NDScope.register(x);

@@ -18,12 +18,15 @@ import java.util.Optional;
  * conv1.weight}, {@code layer1.0.bn1.running_mean}, ..., {@code fc.bias}) plus each BatchNorm's
  * {@code num_batches_tracked}, so that {@code load_state_dict} accepts it strictly. Stored as
  * safetensors whose metadata carries the step, the method, the width and the whole training config
- * as JSON.
+ * as JSON. SimCLR's and BYOL's encoder has no {@code fc} (its feature is the pooled backbone, §15);
+ * their projector and predictor sit beside it under their own prefixes, which the metadata's {@code
+ * heads} names, so that the backbone's tensors alone load into torchvision's resnet18 with {@code
+ * fc = Identity()}.
  *
  * @param step training steps done when the snapshot was taken
  * @param method the method's command-line name
  * @param width the encoder's stem width
- * @param embeddingDim the head's output size
+ * @param embeddingDim the size of its kNN feature and embedding: the fc's output, or 8·width
  * @param stem the encoder's stem, cifar or imagenet
  * @param imageSize the side S of the images it was trained on (and evaluates)
  * @param normalization the per-channel mean and std of its inputs ({@link ChannelStats#parse})
@@ -42,10 +45,24 @@ public record EncoderSnapshot(
     Map<String, Tensor> tensors) {
   public static final String FORMAT = "mixstream-encoder/1";
 
-  /** Copies the encoder's tensors to the host. */
-  public static EncoderSnapshot of(ResNet18Encoder encoder, TrainingConfig config, long step) {
+  /** The first name segments of a torchvision ResNet's own tensors. */
+  private static final java.util.Set<String> BACKBONE =
+      java.util.Set.of("conv1", "bn1", "layer1", "layer2", "layer3", "layer4", "fc");
+
+  /**
+   * Copies the encoder's tensors, and those of the heads kept beside it, to the host.
+   *
+   * @param heads SimCLR's projector, BYOL's projector and predictor; empty for the MoCo family
+   */
+  public static EncoderSnapshot of(
+      ResNet18Encoder encoder,
+      java.util.List<NamedTensor> heads,
+      TrainingConfig config,
+      long step) {
     Map<String, Tensor> tensors = new LinkedHashMap<>();
-    for (NamedTensor t : encoder.tensors()) {
+    java.util.List<NamedTensor> all = new java.util.ArrayList<>(encoder.tensors());
+    all.addAll(heads);
+    for (NamedTensor t : all) {
       tensors.put(t.name(), Tensor.f32(t.array().getShape().getShape(), t.array().toFloatArray()));
       if (t.name().endsWith(".running_var")) {
         String bn = t.name().substring(0, t.name().length() - ".running_var".length());
@@ -61,7 +78,7 @@ public record EncoderSnapshot(
         step,
         config.method().toString(),
         encoder.width(),
-        config.model().embeddingDim(),
+        config.featureDim(),
         config.model().resolvedStem(),
         config.model().imageSize(),
         config.augmentation().normalization(),
@@ -87,6 +104,20 @@ public record EncoderSnapshot(
     return Optional.empty();
   }
 
+  /** Whether the encoder ends in the Linear head fc (the MoCo family) or in the pooled features. */
+  public boolean hasFc() {
+    return tensors.containsKey("fc.weight");
+  }
+
+  /** The prefixes of the tensors kept beside the backbone ("projector", "predictor"), in order. */
+  public java.util.List<String> heads() {
+    return tensors.keySet().stream()
+        .map(n -> n.substring(0, n.indexOf('.') < 0 ? n.length() : n.indexOf('.')))
+        .filter(p -> !BACKBONE.contains(p))
+        .distinct()
+        .toList();
+  }
+
   /** The normalization's numbers. */
   public ChannelStats channelStats() {
     return ChannelStats.parse(normalization);
@@ -107,6 +138,8 @@ public record EncoderSnapshot(
     m.put("stem", stem.toString());
     m.put("image_size", Integer.toString(imageSize));
     m.put("normalization", normalization);
+    m.put("feature", hasFc() ? "fc" : "pooled");
+    m.put("heads", String.join(",", heads()));
     m.put("config", configJson);
     return m;
   }
@@ -138,6 +171,8 @@ public record EncoderSnapshot(
     o.addProperty("stem", metadata.getOrDefault("stem", "cifar"));
     o.addProperty("image_size", Integer.parseInt(metadata.getOrDefault("image_size", "32")));
     o.addProperty("normalization", metadata.getOrDefault("normalization", "cifar10"));
+    o.addProperty("feature", metadata.getOrDefault("feature", "fc"));
+    o.addProperty("heads", metadata.getOrDefault("heads", ""));
     o.add("config", JsonParser.parseString(metadata.get("config")));
     return new GsonBuilder()
         .setPrettyPrinting()

@@ -15,6 +15,10 @@ import io.mixstream.train.StepContext.Regions;
  * <p>With the flip trick (default) the reversed queries are the rows of the mixed forward in
  * reverse order, which equals a third forward of the reversed mixture exactly under strided SplitBN
  * with B divisible by the number of groups (§7); without it, that third forward runs.
+ *
+ * <p>The released code pairs the two reversed region terms with keys of other images (§7's ✗ rows).
+ * With {@code approach2-aligned} (A7's ablation) each is paired with the key of the image its
+ * region shows: k and k^L with their rows reversed.
  */
 final class Approach2Loss implements MethodLoss {
   @Override
@@ -46,6 +50,9 @@ final class Approach2Loss implements MethodLoss {
       qRegionsReversed = ctx.regions(reversedOut.featureMap(), box1);
     }
 
+    boolean aligned = ctx.config.mixing().approach2Aligned();
+    NDArray kOfReversedGlobal = aligned ? k.flip(0) : k;
+    NDArray kOfReversedLocal = aligned ? kLocal.flip(0) : kLocal;
     return new StepLoss()
         .lambda(lambda)
         .term("original", 1, ctx.infoNce(q, k, QueueName.ORIGINAL))
@@ -56,11 +63,11 @@ final class Approach2Loss implements MethodLoss {
         .term(
             "global_original_reversed",
             1 - lambda,
-            ctx.infoNce(qRegionsReversed.global(), k, QueueName.ORIGINAL))
+            ctx.infoNce(qRegionsReversed.global(), kOfReversedGlobal, QueueName.ORIGINAL))
         .term(
             "local_local_reversed",
             1 - lambda,
-            ctx.infoNce(qRegionsReversed.local(), kLocal, QueueName.LOCAL))
+            ctx.infoNce(qRegionsReversed.local(), kOfReversedLocal, QueueName.LOCAL))
         .enqueue(QueueName.ORIGINAL, k)
         .enqueue(QueueName.LOCAL, kLocal);
   }

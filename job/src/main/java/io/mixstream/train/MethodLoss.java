@@ -18,6 +18,8 @@ interface MethodLoss {
       case UNMIX -> new UnMixLoss();
       case APPROACH1 -> new Approach1Loss();
       case APPROACH2 -> new Approach2Loss();
+      case SIMCLR -> new SimClrLoss();
+      case BYOL -> new ByolLoss();
     };
   }
 }

@@ -26,10 +26,10 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * Trains one of the five methods, one mini-batch per {@link #step}. Owns the query and key
- * encoders, the projection, the queues and the optimizer; {@link #exportState()} and {@link
- * #importState(byte[])} carry all of it (and the step, from which every random draw is derived)
- * across a restart.
+ * Trains one of the seven methods, one mini-batch per {@link #step}. Owns the query and key
+ * encoders, the projection or heads, the queues and the optimizer; {@link #exportState()} and
+ * {@link #importState(byte[])} carry all of it (and the step, from which every random draw is
+ * derived) across a restart.
  *
  * <p>Not thread-safe; call from one thread. That thread's autograd mode is set on every call,
  * because PyTorch keeps it per thread.
@@ -54,7 +54,7 @@ public final class MocoTrainer implements AutoCloseable {
     this.manager = NDManager.newBaseManager(device);
     SplittableRandom init = new SplittableRandom(Seeds.mix(config.seed(), INIT_STREAM));
     try (GradMode off = GradMode.off()) {
-      this.nets = new Networks(manager, config.model(), config.method().usesRegions(), init);
+      this.nets = new Networks(manager, config, init);
       for (QueueName q : QueueName.values()) {
         if (config.method().queues().contains(q)) {
           queues.put(
@@ -282,7 +282,7 @@ public final class MocoTrainer implements AutoCloseable {
         .termArrays()
         .forEach(
             (name, value) -> {
-              StepContext.InfoNceCall call = f.ctx.infoNceCalls.get(value);
+              StepContext.TermCall call = f.ctx.termCalls.get(value);
               out.add(
                   new StepTrace.Term(
                       name,
@@ -327,11 +327,11 @@ public final class MocoTrainer implements AutoCloseable {
     float[] x1 = augmenter.view(images, step, 0);
     float[] x2 = augmenter.view(images, step, 1);
     double augmentSeconds = (System.nanoTime() - t0) / 1e9;
-    nets.key.momentumUpdateFrom(nets.query, config.moco().keyMomentum());
+    nets.momentumUpdate(keyMomentum(step));
     SplittableRandom rng = new SplittableRandom(Seeds.mix(config.seed(), STEP_STREAM, step));
     StepContext ctx = new StepContext(config, x1, x2, rng, nets, manager, queues);
     if (trace) {
-      ctx.infoNceCalls = new java.util.IdentityHashMap<>();
+      ctx.termCalls = new java.util.IdentityHashMap<>();
     }
     StepLoss loss;
     try (GradMode on = GradMode.on()) {
@@ -340,6 +340,23 @@ public final class MocoTrainer implements AutoCloseable {
     NDArray total = loss.total();
     Autograd.backward(total);
     return new Forward(loss, ctx, augmentSeconds);
+  }
+
+  /**
+   * The key side's momentum rate at 0-based step {@code s}: key-momentum for the MoCo family;
+   * BYOL's cosine τ_k = 1 − (1 − τ₀)·(cos(πk/K) + 1)/2 over the schedule's K steps (§14), k the
+   * schedule's position, 1 from K on, or τ₀ when fixed.
+   */
+  double keyMomentum(long s) {
+    double tau0 = config.moco().keyMomentum();
+    if (config.method() != io.mixstream.config.Method.BYOL
+        || config.baselines().byolMomentumSchedule()
+            == io.mixstream.config.MomentumSchedule.FIXED) {
+      return tau0;
+    }
+    double horizon = (double) config.optimizer().epochs() * config.stepsPerEpoch();
+    double k = Math.min(position(s), horizon);
+    return 1 - (1 - tau0) * (Math.cos(Math.PI * k / horizon) + 1) / 2;
   }
 
   private void zeroGradients() {
@@ -383,7 +400,7 @@ public final class MocoTrainer implements AutoCloseable {
 
   /** The query encoder now, with PyTorch's names, for the snapshot files and the evaluator. */
   public EncoderSnapshot encoderSnapshot() {
-    return EncoderSnapshot.of(nets.query, config, step);
+    return EncoderSnapshot.of(nets.query, nets.snapshotHeads(), config, step);
   }
 
   /** The queue's pointer, or -1 when this method does not keep that queue. */

@@ -113,7 +113,10 @@ final class StepContext {
     }
   }
 
-  /** The first {@link #keyEmbedding} of the step: every method's k of the clean second view. */
+  /**
+   * Each image's key of the step for the replay buffer: the first {@link #keyEmbedding} (the MoCo
+   * family's k of the clean second view), SimCLR's z and BYOL's z' of that view.
+   */
   NDArray imageKeys;
 
   /** k = normalize(head(f_k(shuffled x))): MoCo's positive keys, no gradients. */
@@ -141,21 +144,51 @@ final class StepContext {
   }
 
   NDArray infoNce(NDArray q, NDArray k, QueueName queue) {
-    NDArray loss = InfoNce.loss(q, k, queues.get(queue).matrix(), config.moco().temperature());
-    if (infoNceCalls != null) {
-      infoNceCalls.put(loss, new InfoNceCall(q, k, queue));
+    return traced(
+        InfoNce.loss(q, k, queues.get(queue).matrix(), config.moco().temperature()), q, k, queue);
+  }
+
+  /**
+   * z = normalize(g(f(x))): SimCLR's and BYOL's online projection of a view, its own forward call
+   * (BN statistics per view, §13).
+   */
+  NDArray projected(NDArray images) {
+    return normalize(nets.projector.forward(nets.query.forward(images, true).embedding()));
+  }
+
+  /** p = normalize(q(g(f(x)))): BYOL's online prediction of a view (§14). */
+  NDArray predicted(NDArray images) {
+    NDArray z = nets.projector.forward(nets.query.forward(images, true).embedding());
+    return normalize(nets.predictor.forward(z));
+  }
+
+  /** z' = normalize(g'(f'(x))): BYOL's target projection of a view, without gradients (§14). */
+  NDArray targetProjected(NDArray images) {
+    try (GradMode off = GradMode.off()) {
+      return normalize(nets.keyProjector.forward(nets.key.forward(images, true).embedding()));
+    }
+  }
+
+  /**
+   * Records {@code loss}'s inputs when the step is traced, and returns it.
+   *
+   * @param queue the queue of negatives the term reads; null for a term without one
+   */
+  NDArray traced(NDArray loss, NDArray q, NDArray k, QueueName queue) {
+    if (termCalls != null) {
+      termCalls.put(loss, new TermCall(q, k, queue));
     }
     return loss;
   }
 
-  /** One InfoNCE term's inputs: L(q, k; queue). */
-  record InfoNceCall(NDArray q, NDArray k, QueueName queue) {}
+  /** One term's inputs: L(q, k; queue), the queue null where the term reads none. */
+  record TermCall(NDArray q, NDArray k, QueueName queue) {}
 
   /**
-   * The step's InfoNCE calls by the loss each returned, when the step is traced ({@link
+   * The step's term calls by the loss each returned, when the step is traced ({@link
    * MocoTrainer#stepTraced}); null otherwise, so an ordinary step records nothing.
    */
-  Map<NDArray, InfoNceCall> infoNceCalls;
+  Map<NDArray, TermCall> termCalls;
 
   private long[] permutation() {
     return java.util.Arrays.stream(Shuffle.permutation(batch, rng)).asLongStream().toArray();

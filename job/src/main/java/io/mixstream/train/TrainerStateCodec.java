@@ -132,6 +132,9 @@ final class TrainerStateCodec {
     // CIFAR's 32 px and stem add nothing, so that states written before other sizes existed load
     TrainingConfig.Model m = c.model();
     boolean cifar = m.imageSize() == 32 && m.resolvedStem() == Stem.CIFAR;
+    if (c.method() == io.mixstream.config.Method.BYOL) {
+      base += " byol-hidden=" + c.baselines().byolHidden();
+    }
     return cifar ? base : base + " stem=%s size=%d".formatted(m.resolvedStem(), m.imageSize());
   }
 

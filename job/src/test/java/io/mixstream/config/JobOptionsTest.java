@@ -69,9 +69,10 @@ class JobOptionsTest {
         .hasMessageContaining("unknown option(s) --batch-sise");
     assertThatThrownBy(() -> JobOptions.parse(new String[] {"--width", "wide"}, CHECKPOINTS))
         .hasMessageContaining("--width: cannot use 'wide'");
-    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--method", "simclr"}, CHECKPOINTS))
-        .hasMessageContaining("unknown method 'simclr'")
-        .hasMessageContaining("approach2");
+    assertThatThrownBy(() -> JobOptions.parse(new String[] {"--method", "simclear"}, CHECKPOINTS))
+        .hasMessageContaining("unknown method 'simclear'")
+        .hasMessageContaining("approach2")
+        .hasMessageContaining("did you mean simclr?");
     assertThatThrownBy(() -> JobOptions.parse(new String[] {"--queue-size", "1000"}, CHECKPOINTS))
         .hasMessageContaining("queue-size 1000 must be a multiple of batch-size 512");
     assertThatThrownBy(() -> JobOptions.parse(new String[] {"--width"}, CHECKPOINTS))
@@ -180,8 +181,9 @@ class JobOptionsTest {
     String help = String.join("\n", JobOptions.help(CHECKPOINTS));
     var training = TrainingConfig.defaults().asMap().keySet(); // the groups' options, flat
     assertThat(training)
-        .hasSize(38)
-        .contains("width", "hue", "seed", "imageSize", "stem", "normalization", "bufferPolicy");
+        .hasSize(42)
+        .contains("width", "hue", "seed", "imageSize", "stem", "normalization", "bufferPolicy")
+        .contains("simclrTemperature", "byolHidden", "byolMomentumSchedule", "approach2Aligned");
     for (String name : training) {
       assertThat(help).contains("--" + JobOptions.kebab(name) + " ");
     }
@@ -389,5 +391,70 @@ class JobOptionsTest {
     assertThatThrownBy(() -> JobOptions.parse(new String[] {"--buffer-policy", "lru"}, CHECKPOINTS))
         .hasMessageContaining("fifo")
         .hasMessageContaining("minred");
+  }
+
+  @Test
+  void simclrAndByolHaveTheirOwnDefaultsWhichExplicitOptionsOverride() {
+    TrainingConfig byol =
+        JobOptions.parse(new String[] {"--method", "byol"}, CHECKPOINTS).training();
+    assertThat(byol.model().bnSplits()).isEqualTo(1);
+    assertThat(byol.optimizer().lrReferenceBatch()).isEqualTo(128);
+    assertThat(byol.baselines())
+        .isEqualTo(new TrainingConfig.Baselines(0.5, 4096, MomentumSchedule.COSINE));
+    TrainingConfig given =
+        JobOptions.parse(
+                new String[] {
+                  "--method", "simclr", "--bn-splits", "8", "--simclr-temperature", "0.2"
+                },
+                CHECKPOINTS)
+            .training();
+    assertThat(given.model().bnSplits()).isEqualTo(8);
+    assertThat(given.optimizer().lrReferenceBatch()).isEqualTo(128);
+    assertThat(given.baselines().simclrTemperature()).isEqualTo(0.2);
+
+    JobConfig seven =
+        JobOptions.parse(
+            new String[] {
+              "--models", "simclr,byol,moco,moco-cutmix,unmix,approach1,approach2",
+              "--model.byol.byol-hidden", "1024",
+              "--model.byol.lr-reference-batch", "256",
+              "--byol-momentum-schedule", "fixed"
+            },
+            CHECKPOINTS);
+    var byKey = new java.util.LinkedHashMap<String, TrainingConfig>();
+    seven.models().forEach(m -> byKey.put(m.key(), m.training()));
+    assertThat(byKey.get("simclr").model().bnSplits()).isEqualTo(1);
+    assertThat(byKey.get("simclr").optimizer().lrReferenceBatch()).isEqualTo(128);
+    assertThat(byKey.get("byol").baselines().byolHidden()).isEqualTo(1024);
+    assertThat(byKey.get("byol").optimizer().lrReferenceBatch()).isEqualTo(256);
+    assertThat(byKey.get("byol").baselines().byolMomentumSchedule())
+        .isEqualTo(MomentumSchedule.FIXED);
+    assertThat(byKey.get("moco").model().bnSplits()).isEqualTo(8);
+    assertThat(byKey.get("moco").optimizer().lrReferenceBatch()).isEqualTo(512);
+  }
+
+  @Test
+  void aMethodsOwnOptionGivenToAnotherMethodIsRefusedByName() {
+    assertThatThrownBy(
+            () -> JobOptions.parse(new String[] {"--simclr-temperature", "0.2"}, CHECKPOINTS))
+        .hasMessageContaining("--simclr-temperature is simclr's own option")
+        .hasMessageContaining("trains moco");
+    assertThatThrownBy(
+            () ->
+                JobOptions.parse(
+                    new String[] {"--models", "moco,byol", "--model.moco.byol-hidden", "64"},
+                    CHECKPOINTS))
+        .hasMessageContaining("--model.moco.byol-hidden is byol's own option");
+    assertThatThrownBy(
+            () ->
+                JobOptions.parse(
+                    new String[] {"--models", "moco,byol", "--simclr-temperature", "0.2"},
+                    CHECKPOINTS))
+        .hasMessageContaining("no model of --models (moco,byol) trains simclr");
+    assertThatThrownBy(
+            () ->
+                JobOptions.parse(
+                    new String[] {"--method", "byol", "--schedule", "constant"}, CHECKPOINTS))
+        .hasMessageContaining("--byol-momentum-schedule fixed");
   }
 }

@@ -20,7 +20,7 @@ class DeterminismTest {
   @ParameterizedTest
   @EnumSource(
       value = Method.class,
-      names = {"MOCO", "APPROACH1", "APPROACH2"})
+      names = {"MOCO", "APPROACH1", "APPROACH2", "SIMCLR", "BYOL"})
   void sameSeedGivesBitIdenticalStateAndExportImportContinuesExactly(Method method) {
     assertDeterministic(TrainerFixtures.tiny(method), DeterminismTest::cifarBatch);
   }

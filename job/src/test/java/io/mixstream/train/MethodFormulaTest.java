@@ -137,6 +137,32 @@ class MethodFormulaTest {
   }
 
   /**
+   * A7's ablation: the two reversed region terms meet the keys of the images their regions show.
+   */
+  @Test
+  void approach2Aligned() {
+    TrainingConfig.Builder b = TrainerFixtures.tiny(Method.APPROACH2).toBuilder();
+    b.approach2Aligned = true;
+    StepTrace t =
+        checkedStep(
+            b.build(),
+            List.of(
+                term("original", ONE, QueueName.ORIGINAL),
+                term("mixed", LAMBDA, QueueName.ORIGINAL),
+                term("global_original", LAMBDA, QueueName.ORIGINAL),
+                term("local_local", LAMBDA, QueueName.LOCAL),
+                term("mixed_reversed", ONE_MINUS_LAMBDA, QueueName.ORIGINAL),
+                term("global_original_reversed", ONE_MINUS_LAMBDA, QueueName.ORIGINAL),
+                term("local_local_reversed", ONE_MINUS_LAMBDA, QueueName.LOCAL)),
+            Map.of(QueueName.ORIGINAL, "original", QueueName.LOCAL, "local_local"));
+    sameKey(t, "mixed_reversed", "original"); // Un-Mix's term shows image i's share: k as it is
+    reversedKey(t, "global_original_reversed", "original");
+    reversedKey(t, "local_local_reversed", "local_local");
+    reversedQuery(t, "global_original_reversed", "global_original");
+    reversedQuery(t, "local_local_reversed", "local_local");
+  }
+
+  /**
    * A step after one warm-up step (so the queues hold real keys), checked term by term against
    * {@code expected} and queue by queue against {@code enqueuedFrom} (queue → the term whose keys
    * it must hold afterwards).
@@ -239,6 +265,20 @@ class MethodFormulaTest {
         assertThat(qa[i * dim + d])
             .as("%s row %d is %s row %d", a, i, b, B - 1 - i)
             .isEqualTo(qb[(B - 1 - i) * dim + d]);
+      }
+    }
+  }
+
+  /** Term a's keys are term b's rows in reverse order. */
+  private static void reversedKey(StepTrace t, String a, String b) {
+    float[] ka = t.term(a).k();
+    float[] kb = t.term(b).k();
+    int dim = ka.length / B;
+    for (int i = 0; i < B; i++) {
+      for (int d = 0; d < dim; d++) {
+        assertThat(ka[i * dim + d])
+            .as("%s key row %d is %s key row %d", a, i, b, B - 1 - i)
+            .isEqualTo(kb[(B - 1 - i) * dim + d]);
       }
     }
   }

@@ -30,7 +30,7 @@ public final class BufferedBatches {
             b.bufferSize(),
             config.batchSize(),
             b.updatesPerBatch(),
-            config.model().embeddingDim(),
+            config.keyDim(),
             b.bufferPolicy(),
             config.seed());
     if (index != null) {

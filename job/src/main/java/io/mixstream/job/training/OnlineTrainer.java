@@ -483,7 +483,7 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
                 .parallel()
                 .map(s -> EvalTransform.toSquare(s, side))
                 .toArray(byte[][]::new));
-    int dim = config.model().embeddingDim();
+    int dim = config.featureDim();
     for (float x : e) {
       if (!Float.isFinite(x)) { // as with the snapshot: a diverged model's output goes nowhere
         LOG.warn(

@@ -14,7 +14,9 @@ import picocli.CommandLine.Option;
 public final class ModelChoice {
   @Option(
       names = "--method",
-      description = "moco, moco-cutmix, unmix, approach1 or approach2 (default: ${DEFAULT-VALUE}).")
+      description =
+          "moco, moco-cutmix, unmix, approach1, approach2, simclr or byol (default:"
+              + " ${DEFAULT-VALUE}).")
   private String method;
 
   @Option(
@@ -86,11 +88,12 @@ public final class ModelChoice {
   }
 
   /**
-   * {@code base} with this method, {@code width} (resolved by the caller where 0 means "the
+   * {@code base} with this method (and the defaults that are its own, {@link
+   * TrainingConfig.Builder#method}), {@code width} (resolved by the caller where 0 means "the
    * device's choice") and {@code batchSize}.
    */
   public TrainingConfig.Builder applyTo(TrainingConfig.Builder base, int width, int batchSize) {
-    base.method = Method.parse(method);
+    base.method(Method.parse(method));
     base.width = width;
     base.batchSize = batchSize;
     return base;

@@ -181,6 +181,8 @@ public final class DemoCommand implements Callable<Integer> {
     // the replay loops without end: a schedule that never reaches 0 (the cosine's first epochs,
     // all a CPU demo ever sees, run within 0.01% of this rate)
     b.schedule = Schedule.CONSTANT;
+    // and BYOL's target rate with it: its cosine needs the horizon a constant rate does not have
+    b.byolMomentumSchedule = io.mixstream.config.MomentumSchedule.FIXED;
     TrainingConfig config = b.build().validate();
     System.out.println("training config: " + config.asMap());
     Path dataPath = dataPath();
