@@ -23,8 +23,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 record JobFixtures(LocalKafkaBroker broker, Cifar10Dataset cifar, Path tmp) {
   static TrainingConfig tiny(Method method) {
-    TrainingConfig.Builder b = TrainingConfig.defaults().toBuilder();
-    b.method = method;
+    TrainingConfig.Builder b = TrainingConfig.defaults(method).toBuilder();
+    b.byolHidden = 64;
     b.width = 4;
     b.batchSize = 32;
     b.queueSize = 128;
