@@ -17,6 +17,12 @@ and with the cifar stem after two edits:
 
     m.conv1 = torch.nn.Conv2d(3, 64, 3, 1, 1, bias=False); m.maxpool = torch.nn.Identity()
 
+SimCLR and BYOL snapshots (metadata "feature": "pooled") have no fc: their kNN feature is the
+backbone's pooled output, torchvision's resnet18 with `m.fc = torch.nn.Identity()`. Their projector
+(and BYOL's predictor) sit beside it under the prefixes the metadata's "heads" names, each an
+nn.Sequential(Linear(no bias), BatchNorm1d, ReLU, Linear); `backbone_state` and `head_state` split
+them.
+
 No package beyond PyTorch and NumPy is needed (the `safetensors` package reads the file too).
 Run `python3 mixstream_snapshot.py --help` for the command-line check.
 """
@@ -75,6 +81,7 @@ class ResNet18(nn.Module):
     convolution without max-pool, the imagenet stem torchvision's 7x7 stride-2 and 3x3 max-pool."""
 
     def __init__(self, width=64, dim=128, stem="cifar"):
+        """dim 0: no fc, the pooled features are the output (SimCLR, BYOL)."""
         super().__init__()
         self.imagenet = stem == "imagenet"
         if self.imagenet:
@@ -88,7 +95,7 @@ class ResNet18(nn.Module):
             stride = 1 if i == 0 else 2
             setattr(self, f"layer{i + 1}", nn.Sequential(BasicBlock(cin, cout, stride), BasicBlock(cout, cout, 1)))
             cin = cout
-        self.fc = nn.Linear(cin, dim)
+        self.fc = nn.Linear(cin, dim) if dim else nn.Identity()
 
     def features(self, x):
         """layer4's output: the map the attention figure uses."""
@@ -101,13 +108,30 @@ class ResNet18(nn.Module):
         return self.fc(self.features(x).mean(dim=(2, 3)))
 
 
+def heads(meta):
+    """The prefixes of the tensors kept beside the backbone ("projector", "predictor")."""
+    return [h for h in meta.get("heads", "").split(",") if h]
+
+
+def backbone_state(state, meta):
+    """The backbone's tensors alone: what torchvision's resnet18 loads."""
+    return {k: v for k, v in state.items() if k.split(".")[0] not in heads(meta)}
+
+
+def head_state(state, prefix):
+    """One head's tensors, as its nn.Sequential names them (0.weight, 1.running_mean, ...)."""
+    return {k[len(prefix) + 1:]: v for k, v in state.items() if k.startswith(prefix + ".")}
+
+
 def load_encoder(path):
     """The snapshot's encoder in eval mode, and its metadata (step, method, width, config)."""
     state, meta = read_safetensors(path)
     if meta.get("format") != "mixstream-encoder/1":
         raise SystemExit(f"{path}: not a mixstream encoder snapshot (format {meta.get('format')})")
-    model = ResNet18(int(meta["width"]), int(meta["embedding_dim"]), meta.get("stem", "cifar"))
-    model.load_state_dict(state, strict=True)
+    pooled = meta.get("feature", "fc") == "pooled"
+    dim = 0 if pooled else int(meta["embedding_dim"])
+    model = ResNet18(int(meta["width"]), dim, meta.get("stem", "cifar"))
+    model.load_state_dict(backbone_state(state, meta), strict=True)
     meta = dict(meta, config=json.loads(meta["config"]))
     return model.eval(), meta
 

@@ -159,6 +159,104 @@ class SnapshotInPyTorchTest {
     assertThat(minCosine).isGreaterThanOrEqualTo(0.9999);
   }
 
+  /**
+   * A BYOL and a SimCLR snapshot: the backbone alone loads into torchvision's resnet18 with {@code
+   * fc = Identity()} and {@code strict=True}, and gives the trainer's embeddings (the pooled
+   * features, 8·width = 512); each head named in the metadata loads strictly into an nn.Sequential
+   * of Linear, BatchNorm1d, ReLU, Linear of the sizes §13-14 give.
+   */
+  @Test
+  void simclrAndByolBackbonesLoadIntoTorchvisionsResnet18WithAnIdentityFc(@TempDir Path tmp)
+      throws Exception {
+    assumeTrue(
+        available("import torch, numpy, torchvision"),
+        PYTHON + " cannot import torchvision (Debian: python3-torchvision): skipped");
+    Cifar10Dataset test = Cifar10Reader.read(SharedData.cifar10(), CifarSplit.TEST);
+    int n = 16;
+    int side = 64;
+    byte[][] images = new byte[n][];
+    byte[] flat = new byte[n * 3 * side * side];
+    for (int i = 0; i < n; i++) {
+      images[i] = EvalTransform.toSquare(SourceImage.cifar(test.pixels(i)), side);
+      System.arraycopy(images[i], 0, flat, i * images[i].length, images[i].length);
+    }
+    NpyWriter.writeUint8(tmp.resolve("img.npy"), flat, n, 3, side, side);
+    Path check = tmp.resolve("heads_check.py");
+    Files.writeString(
+        check,
+        String.join(
+            "\n",
+            "import json, sys, numpy as np, torch, torchvision, torch.nn as nn",
+            "import torch.nn.functional as F",
+            "sys.path.insert(0, sys.argv[4])",
+            "from mixstream_snapshot import read_safetensors, preprocess, backbone_state,"
+                + " head_state, heads",
+            "state, meta = read_safetensors(sys.argv[1])",
+            "m = torchvision.models.resnet18()",
+            "m.fc = nn.Identity()",
+            "m.load_state_dict(backbone_state(state, meta), strict=True)",
+            "m.eval()",
+            "sizes = {}",
+            "for h in heads(meta):",
+            "    hs = head_state(state, h)",
+            "    hidden, d_in = hs['0.weight'].shape",
+            "    d_out = hs['3.weight'].shape[0]",
+            "    nn.Sequential(nn.Linear(d_in, hidden, bias=False), nn.BatchNorm1d(hidden),",
+            "                  nn.ReLU(), nn.Linear(hidden, d_out)).load_state_dict(hs, strict=True)",
+            "    sizes[h] = [d_in, hidden, d_out]",
+            "with torch.no_grad():",
+            "    z = F.normalize(m(preprocess(np.load(sys.argv[2]), meta['normalization'])), dim=1)",
+            "theirs = F.normalize(torch.as_tensor(np.load(sys.argv[3])), dim=1)",
+            "print(json.dumps({'method': meta['method'], 'feature': meta['feature'],",
+            "                  'dim': int(meta['embedding_dim']), 'heads': sizes,",
+            "                  'min_cosine': float((z * theirs).sum(1).min())}))",
+            ""),
+        StandardCharsets.UTF_8);
+    for (Method method : new Method[] {Method.BYOL, Method.SIMCLR}) {
+      TrainingConfig.Builder b = TrainingConfig.defaults(method).toBuilder();
+      b.width = 64;
+      b.batchSize = 16;
+      b.queueSize = 64;
+      b.imageSize = side;
+      b.stem = Stem.IMAGENET;
+      b.normalization = "imagenet";
+      b.byolHidden = 32;
+      Path snapshot = tmp.resolve(method + ".safetensors");
+      try (MocoTrainer trainer = new MocoTrainer(b.build(), Device.cpu())) {
+        byte[][] batch = new byte[16][];
+        for (int i = 0; i < 16; i++) {
+          batch[i] = test.pixels(500 + i);
+        }
+        trainer.step(batch); // BN running statistics away from their initial values
+        Files.write(snapshot, trainer.encoderSnapshot().toSafetensors());
+        NpyWriter.writeFloat32(tmp.resolve("emb.npy"), trainer.embed(images), n, 512);
+      }
+      Process p =
+          new ProcessBuilder(
+                  PYTHON,
+                  check.toString(),
+                  snapshot.toString(),
+                  tmp.resolve("img.npy").toString(),
+                  tmp.resolve("emb.npy").toString(),
+                  script().getParent().toString())
+              .redirectErrorStream(true)
+              .start();
+      assertThat(p.waitFor(180, TimeUnit.SECONDS)).isTrue();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      System.out.println(method + " torchvision check: " + out.trim());
+      assertThat(p.exitValue()).as(out).isZero();
+      assertThat(out).contains("\"feature\": \"pooled\"", "\"dim\": 512");
+      assertThat(out)
+          .contains(
+              method == Method.BYOL
+                  ? "\"heads\": {\"projector\": [512, 32, 256], \"predictor\": [256, 32, 256]}"
+                  : "\"heads\": {\"projector\": [512, 512, 128]}");
+      double minCosine =
+          Double.parseDouble(out.replaceAll("(?s).*\"min_cosine\": ([0-9.eE+-]+).*", "$1"));
+      assertThat(minCosine).isGreaterThanOrEqualTo(0.9999);
+    }
+  }
+
   static Path script() {
     Path here = Path.of("").toAbsolutePath();
     Path s = here.resolve("python/mixstream_snapshot.py"); // run from tools/
