@@ -63,6 +63,9 @@ public final class MetricsCodec {
       o.addProperty("bank_size", k.bankSize());
       o.addProperty("test_size", k.testSize());
       o.addProperty("seconds", k.seconds());
+      if (Double.isFinite(k.pooledAccuracy())) {
+        o.addProperty("pooled_accuracy", k.pooledAccuracy());
+      }
       time(o, k.time());
     } else if (record instanceof MetricsRecord.Quality q) {
       o.addProperty("type", "quality");
@@ -148,7 +151,8 @@ public final class MetricsCodec {
                 optional(o, "bank_size", 0).intValue(),
                 optional(o, "test_size", 0).intValue(),
                 optional(o, "seconds", Double.NaN).doubleValue(),
-                time(o));
+                time(o),
+                optional(o, "pooled_accuracy", Double.NaN).doubleValue());
         case "quality" ->
             new MetricsRecord.Quality(
                 text(o, "model"),

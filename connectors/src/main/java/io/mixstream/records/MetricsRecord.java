@@ -58,6 +58,9 @@ public sealed interface MetricsRecord
    * @param accuracy top-1, 0 to 1
    * @param protocol how the features were taken, in words
    * @param time when it finished; null when the record did not say
+   * @param pooledAccuracy the MoCo family's top-1 on the pooled backbone features (§15: how SimCLR
+   *     and BYOL are read, so that Table 1's rows compare like with like); NaN where {@code
+   *     accuracy} is already on those
    */
   record Knn(
       String model,
@@ -70,8 +73,37 @@ public sealed interface MetricsRecord
       int bankSize,
       int testSize,
       double seconds,
-      Instant time)
-      implements MetricsRecord {}
+      Instant time,
+      double pooledAccuracy)
+      implements MetricsRecord {
+    /** A record of the form before the pooled-feature kNN (NaN there). */
+    public Knn(
+        String model,
+        long step,
+        String method,
+        double accuracy,
+        String protocol,
+        int k,
+        double temperature,
+        int bankSize,
+        int testSize,
+        double seconds,
+        Instant time) {
+      this(
+          model,
+          step,
+          method,
+          accuracy,
+          protocol,
+          k,
+          temperature,
+          bankSize,
+          testSize,
+          seconds,
+          time,
+          Double.NaN);
+    }
+  }
 
   /**
    * The label-free measures (ALGORITHM.md §17) of a model on the window of images that arrived

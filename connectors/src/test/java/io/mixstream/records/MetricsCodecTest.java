@@ -201,6 +201,11 @@ class MetricsCodecTest {
     assertThat(k.get("metric").getAsString()).isEqualTo("knn_top1");
     assertThat(k.get("bank_size").getAsInt()).isEqualTo(64);
     assertThat(MetricsCodec.decode(MetricsCodec.encode(knn))).isEqualTo(knn);
+    assertThat(k.has("pooled_accuracy")).as("only where there is one").isFalse();
+    var both = new MetricsRecord.Knn("m", 0, "moco", 0.25, "p", 200, 0.1, 64, 32, 0.5, T, 0.3125);
+    JsonObject b = JsonParser.parseString(MetricsCodec.encode(both)).getAsJsonObject();
+    assertThat(b.get("pooled_accuracy").getAsDouble()).isEqualTo(0.3125);
+    assertThat(MetricsCodec.decode(MetricsCodec.encode(both))).isEqualTo(both);
   }
 
   @Test

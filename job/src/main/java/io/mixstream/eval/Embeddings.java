@@ -7,8 +7,11 @@ import ai.djl.ndarray.types.Shape;
 import io.mixstream.augment.Normalization;
 import io.mixstream.config.ChannelStats;
 import io.mixstream.loss.L2;
+import io.mixstream.model.EncoderOutput;
 import io.mixstream.model.ResNet18Encoder;
 import io.mixstream.torch.GradMode;
+import java.util.ArrayList;
+import java.util.List;
 
 /** The kNN feature of §2: the encoder's head output in eval mode, test transform, L2-normalised. */
 public final class Embeddings {
@@ -38,6 +41,49 @@ public final class Embeddings {
       System.arraycopy(e, 0, out, from * (e.length / n), e.length);
     }
     return out == null ? new float[0] : out;
+  }
+
+  /**
+   * The model's own feature and, for an encoder with a head, the pooled backbone feature beside it
+   * (§15), both L2-normalised, from one forward pass per {@link #BATCH} images.
+   *
+   * @param pooled null when the encoder has no head (its own feature is the pooled one)
+   */
+  public record Both(float[] own, float[] pooled) {}
+
+  /** {@link #of} with {@link Both}'s pooled feature beside it. */
+  public static Both both(
+      NDManager manager, ResNet18Encoder encoder, byte[][] images, int side, ChannelStats stats) {
+    boolean head = encoder.hasHead();
+    List<float[]> own = new ArrayList<>();
+    List<float[]> pooled = new ArrayList<>();
+    for (int from = 0; from < images.length; from += BATCH) {
+      int n = Math.min(BATCH, images.length - from);
+      byte[][] batch = new byte[n][];
+      System.arraycopy(images, from, batch, 0, n);
+      float[] x = Normalization.testTransform(batch, stats);
+      try (GradMode off = GradMode.off();
+          NDScope scope = new NDScope()) {
+        scope.suppressNotUsedWarning();
+        EncoderOutput out = encoder.forward(manager.create(x, new Shape(n, 3, side, side)), false);
+        own.add(L2.normalize(out.embedding()).toFloatArray());
+        if (head) {
+          NDArray p = out.featureMap().mean(new int[] {3}).mean(new int[] {2});
+          pooled.add(L2.normalize(p).toFloatArray());
+        }
+      }
+    }
+    return new Both(concat(own), head ? concat(pooled) : null);
+  }
+
+  private static float[] concat(List<float[]> parts) {
+    float[] out = new float[parts.stream().mapToInt(p -> p.length).sum()];
+    int at = 0;
+    for (float[] p : parts) {
+      System.arraycopy(p, 0, out, at, p.length);
+      at += p.length;
+    }
+    return out;
   }
 
   /**

@@ -49,8 +49,16 @@ public final class KnnEvaluation {
    * The embeddings it computed, [n, dim] row-major, and the accuracy.
    *
    * @param dim the embedding's dimension
+   * @param pooledAccuracy the same kNN on the pooled backbone features, for an encoder with a head
+   *     (§15: Table 1 compares every method on those); NaN for one without (SimCLR, BYOL), whose
+   *     {@code accuracy} is already that
    */
-  public record Result(float[] bankFeatures, float[] testFeatures, int dim, double accuracy) {}
+  public record Result(
+      float[] bankFeatures,
+      float[] testFeatures,
+      int dim,
+      double accuracy,
+      double pooledAccuracy) {}
 
   /**
    * @param device auto, cpu or gpu ({@link DeviceChoice}), chosen once here
@@ -86,6 +94,8 @@ public final class KnnEvaluation {
     private final int dim;
     private final Features bank = new Features();
     private final Features test = new Features();
+    private final Features bankPooled = new Features();
+    private final Features testPooled = new Features();
 
     private Session(EncoderSnapshot snapshot) {
       this.encoder = new SnapshotEncoder(snapshot, device);
@@ -93,11 +103,19 @@ public final class KnnEvaluation {
     }
 
     public void addBank(LabelledImages chunk) {
-      bank.add(encoder.embed(chunk.pixels()), chunk.labels());
+      add(chunk, bank, bankPooled);
     }
 
     public void addTest(LabelledImages chunk) {
-      test.add(encoder.embed(chunk.pixels()), chunk.labels());
+      add(chunk, test, testPooled);
+    }
+
+    private void add(LabelledImages chunk, Features own, Features pooled) {
+      Embeddings.Both e = encoder.embedBoth(chunk.pixels());
+      own.add(e.own(), chunk.labels());
+      if (e.pooled() != null) {
+        pooled.add(e.pooled(), chunk.labels());
+      }
     }
 
     /** The kNN accuracy of the test images over the bank, and every feature, in the order added. */
@@ -105,10 +123,21 @@ public final class KnnEvaluation {
       float[] bankFeatures = bank.features();
       float[] testFeatures = test.features();
       try (NDManager knnManager = NDManager.newBaseManager(device)) {
+        KnnClassifier knn =
+            new KnnClassifier(knnManager, protocol.k(), protocol.temperature(), protocol.classes());
         double accuracy =
-            new KnnClassifier(knnManager, protocol.k(), protocol.temperature(), protocol.classes())
-                .accuracy(bankFeatures, bank.labels(), testFeatures, test.labels(), dim);
-        return new Result(bankFeatures, testFeatures, dim, accuracy);
+            knn.accuracy(bankFeatures, bank.labels(), testFeatures, test.labels(), dim);
+        double pooled = Double.NaN;
+        if (encoder.encoder().hasHead()) {
+          pooled =
+              knn.accuracy(
+                  bankPooled.features(),
+                  bankPooled.labels(),
+                  testPooled.features(),
+                  testPooled.labels(),
+                  encoder.encoder().featureChannels());
+        }
+        return new Result(bankFeatures, testFeatures, dim, accuracy, pooled);
       }
     }
 

@@ -72,6 +72,12 @@ public final class SnapshotEncoder implements AutoCloseable {
         manager, encoder, squareImages, snapshot.imageSize(), snapshot.channelStats());
   }
 
+  /** {@link #embed} with the pooled backbone feature beside it ({@link Embeddings#both}). */
+  public Embeddings.Both embedBoth(byte[][] squareImages) {
+    return Embeddings.both(
+        manager, encoder, squareImages, snapshot.imageSize(), snapshot.channelStats());
+  }
+
   @Override
   public void close() {
     manager.close();

@@ -82,6 +82,11 @@ public final class ResNet18Encoder {
     return width;
   }
 
+  /** Whether it ends in the Linear head fc (the MoCo family) rather than the pooled features. */
+  public boolean hasHead() {
+    return fcWeight != null;
+  }
+
   /** Channels of layer4's output: 8·width. */
   public int featureChannels() {
     return 8 * width;

@@ -243,6 +243,7 @@ public final class KnnEvaluator
     }
     KnnReport r = new KnnReport();
     r.accuracy = f.accuracy();
+    r.pooledAccuracy = f.pooledAccuracy();
     emitEmbeddings(s, bankImages, f.bankFeatures(), dim, ctx);
     emitEmbeddings(s, testImages, f.testFeatures(), dim, ctx);
     r.modelKey = s.modelKey;

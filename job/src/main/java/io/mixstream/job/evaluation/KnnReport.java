@@ -10,13 +10,17 @@ import java.time.Instant;
  */
 public class KnnReport {
   public static final String PROTOCOL =
-      "weighted kNN (InstDisc): encoder_q in eval mode, L2-normalised head output, "
-          + "bank of training images without augmentation, weights exp(sim/t)";
+      "weighted kNN (InstDisc): encoder_q in eval mode, L2-normalised head output (SimCLR, BYOL:"
+          + " pooled backbone), bank of training images without augmentation, weights exp(sim/t)";
 
   public String modelKey;
   public long step;
   public String method;
   public double accuracy;
+
+  /** The MoCo family's kNN on the pooled backbone features; NaN for SimCLR and BYOL. */
+  public double pooledAccuracy = Double.NaN;
+
   public int k;
   public double temperature;
   public int bankSize;
@@ -38,7 +42,8 @@ public class KnnReport {
         bankSize,
         testSize,
         seconds,
-        Instant.ofEpochMilli(wallMillis));
+        Instant.ofEpochMilli(wallMillis),
+        pooledAccuracy);
   }
 
   /** {@link #toRecord()} as the metrics topic's JSON. */
@@ -48,7 +53,12 @@ public class KnnReport {
 
   @Override
   public String toString() {
-    return "%s step %d: kNN top-1 %.2f%% (k=%d, t=%s, bank %d, test %d; %.1f s)"
-        .formatted(modelKey, step, 100 * accuracy, k, temperature, bankSize, testSize, seconds);
+    String pooled =
+        Double.isNaN(pooledAccuracy)
+            ? ""
+            : ", on the pooled backbone %.2f%%".formatted(100 * pooledAccuracy);
+    return "%s step %d: kNN top-1 %.2f%%%s (k=%d, t=%s, bank %d, test %d; %.1f s)"
+        .formatted(
+            modelKey, step, 100 * accuracy, pooled, k, temperature, bankSize, testSize, seconds);
   }
 }

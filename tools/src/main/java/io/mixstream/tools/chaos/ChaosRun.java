@@ -91,6 +91,8 @@ public final class ChaosRun {
    *     JobManager
    * @param work where the broker, the cluster, checkpoints and snapshots live
    * @param buffer the replay buffer between the stream and the trainer (off: size 0)
+   * @param method what the model trains (approach2 by default: the most state, two queues and the
+   *     region branch; byol: a target network and two MLP heads)
    */
   public record Plan(
       int kills,
@@ -99,13 +101,14 @@ public final class ChaosRun {
       boolean restartBroker,
       boolean ha,
       Path work,
-      TrainingConfig.Buffer buffer) {
+      TrainingConfig.Buffer buffer,
+      Method method) {
     /** No replay buffer. */
     public static final TrainingConfig.Buffer NO_BUFFER =
         new TrainingConfig.Buffer(0, io.mixstream.config.BufferPolicy.MINRED, 1);
 
     public Plan(int kills, long seed, int width, boolean restartBroker, boolean ha, Path work) {
-      this(kills, seed, width, restartBroker, ha, work, NO_BUFFER);
+      this(kills, seed, width, restartBroker, ha, work, NO_BUFFER, Method.APPROACH2);
     }
 
     public Plan {
@@ -622,8 +625,7 @@ public final class ChaosRun {
 
   /** The job of one run: its own outputs, group, checkpoints and snapshots; the same stream. */
   private JobConfig job(String name) {
-    TrainingConfig.Builder t = TrainingConfig.defaults().toBuilder();
-    t.method = Method.APPROACH2; // the most state: three queues, the region branch
+    TrainingConfig.Builder t = TrainingConfig.defaults(plan.method()).toBuilder();
     t.width = plan.width();
     t.batchSize = BATCH;
     t.queueSize = 256;

@@ -54,6 +54,14 @@ final class ChaosCommand implements Callable<Integer> {
   int width;
 
   @Option(
+      names = "--method",
+      defaultValue = "approach2",
+      description =
+          "What the model trains, as train --method (default: ${DEFAULT-VALUE}, the most state;"
+              + " byol has a target network and two heads).")
+  String method;
+
+  @Option(
       names = "--no-broker-restart",
       description = "Leave the broker running (by default it is stopped and started once).")
   boolean noBrokerRestart;
@@ -116,8 +124,9 @@ final class ChaosCommand implements Callable<Integer> {
           "--buffer-policy must be fifo, reservoir or minred, got " + bufferPolicy, e);
     }
     // the job's own checks, before the cluster starts
+    io.mixstream.config.Method chosen = io.mixstream.config.Method.parse(method);
     io.mixstream.config.TrainingConfig.Builder check =
-        io.mixstream.config.TrainingConfig.defaults().toBuilder();
+        io.mixstream.config.TrainingConfig.defaults(chosen).toBuilder();
     check.batchSize = ChaosRun.BATCH;
     check.queueSize = 256;
     check.bufferSize = bufferSize;
@@ -132,9 +141,11 @@ final class ChaosCommand implements Callable<Integer> {
             !noBrokerRestart,
             ha,
             work,
-            new io.mixstream.config.TrainingConfig.Buffer(bufferSize, policy, updatesPerBatch));
+            new io.mixstream.config.TrainingConfig.Buffer(bufferSize, policy, updatesPerBatch),
+            chosen);
     System.out.printf(
-        "chaos: %d kills, seed %d, width %d, %d batches of arrivals%s%s; work in %s%n",
+        "chaos: %s, %d kills, seed %d, width %d, %d batches of arrivals%s%s; work in %s%n",
+        chosen,
         kills,
         seed,
         width,
