@@ -8,10 +8,12 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The models of a metrics topic side by side: each one's method, last step, images trained, latest
- * kNN top-1 beside its random-init floor (the step-0 evaluation), and its latest label-free
- * measures (RankMe, the embedding std in units of 1/√d, whether it has collapsed). Feed it records
- * in topic order; a model's later record of a step wins, as a restart replays steps.
+ * The models of a metrics topic side by side: each one's method, last step, images trained, mean
+ * step time, latest kNN top-1 beside its random-init floor (the step-0 evaluation) and on the
+ * pooled backbone features (every method on the same footing, §15: Table 1's column), and its
+ * latest label-free measures (RankMe, the embedding std in units of 1/√d, whether it has
+ * collapsed). Feed it records in topic order; a model's later record of a step wins, as a restart
+ * replays steps.
  */
 public final class ModelTable {
   /** What the table knows of one model. */
@@ -22,11 +24,19 @@ public final class ModelTable {
     public long images = -1;
     public long knnStep = -1;
     public double knn = Double.NaN;
+    public double pooledKnn = Double.NaN;
     public double floor = Double.NaN;
+    double stepSecondsSum;
+    long stepSecondsCount;
     public MetricsRecord.Quality quality;
 
     Row(String model) {
       this.model = model;
+    }
+
+    /** The mean time of a training step, in seconds; NaN before the first. */
+    public double stepSeconds() {
+      return stepSecondsCount == 0 ? Double.NaN : stepSecondsSum / stepSecondsCount;
     }
 
     /** kNN top-1 over the floor, in percentage points; NaN until both are known. */
@@ -39,9 +49,15 @@ public final class ModelTable {
 
   public void add(MetricsRecord r) {
     Row row = rows.computeIfAbsent(r.model(), Row::new);
-    if (r instanceof MetricsRecord.Train t && t.step() >= row.step) {
-      row.step = t.step();
-      row.images = t.images();
+    if (r instanceof MetricsRecord.Train t) {
+      if (Double.isFinite(t.stepSeconds())) {
+        row.stepSecondsSum += t.stepSeconds();
+        row.stepSecondsCount++;
+      }
+      if (t.step() >= row.step) {
+        row.step = t.step();
+        row.images = t.images();
+      }
     } else if (r instanceof MetricsRecord.Knn k) {
       row.method = k.method();
       if (k.step() == 0) {
@@ -50,11 +66,17 @@ public final class ModelTable {
       if (k.step() >= row.knnStep) {
         row.knnStep = k.step();
         row.knn = k.accuracy();
+        row.pooledKnn = Double.isNaN(k.pooledAccuracy()) ? pooledOwn(k) : k.pooledAccuracy();
       }
     } else if (r instanceof MetricsRecord.Quality q
         && (row.quality == null || q.step() >= row.quality.step())) {
       row.quality = q;
     }
+  }
+
+  /** SimCLR's and BYOL's own kNN is on the pooled features; the MoCo family's without one: NaN. */
+  private static double pooledOwn(MetricsRecord.Knn k) {
+    return k.method().equals("simclr") || k.method().equals("byol") ? k.accuracy() : Double.NaN;
   }
 
   /** What the table knows of {@code model}; null before its first record. */
@@ -75,17 +97,19 @@ public final class ModelTable {
   public List<String> lines() {
     List<String> out = new ArrayList<>();
     int w = Math.max(5, rows.keySet().stream().mapToInt(String::length).max().orElse(5));
-    String format = "%-" + w + "s  %-11s %8s %11s  %8s %8s %8s %8s  %7s %7s %9s";
+    String format = "%-" + w + "s  %-11s %8s %11s %7s  %8s %8s %8s %8s %8s  %7s %7s %9s";
     out.add(
         format.formatted(
             "model",
             "method",
             "step",
             "images",
+            "s/step",
             "kNN step",
             "kNN %",
             "floor %",
             "gain",
+            "pooled %",
             "RankMe",
             "std·√d",
             "collapsed"));
@@ -97,10 +121,14 @@ public final class ModelTable {
               r.method.isEmpty() ? "-" : r.method,
               r.step < 0 ? "-" : Long.toString(r.step),
               r.images < 0 ? "-" : "%,d".formatted(r.images),
+              Double.isNaN(r.stepSeconds())
+                  ? "-"
+                  : String.format(Locale.ROOT, "%.3f", r.stepSeconds()),
               r.knnStep < 0 ? "-" : Long.toString(r.knnStep),
               percent(r.knn),
               percent(r.floor),
               Double.isNaN(r.gain()) ? "-" : String.format(Locale.ROOT, "%+.2f", r.gain()),
+              percent(r.pooledKnn),
               q == null ? "-" : String.format(Locale.ROOT, "%.1f", q.rankMe()),
               q == null
                   ? "-"
