@@ -2,6 +2,7 @@ package io.mixstream.loss;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
+import io.mixstream.torch.Scalars;
 
 /**
  * MoCo's InfoNCE (§1.4): for unit vectors q_i, k_i and negatives n_j (queue columns),
@@ -22,7 +23,7 @@ public final class InfoNce {
   public static NDArray loss(NDArray q, NDArray k, NDArray queue, double temperature) {
     NDArray positive = q.mul(k).sum(new int[] {1}, true);
     NDArray negative = q.matMul(queue);
-    NDArray logits = positive.concat(negative, 1).div((float) temperature);
+    NDArray logits = Scalars.div(positive.concat(negative, 1), (float) temperature);
     return logits.logSoftmax(1).get(POSITIVE_COLUMN).mean().neg();
   }
 }

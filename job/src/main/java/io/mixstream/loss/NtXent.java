@@ -2,6 +2,7 @@ package io.mixstream.loss;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.mixstream.torch.Scalars;
 
 /**
  * SimCLR's NT-Xent (§13): for the 2B unit vectors z₁..z_B (view 1) and z_{B+1}..z_{2B} (view 2),
@@ -25,9 +26,9 @@ public final class NtXent {
     NDManager m = z1.getManager();
     NDArray z = z1.concat(z2, 0);
     NDArray eye = m.eye(2 * b);
-    NDArray logits = z.matMul(z.transpose()).div((float) temperature).sub(eye.mul(SELF));
+    NDArray logits = Scalars.div(z.matMul(z.transpose()), (float) temperature).sub(eye.mul(SELF));
     // the positives' places: (i, i+B) and (i+B, i), the identity rolled by B
     NDArray positives = eye.concat(eye, 1).get(":, " + b + ":" + 3 * b);
-    return logits.logSoftmax(1).mul(positives).sum().div((float) (2 * b)).neg();
+    return Scalars.div(logits.logSoftmax(1).mul(positives).sum(), 2 * b).neg();
   }
 }

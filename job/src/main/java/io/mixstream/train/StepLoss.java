@@ -2,6 +2,7 @@ package io.mixstream.train;
 
 import ai.djl.ndarray.NDArray;
 import io.mixstream.queue.QueueName;
+import io.mixstream.torch.Scalars;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -22,7 +23,7 @@ final class StepLoss {
     terms.put(name, value);
     weights.put(name, weight);
     // a float weight: a double 0-d operand would promote the 0-d float loss to float64
-    NDArray weighted = weight == 1.0 ? value : value.mul((float) weight);
+    NDArray weighted = weight == 1.0 ? value : Scalars.mul(value, (float) weight);
     total = total == null ? weighted : total.add(weighted);
     return this;
   }

@@ -30,13 +30,17 @@ class AttentionMapsTest {
             2f, 2.25f, 2.75f, 3f);
   }
 
-  /** 64 px with the CIFAR stem (an 8x8 map), 96 px with the imagenet stem (3x3). */
+  /**
+   * 64 px with the CIFAR stem (an 8x8 map), 96 px with the imagenet stem (3x3); a SimCLR snapshot
+   * (no fc) as well.
+   */
   @ParameterizedTest
-  @CsvSource({"64, CIFAR, 8", "96, IMAGENET, 3"})
-  void theMapIsTheChannelMeanOfLayer4sPowerUpsampledAndNormalised(int side, Stem stem, int m) {
+  @CsvSource({"64, CIFAR, 8, MOCO", "96, IMAGENET, 3, MOCO", "64, CIFAR, 8, SIMCLR"})
+  void theMapIsTheChannelMeanOfLayer4sPowerUpsampledAndNormalised(
+      int side, Stem stem, int m, Method method) {
     byte[] image = new byte[3 * side * side];
     new java.util.SplittableRandom(2).nextBytes(image);
-    TrainingConfig.Builder b = TrainerFixtures.tiny(Method.MOCO).toBuilder();
+    TrainingConfig.Builder b = TrainerFixtures.tiny(method).toBuilder();
     b.imageSize = side;
     b.stem = stem;
     try (MocoTrainer t = TrainerFixtures.trainer(b.build());

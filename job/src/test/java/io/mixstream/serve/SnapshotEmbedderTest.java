@@ -24,9 +24,13 @@ class SnapshotEmbedderTest {
    * The service closes batches by size, by time and at each checkpoint, so which images share a
    * batch varies from run to run: an image's vector must not depend on its batch.
    */
-  @Test
-  void anImagesEmbeddingIsTheSameInAnyBatchAndEqualsTheEncodersBitForBit() {
-    TrainingConfig c = TrainerFixtures.tiny(Method.MOCO);
+  /** BYOL too: its embedding is the pooled backbone, 8·width, from a snapshot without fc. */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.EnumSource(
+      value = Method.class,
+      names = {"MOCO", "BYOL"})
+  void anImagesEmbeddingIsTheSameInAnyBatchAndEqualsTheEncodersBitForBit(Method method) {
+    TrainingConfig c = TrainerFixtures.tiny(method);
     byte[][] images = TrainerFixtures.cifar(0, 24);
     try (MocoTrainer trainer = TrainerFixtures.trainer(c);
         SnapshotEmbedder embedder = new SnapshotEmbedder("cpu")) {
@@ -38,7 +42,9 @@ class SnapshotEmbedderTest {
       try (SnapshotEncoder encoder = new SnapshotEncoder(snap, Device.cpu())) {
         expected = encoder.embed(images);
       }
-      int dim = c.model().embeddingDim();
+      int dim = c.featureDim();
+      assertThat(together[0]).hasSize(method == Method.BYOL ? 32 : 128);
+      assertThat(trainer.embed(images)).as("the trainer's own embedding").isEqualTo(expected);
       for (int i = 0; i < images.length; i++) {
         assertThat(together[i]).isEqualTo(Arrays.copyOfRange(expected, i * dim, (i + 1) * dim));
       }
