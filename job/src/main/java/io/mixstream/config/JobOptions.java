@@ -614,8 +614,33 @@ public final class JobOptions {
     lines.add(
         "  --model.KEY.OPTION VALUE       a model's own value of a training option, device or"
             + " torch-threads");
-    lines.addAll(trainingLines(d.training()));
+    Map<String, Object> baselines = TrainingConfig.defaults(Method.SIMCLR).asMap();
+    Map<String, Object> moco = d.training().asMap();
+    for (String line : trainingLines(d.training())) {
+      String name = line.trim().split("\\s+")[0].substring(2);
+      String component = camel(name);
+      Object own = baselines.get(component);
+      lines.add(
+          own != null && !component.equals("method") && !own.equals(moco.get(component))
+              ? line + " (simclr, byol: " + typed(own) + ")"
+              : line);
+    }
     return lines;
+  }
+
+  /** {@code batch-size} → {@code batchSize}: a component's name from its option's. */
+  private static String camel(String kebab) {
+    StringBuilder out = new StringBuilder();
+    boolean upper = false;
+    for (char ch : kebab.toCharArray()) {
+      if (ch == '-') {
+        upper = true;
+      } else {
+        out.append(upper ? Character.toUpperCase(ch) : ch);
+        upper = false;
+      }
+    }
+    return out.toString();
   }
 
   private static List<String> trainingLines(Record r) {

@@ -192,6 +192,11 @@ class JobOptionsTest {
       assertThat(help).contains("--" + JobOptions.kebab(c.getName()) + " ");
     }
     assertThat(help).contains("--bootstrap-servers V").contains("default 127.0.0.1:9092");
+    assertThat(help)
+        .as("SimCLR's and BYOL's own defaults beside the MoCo family's")
+        .containsPattern("--bn-splits V +default 8 \\(simclr, byol: 1\\)")
+        .containsPattern("--lr-reference-batch V +default 512 \\(simclr, byol: 128\\)")
+        .doesNotContain("byol: simclr");
   }
 
   @Test
