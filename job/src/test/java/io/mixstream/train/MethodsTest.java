@@ -39,7 +39,21 @@ class MethodsTest {
       StepReport r = t.step(TrainerFixtures.cifar(0, 16));
       assertThat(r.step()).isEqualTo(1);
       assertThat(r.terms()).isNotEmpty();
-      r.terms().values().forEach(v -> assertThat(v).isFinite().isPositive());
+      // InfoNCE and NT-Xent are positive; BYOL's terms are negative cosines, in [-1, 1]
+      r.terms()
+          .values()
+          .forEach(
+              v ->
+                  assertThat(v)
+                      .isFinite()
+                      .satisfies(
+                          x -> {
+                            if (method == Method.BYOL) {
+                              assertThat(x).isBetween(-1.0, 1.0);
+                            } else {
+                              assertThat(x).isPositive();
+                            }
+                          }));
       assertThat(r.loss()).isFinite();
       double weighted =
           r.terms().entrySet().stream()
@@ -47,13 +61,27 @@ class MethodsTest {
               .sum();
       assertThat(r.loss())
           .isCloseTo(weighted, org.assertj.core.api.Assertions.within(1e-3 * Math.abs(weighted)));
-      if (method != Method.MOCO) {
+      if (method == Method.MOCO || method.headless()) {
+        assertThat(r.lambda()).as("no mixing, no λ").isNaN();
+      } else {
         assertThat(r.lambda()).isBetween(0.0, 1.0);
       }
       Map<String, float[]> after = t.snapshot();
       assertThat(after.get("query.conv1.weight")).isNotEqualTo(before.get("query.conv1.weight"));
-      assertThat(after.get("query.fc.weight")).isNotEqualTo(before.get("query.fc.weight"));
-      assertThat(after.get("key.conv1.weight")).isNotEqualTo(before.get("key.conv1.weight"));
+      String head = method.headless() ? "query.projector.3.weight" : "query.fc.weight";
+      assertThat(after.get(head)).isNotEqualTo(before.get(head));
+      if (method == Method.SIMCLR) {
+        assertThat(after).as("no key encoder").doesNotContainKey("key.conv1.weight");
+      } else {
+        assertThat(after.get("key.conv1.weight")).isNotEqualTo(before.get("key.conv1.weight"));
+      }
+      if (method == Method.BYOL) {
+        assertThat(after.get("query.predictor.0.weight"))
+            .isNotEqualTo(before.get("query.predictor.0.weight"));
+        assertThat(after.get("key.projector.0.weight"))
+            .as("the target projector follows")
+            .isNotEqualTo(before.get("key.projector.0.weight"));
+      }
       for (QueueName q : QueueName.values()) {
         if (method.queues().contains(q)) {
           assertThat(t.queuePointer(q)).as(q.name()).isEqualTo(16);
