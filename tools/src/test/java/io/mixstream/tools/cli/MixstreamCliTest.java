@@ -75,7 +75,9 @@ class MixstreamCliTest {
     assertThat(Mixstream.run("bench", "step", "--help")).isZero();
     String step = stdout().substring(quality.length());
     assertThat(step).containsPattern("(?s)--width=<width>\\s+Stem width.{0,80}\\(default: 64\\)");
-    assertThat(step).containsPattern("(?s)--method=<method>\\s+moco, .{0,80}\\(default: moco\\)");
+    assertThat(step)
+        .containsPattern(
+            "(?s)--method=<method>\\s+moco, .{0,80}simclr or byol.{0,40}\\(default: moco\\)");
     assertThat(Mixstream.run("demo", "--batch", "64,128", "--steps", "1")).isEqualTo(1);
     assertThat(stderr()).contains("--batch-size takes one size here, got 64,128");
   }
