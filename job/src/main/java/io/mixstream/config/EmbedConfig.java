@@ -12,38 +12,7 @@ import java.util.Map;
 /**
  * The embedding service's settings ({@code mixstream embed}): what it reads, which model it
  * follows, where its vectors go. Options that mean what the training job's mean are spelled the
- * same.
- *
- * @param bootstrapServers Kafka bootstrap servers
- * @param inputTopic topic of image records to embed
- * @param outputTopic where each image's embedding goes, keyed by image id
- * @param deadLetterTopic where malformed records go, with their reason
- * @param groupId Kafka consumer group of the source
- * @param kafkaProperties extra Kafka client settings (security and the like)
- * @param modelKey the model to follow: its snapshots are SNAPSHOT-DIR/MODEL-KEY/step-N.safetensors
- * @param snapshotDir the trainer's snapshot directory (shared, like checkpoints, on a cluster)
- * @param modelPollInterval how often the model's snapshot folder is listed for a newer step
- * @param batchSize a batch is embedded when it has this many images...
- * @param batchTimeout ...or when its first image has waited this long
- * @param exactlyOnce output through Kafka transactions committed with each checkpoint (a {@code
- *     read_committed} consumer sees each image once, a checkpoint interval late); false: written at
- *     once, and repeated after a failure back to the last checkpoint
- * @param reembedTopic when set, the whole of this topic is embedded again with each new model
- *     version, into reembedOutputTopic
- * @param reembedOutputTopic where the reference topic's vectors go; default
- *     REEMBED-TOPIC-embeddings
- * @param metricsTopic where the service's gauges go as JSON (type "embed")
- * @param metricsInterval how often they go there (and at each model swap)
- * @param embeddingsFormat binary (compact) or json
- * @param device auto, cpu or gpu
- * @param torchThreads libtorch's CPU threads for each embedder; 0 = the cores divided by
- *     embedParallelism (on 2 cores a narrow model embeds faster with 1, leaving a core to the
- *     stream; a width-64 one much faster with 2: BENCHMARKS.md, issue 15)
- * @param checkpointInterval how often Flink checkpoints (and, exactly once, commits the output)
- * @param checkpointDir where checkpoints go
- * @param bounded stop at the offsets the input topic has when the job starts (tests, benchmarks)
- * @param embedParallelism embedder subtasks, each embedding its share of the batches with its own
- *     model copy and torchThreads threads (on a CPU: subtasks x threads = cores)
+ * same. Each option is declared once, in {@link Builder}.
  */
 public record EmbedConfig(
     String bootstrapServers,
@@ -81,30 +50,10 @@ public record EmbedConfig(
    * @param tmp the folder that holds the trainer's mixstream-snapshots
    */
   public static EmbedConfig defaults(Path tmp) {
-    return new EmbedConfig(
-        "127.0.0.1:9092",
-        "images",
-        "image-embeddings",
-        "image-embeddings-dead-letters",
-        "mixstream-embed",
-        Map.of(),
-        "default",
-        tmp.resolve("mixstream-snapshots"),
-        Duration.ofSeconds(1),
-        64,
-        Duration.ofMillis(50),
-        true,
-        "",
-        "",
-        "metrics",
-        Duration.ofSeconds(10),
-        EmbeddingCodec.Format.BINARY,
-        "auto",
-        0,
-        Duration.ofSeconds(1),
-        tmp.resolve("mixstream-embed-checkpoints"),
-        false,
-        1);
+    Builder b = new Builder();
+    b.snapshotDir = tmp.resolve("mixstream-snapshots");
+    b.checkpointDir = tmp.resolve("mixstream-embed-checkpoints");
+    return b.build();
   }
 
   public boolean reembeds() {
@@ -120,12 +69,12 @@ public record EmbedConfig(
 
   /** Every problem, each naming its option; empty when valid. */
   public List<String> problems() {
-    List<String> p = new ArrayList<>();
-    if (bootstrapServers == null || bootstrapServers.isBlank()) {
+    List<String> p = OptionTable.problems(toBuilder());
+    if (bootstrapServers != null && bootstrapServers.isBlank()) {
       p.add("bootstrap-servers must name at least one HOST:PORT");
     }
-    if (inputTopic == null || inputTopic.isBlank()) {
-      p.add("input-topic must be set");
+    if (inputTopic != null && inputTopic.isBlank()) {
+      p.add("input-topic must not be empty");
     }
     List<String> written = new ArrayList<>(List.of(outputTopic, deadLetterTopic, metricsTopic));
     if (reembeds()) {
@@ -144,31 +93,22 @@ public record EmbedConfig(
               + " must all differ, got "
               + written);
     }
-    if (modelKey == null || modelKey.isBlank()) {
-      p.add("model-key must be set");
+    if (modelKey != null && modelKey.isBlank()) {
+      p.add("model-key must not be empty");
     }
-    if (batchSize < 1) {
-      p.add("batch-size must be at least 1");
-    }
-    for (var d :
-        Map.of(
-                "batch-timeout", batchTimeout,
-                "model-poll-interval", modelPollInterval,
-                "metrics-interval", metricsInterval,
-                "checkpoint-interval", checkpointInterval)
-            .entrySet()) {
-      if (d.getValue().isNegative() || d.getValue().isZero()) {
-        p.add(d.getKey() + " must be positive");
-      }
-    }
+    Map<String, Duration> durations = new LinkedHashMap<>();
+    durations.put("batch-timeout", batchTimeout);
+    durations.put("model-poll-interval", modelPollInterval);
+    durations.put("metrics-interval", metricsInterval);
+    durations.put("checkpoint-interval", checkpointInterval);
+    durations.forEach(
+        (name, d) -> {
+          if (d != null && (d.isNegative() || d.isZero())) {
+            p.add(name + " must be positive");
+          }
+        });
     if (device == null || !List.of("auto", "cpu", "gpu").contains(device)) {
       p.add("device must be auto, cpu or gpu, got '" + device + "'");
-    }
-    if (torchThreads < 0) {
-      p.add("torch-threads must be 0 (one per core) or more");
-    }
-    if (embedParallelism < 1) {
-      p.add("embed-parallelism must be at least 1");
     }
     return p;
   }
@@ -186,15 +126,8 @@ public record EmbedConfig(
 
   /** The effective configuration, secrets masked, for printing once at start. */
   public Map<String, Object> describe() {
-    Map<String, Object> m = new LinkedHashMap<>();
-    for (var c : EmbedConfig.class.getRecordComponents()) {
-      try {
-        Object v = c.getAccessor().invoke(this);
-        m.put(c.getName(), c.getName().equals("kafkaProperties") ? masked() : v);
-      } catch (ReflectiveOperationException e) {
-        throw new IllegalStateException(e);
-      }
-    }
+    Map<String, Object> m = OptionTable.asMap(this);
+    m.put("kafkaProperties", masked());
     if (reembeds()) {
       m.put("reembedOutputTopic", resolvedReembedOutputTopic());
     }
@@ -209,83 +142,103 @@ public record EmbedConfig(
     return new Builder(this);
   }
 
-  /** Named values for an {@link EmbedConfig}: start from {@code defaults(...)}, set, build. */
+  /**
+   * The embedding service's options, each declared once: its name, type and default here, what it
+   * means and its range in its {@link Option}. Start from {@code defaults(...)}, set, build.
+   */
   public static final class Builder {
-    public String bootstrapServers;
-    public String inputTopic;
-    public String outputTopic;
-    public String deadLetterTopic;
-    public String groupId;
-    public Map<String, String> kafkaProperties;
-    public String modelKey;
+    @Option("Kafka bootstrap servers")
+    public String bootstrapServers = "127.0.0.1:9092";
+
+    @Option("topic of image records to embed")
+    public String inputTopic = "images";
+
+    @Option("where each image's embedding goes, keyed by image id")
+    public String outputTopic = "image-embeddings";
+
+    @Option("where malformed records go, with their reason")
+    public String deadLetterTopic = "image-embeddings-dead-letters";
+
+    @Option("Kafka consumer group of the source")
+    public String groupId = "mixstream-embed";
+
+    /** Extra Kafka client settings: {@code --kafka.KEY VALUE}. */
+    public Map<String, String> kafkaProperties = Map.of();
+
+    @Option("the model to follow: its snapshots are SNAPSHOT-DIR/MODEL-KEY/step-N.safetensors")
+    public String modelKey = "default";
+
+    @Option("the trainer's snapshot directory (shared, like checkpoints, on a cluster)")
     public Path snapshotDir;
-    public Duration modelPollInterval;
-    public int batchSize;
-    public Duration batchTimeout;
-    public boolean exactlyOnce;
-    public String reembedTopic;
-    public String reembedOutputTopic;
-    public String metricsTopic;
-    public Duration metricsInterval;
-    public EmbeddingCodec.Format embeddingsFormat;
-    public String device;
-    public int torchThreads;
-    public Duration checkpointInterval;
+
+    @Option("how often the model's snapshot folder is listed for a newer step")
+    public Duration modelPollInterval = Duration.ofSeconds(1);
+
+    @Option(value = "a batch is embedded when it has this many images...", min = 1)
+    public int batchSize = 64;
+
+    @Option("...or when its first image has waited this long")
+    public Duration batchTimeout = Duration.ofMillis(50);
+
+    @Option(
+        "output through Kafka transactions committed with each checkpoint (a read_committed"
+            + " consumer sees each image once, a checkpoint interval late); false: written at once,"
+            + " and repeated after a failure back to the last checkpoint")
+    public boolean exactlyOnce = true;
+
+    @Option(
+        "when set, the whole of this topic is embedded again with each new model version, into"
+            + " reembed-output-topic")
+    public String reembedTopic = "";
+
+    @Option("where the reference topic's vectors go; default REEMBED-TOPIC-embeddings")
+    public String reembedOutputTopic = "";
+
+    @Option("where the service's gauges go as JSON (type \"embed\")")
+    public String metricsTopic = "metrics";
+
+    @Option("how often they go there (and at each model swap)")
+    public Duration metricsInterval = Duration.ofSeconds(10);
+
+    @Option("binary (compact) or json")
+    public EmbeddingCodec.Format embeddingsFormat = EmbeddingCodec.Format.BINARY;
+
+    @Option("auto, cpu or gpu")
+    public String device = "auto";
+
+    @Option(
+        value =
+            "libtorch's CPU threads for each embedder; 0 = the cores divided by embed-parallelism"
+                + " (on 2 cores a narrow model embeds faster with 1, leaving a core to the stream;"
+                + " a width-64 one much faster with 2: BENCHMARKS.md, issue 15)",
+        min = 0,
+        range = "0 (one per core) or more")
+    public int torchThreads = 0;
+
+    @Option("how often Flink checkpoints (and, exactly once, commits the output)")
+    public Duration checkpointInterval = Duration.ofSeconds(1);
+
+    @Option("where checkpoints go")
     public Path checkpointDir;
-    public boolean bounded;
-    public int embedParallelism;
+
+    @Option("stop at the offsets the input topic has when the job starts (tests, benchmarks)")
+    public boolean bounded = false;
+
+    @Option(
+        value =
+            "embedder subtasks, each embedding its share of the batches with its own model copy"
+                + " and torch-threads threads (on a CPU: subtasks x threads = cores)",
+        min = 1)
+    public int embedParallelism = 1;
+
+    private Builder() {}
 
     private Builder(EmbedConfig c) {
-      bootstrapServers = c.bootstrapServers;
-      inputTopic = c.inputTopic;
-      outputTopic = c.outputTopic;
-      deadLetterTopic = c.deadLetterTopic;
-      groupId = c.groupId;
-      kafkaProperties = c.kafkaProperties;
-      modelKey = c.modelKey;
-      snapshotDir = c.snapshotDir;
-      modelPollInterval = c.modelPollInterval;
-      batchSize = c.batchSize;
-      batchTimeout = c.batchTimeout;
-      exactlyOnce = c.exactlyOnce;
-      reembedTopic = c.reembedTopic;
-      reembedOutputTopic = c.reembedOutputTopic;
-      metricsTopic = c.metricsTopic;
-      metricsInterval = c.metricsInterval;
-      embeddingsFormat = c.embeddingsFormat;
-      device = c.device;
-      torchThreads = c.torchThreads;
-      checkpointInterval = c.checkpointInterval;
-      checkpointDir = c.checkpointDir;
-      bounded = c.bounded;
-      embedParallelism = c.embedParallelism;
+      OptionTable.fill(this, c);
     }
 
     public EmbedConfig build() {
-      return new EmbedConfig(
-          bootstrapServers,
-          inputTopic,
-          outputTopic,
-          deadLetterTopic,
-          groupId,
-          kafkaProperties,
-          modelKey,
-          snapshotDir,
-          modelPollInterval,
-          batchSize,
-          batchTimeout,
-          exactlyOnce,
-          reembedTopic,
-          reembedOutputTopic,
-          metricsTopic,
-          metricsInterval,
-          embeddingsFormat,
-          device,
-          torchThreads,
-          checkpointInterval,
-          checkpointDir,
-          bounded,
-          embedParallelism);
+      return OptionTable.build(EmbedConfig.class, this);
     }
   }
 }

@@ -1,6 +1,5 @@
 package io.mixstream.config;
 
-import java.lang.reflect.RecordComponent;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,7 +14,7 @@ import java.util.TreeMap;
  * client settings as {@code --kafka.KEY VALUE}.
  */
 public final class EmbedOptions {
-  private static final Set<String> BOOLEANS = JobOptions.booleanOptions(EmbedConfig.class);
+  private static final Set<String> BOOLEANS = OptionTable.booleans(EmbedConfig.Builder.class);
 
   private EmbedOptions() {}
 
@@ -26,26 +25,25 @@ public final class EmbedOptions {
   public static EmbedConfig parse(String[] args, Path tmp) {
     Map<String, String> rest = new LinkedHashMap<>(JobOptions.values(args, BOOLEANS));
     Map<String, String> kafka = JobOptions.takeKafka(rest);
-    EmbedConfig c = JobOptions.bind(EmbedConfig.defaults(tmp), rest);
+    EmbedConfig.Builder b = EmbedConfig.defaults(tmp).toBuilder();
+    Map<String, String> problems = new LinkedHashMap<>();
+    OptionTable.set(b, rest, problems);
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(String.join("; ", problems.values()));
+    }
     JobOptions.refuseUnknown(rest);
-    Map<String, String> merged = new TreeMap<>(c.kafkaProperties());
+    Map<String, String> merged = new TreeMap<>(b.kafkaProperties);
     merged.putAll(kafka);
-    EmbedConfig.Builder b = c.toBuilder();
     b.kafkaProperties = merged;
     return b.build().validate();
   }
 
   /** Every option with its default, for --help. */
   public static List<String> help(Path tmp) {
-    EmbedConfig d = EmbedConfig.defaults(tmp);
     List<String> lines = new ArrayList<>();
     lines.add(
         "  --config FILE                  properties file with any of the options below (name=value)");
-    for (RecordComponent c : EmbedConfig.class.getRecordComponents()) {
-      if (!c.getName().equals("kafkaProperties")) {
-        lines.add(JobOptions.line(c, d));
-      }
-    }
+    lines.addAll(OptionTable.help(EmbedConfig.defaults(tmp).toBuilder(), name -> ""));
     lines.add(
         "  --kafka.KEY VALUE              any Kafka client setting (security.protocol, sasl.*, ssl.*)");
     return lines;

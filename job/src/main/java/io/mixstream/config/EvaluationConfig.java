@@ -2,46 +2,12 @@ package io.mixstream.config;
 
 import io.mixstream.records.EmbeddingCodec;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Snapshots, the kNN monitor of ALGORITHM.md §2 and the embedding stream.
- *
- * @param evalEvery steps between encoder snapshots (each one is written to {@code snapshotDir},
- *     evaluated and embedded); step 0 (the random-init floor) and the end of a bounded run are
- *     included; 0 turns all of it off
- * @param knnBankTopic topic of the kNN memory bank images (training images, no augmentation)
- * @param knnTestTopic topic of the kNN test images
- * @param knnBankSize bank images the evaluator takes (the first distinct ids to arrive); 0 = no
- *     evaluator
- * @param knnTestSize test images the evaluator takes
- * @param knnK neighbours that vote (200)
- * @param knnTemperature t of the votes' weights exp(s/t) (0.1)
- * @param knnClasses labels of the bank and test images are 0 to knnClasses-1 (10, CIFAR-10's); the
- *     training images' labels are not read
- * @param metricsTopic where each kNN result goes, as JSON
- * @param embeddingsTopic where the evaluation images' embeddings go at each evaluation
- * @param embeddingsFormat binary (compact) or json (one object per record)
- * @param embedIncoming at each snapshot step, also send the embeddings of that step's training
- *     images (before augmentation) to the embeddings topic
- * @param evalThreads libtorch's CPU threads for each kNN evaluation, which runs on a thread of its
- *     own (see {@link io.mixstream.torch.TorchThreads}); 0 = one per core
- * @param snapshotDir where snapshots go: DIR/MODEL-KEY/step-NNNNNNNN.safetensors and .json
- * @param keepSnapshots the newest snapshots of each model kept on disk, older ones deleted as new
- *     ones come (besides those of keepSnapshotsEvery); -1 = 20 for a job without end, all for a
- *     bounded one; 0 = all
- * @param keepSnapshotsEvery also keep, for good, each snapshot whose step is a multiple of this
- *     (10,000); 0 = none
- * @param qualityEvery steps between the label-free measures of docs/ALGORITHM.md §17 (RankMe,
- *     alignment, uniformity, embedding std) on the window of recent images; -1 = eval-every, 0 =
- *     off. They need no labels and run with the kNN evaluator off
- * @param qualityWindow W, the last images to arrive that each trainer keeps for them (2,048)
- * @param collapseStd a reading says collapse when the embedding std is under collapseStd/√d (0.25)
- * @param collapseRank or when RankMe is under collapseRank·d (0.01); three such readings in a row
- *     are a collapse
+ * Snapshots, the kNN monitor of ALGORITHM.md §2, the label-free measures of §17 and the embedding
+ * stream. Each option is declared once, in {@link Builder}.
  */
 public record EvaluationConfig(
     int evalEvery,
@@ -67,27 +33,9 @@ public record EvaluationConfig(
 
   /** §2's protocol on the full sets (50,000 bank, 10,000 test), every 100 steps. */
   public static EvaluationConfig defaults(Path snapshotDir) {
-    return new EvaluationConfig(
-        100,
-        "knn-bank",
-        "knn-test",
-        50_000,
-        10_000,
-        200,
-        0.1,
-        10,
-        "metrics",
-        "embeddings",
-        EmbeddingCodec.Format.BINARY,
-        false,
-        0,
-        snapshotDir,
-        -1,
-        10_000,
-        -1,
-        2048,
-        0.25,
-        0.01);
+    Builder b = new Builder();
+    b.snapshotDir = snapshotDir;
+    return b.build();
   }
 
   /** The newest snapshots kept of each model: {@code keepSnapshots} with -1 resolved; 0 = all. */
@@ -116,68 +64,24 @@ public record EvaluationConfig(
 
   /** Every problem, each naming its option; empty when valid. */
   public List<String> problems() {
-    List<String> p = new ArrayList<>();
-    if (evalEvery < 0) {
-      p.add("eval-every must be 0 (off) or a number of steps");
+    List<String> p = OptionTable.problems(toBuilder());
+    if (knnBankSize > 0 && knnTestSize == 0) {
+      p.add("knn-test-size must be positive when knn-bank-size is (knn-bank-size 0 turns kNN off)");
     }
-    if (knnBankSize < 0 || knnTestSize < 0 || (knnBankSize > 0 && knnTestSize == 0)) {
-      p.add("knn-bank-size and knn-test-size must be positive (knn-bank-size 0 turns kNN off)");
-    }
-    if (knnK < 1) {
-      p.add("knn-k must be at least 1");
-    }
-    if (knnClasses < 1 || knnClasses > Short.MAX_VALUE) {
-      p.add("knn-classes must be 1 to 32767, got " + knnClasses);
-    }
-    if (!(knnTemperature > 0)) {
-      p.add("knn-temperature must be positive");
-    }
-    if (evaluates() && knnBankTopic.equals(knnTestTopic)) {
+    if (evaluates() && knnBankTopic != null && knnBankTopic.equals(knnTestTopic)) {
       p.add("knn-bank-topic and knn-test-topic must differ");
     }
     for (String topic : List.of(knnBankTopic, knnTestTopic, metricsTopic, embeddingsTopic)) {
-      if (topic == null || topic.isBlank()) {
+      if (topic != null && topic.isBlank()) {
         p.add("the knn-*-topic, metrics-topic and embeddings-topic options must not be empty");
         break;
       }
-    }
-    if (evalThreads < 0) {
-      p.add("eval-threads must be 0 (one per core) or more");
-    }
-    if (snapshotDir == null) {
-      p.add("snapshot-dir must be set");
-    }
-    if (keepSnapshots < -1) {
-      p.add("keep-snapshots must be -1 (20 without end, all when bounded), 0 (all) or more");
-    }
-    if (keepSnapshotsEvery < 0) {
-      p.add("keep-snapshots-every must be 0 (none) or more");
-    }
-    if (qualityEvery < -1) {
-      p.add("quality-every must be -1 (as eval-every), 0 (off) or a number of steps");
-    }
-    if (qualityWindow < 2) {
-      p.add("quality-window must be at least 2 images, got " + qualityWindow);
-    }
-    if (!(collapseStd >= 0 && collapseStd <= 1)) {
-      p.add("collapse-std must be in [0,1] (a fraction of 1/sqrt(d)), got " + collapseStd);
-    }
-    if (!(collapseRank >= 0 && collapseRank <= 1)) {
-      p.add("collapse-rank must be in [0,1] (a fraction of d), got " + collapseRank);
     }
     return p;
   }
 
   public Map<String, Object> asMap() {
-    Map<String, Object> m = new LinkedHashMap<>();
-    for (var c : EvaluationConfig.class.getRecordComponents()) {
-      try {
-        m.put(c.getName(), c.getAccessor().invoke(this));
-      } catch (ReflectiveOperationException e) {
-        throw new IllegalStateException(e);
-      }
-    }
-    return m;
+    return OptionTable.asMap(this);
   }
 
   /** This config as a builder, to change some values by name. */
@@ -186,76 +90,124 @@ public record EvaluationConfig(
   }
 
   /**
-   * Named values for a {@link EvaluationConfig}: start from {@code defaults(...)} or another
-   * config, set what differs, {@link #build()}.
+   * The evaluation's options, each declared once: its name, type and default here, what it means
+   * and its range in its {@link Option}. Start from {@code defaults(...)} or another config, set
+   * what differs, {@link #build()}.
    */
   public static final class Builder {
-    public int evalEvery;
-    public String knnBankTopic;
-    public String knnTestTopic;
-    public int knnBankSize;
-    public int knnTestSize;
-    public int knnK;
-    public double knnTemperature;
-    public int knnClasses;
-    public String metricsTopic;
-    public String embeddingsTopic;
-    public EmbeddingCodec.Format embeddingsFormat;
-    public boolean embedIncoming;
-    public int evalThreads;
+    @Option(
+        value =
+            "steps between encoder snapshots (each written to snapshot-dir, evaluated and"
+                + " embedded); step 0 (the random-init floor) and the end of a bounded run are"
+                + " included; 0 turns all of it off",
+        min = 0,
+        range = "0 (off) or a number of steps")
+    public int evalEvery = 100;
+
+    @Option("topic of the kNN memory bank images (training images, no augmentation)")
+    public String knnBankTopic = "knn-bank";
+
+    @Option("topic of the kNN test images")
+    public String knnTestTopic = "knn-test";
+
+    @Option(
+        value =
+            "bank images the evaluator takes (the first distinct ids to arrive); 0 = no evaluator",
+        min = 0)
+    public int knnBankSize = 50_000;
+
+    @Option(value = "test images the evaluator takes", min = 0)
+    public int knnTestSize = 10_000;
+
+    @Option(value = "neighbours that vote", min = 1)
+    public int knnK = 200;
+
+    @Option(value = "t of the votes' weights exp(s/t)", min = 0, minExclusive = true)
+    public double knnTemperature = 0.1;
+
+    @Option(
+        value =
+            "labels of the bank and test images are 0 to knn-classes - 1 (CIFAR-10's 10); the"
+                + " training images' labels are not read",
+        min = 1,
+        max = Short.MAX_VALUE,
+        range = "1 to 32767")
+    public int knnClasses = 10;
+
+    @Option("where each kNN result and the trainers' gauges go, as JSON")
+    public String metricsTopic = "metrics";
+
+    @Option("where the evaluation images' embeddings go at each evaluation")
+    public String embeddingsTopic = "embeddings";
+
+    @Option("binary (compact) or json (one object per record)")
+    public EmbeddingCodec.Format embeddingsFormat = EmbeddingCodec.Format.BINARY;
+
+    @Option(
+        "at each snapshot step, also send the embeddings of that step's training images (before"
+            + " augmentation) to the embeddings topic")
+    public boolean embedIncoming = false;
+
+    @Option(
+        value =
+            "libtorch's CPU threads for each kNN evaluation, which runs on a thread of its own"
+                + " (TorchThreads); 0 = one per core",
+        min = 0,
+        range = "0 (one per core) or more")
+    public int evalThreads = 0;
+
+    @Option("where snapshots go: DIR/MODEL-KEY/step-NNNNNNNN.safetensors and .json")
     public Path snapshotDir;
-    public int keepSnapshots;
-    public int keepSnapshotsEvery;
-    public int qualityEvery;
-    public int qualityWindow;
-    public double collapseStd;
-    public double collapseRank;
+
+    @Option(
+        value =
+            "the newest snapshots of each model kept on disk, older ones deleted as new ones come"
+                + " (besides those of keep-snapshots-every); -1 = 20 for a job without end, all for"
+                + " a bounded one; 0 = all",
+        min = -1,
+        range = "-1 (20 without end, all when bounded), 0 (all) or more")
+    public int keepSnapshots = -1;
+
+    @Option(
+        value = "also keep, for good, each snapshot whose step is a multiple of this; 0 = none",
+        min = 0,
+        range = "0 (none) or more")
+    public int keepSnapshotsEvery = 10_000;
+
+    @Option(
+        value =
+            "steps between the label-free measures of §17 (RankMe, alignment, uniformity,"
+                + " embedding std) on the window of recent images; -1 = eval-every, 0 = off. They"
+                + " need no labels and run with the kNN evaluator off",
+        min = -1,
+        range = "-1 (as eval-every), 0 (off) or a number of steps")
+    public int qualityEvery = -1;
+
+    @Option(value = "W, the last images to arrive that each trainer keeps for them", min = 2)
+    public int qualityWindow = 2048;
+
+    @Option(
+        value = "a reading says collapse when the embedding std is under this/√d",
+        min = 0,
+        max = 1,
+        range = "in [0,1] (a fraction of 1/sqrt(d))")
+    public double collapseStd = 0.25;
+
+    @Option(
+        value = "or when RankMe is under this·d; three such readings in a row are a collapse",
+        min = 0,
+        max = 1,
+        range = "in [0,1] (a fraction of d)")
+    public double collapseRank = 0.01;
+
+    private Builder() {}
 
     private Builder(EvaluationConfig c) {
-      evalEvery = c.evalEvery;
-      knnBankTopic = c.knnBankTopic;
-      knnTestTopic = c.knnTestTopic;
-      knnBankSize = c.knnBankSize;
-      knnTestSize = c.knnTestSize;
-      knnK = c.knnK;
-      knnTemperature = c.knnTemperature;
-      knnClasses = c.knnClasses;
-      metricsTopic = c.metricsTopic;
-      embeddingsTopic = c.embeddingsTopic;
-      embeddingsFormat = c.embeddingsFormat;
-      embedIncoming = c.embedIncoming;
-      evalThreads = c.evalThreads;
-      snapshotDir = c.snapshotDir;
-      keepSnapshots = c.keepSnapshots;
-      keepSnapshotsEvery = c.keepSnapshotsEvery;
-      qualityEvery = c.qualityEvery;
-      qualityWindow = c.qualityWindow;
-      collapseStd = c.collapseStd;
-      collapseRank = c.collapseRank;
+      OptionTable.fill(this, c);
     }
 
     public EvaluationConfig build() {
-      return new EvaluationConfig(
-          evalEvery,
-          knnBankTopic,
-          knnTestTopic,
-          knnBankSize,
-          knnTestSize,
-          knnK,
-          knnTemperature,
-          knnClasses,
-          metricsTopic,
-          embeddingsTopic,
-          embeddingsFormat,
-          embedIncoming,
-          evalThreads,
-          snapshotDir,
-          keepSnapshots,
-          keepSnapshotsEvery,
-          qualityEvery,
-          qualityWindow,
-          collapseStd,
-          collapseRank);
+      return OptionTable.build(EvaluationConfig.class, this);
     }
   }
 }

@@ -9,27 +9,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Everything the streaming job needs besides the learning hyperparameters.
- *
- * @param training the learning core's hyperparameters
- * @param bootstrapServers Kafka bootstrap servers
- * @param imagesTopic topic of image records
- * @param deadLetterTopic where malformed records go, with their reason
- * @param groupId Kafka consumer group of the source
- * @param kafkaProperties extra Kafka client settings for source and sink (security and the like)
- * @param modelKey the key of the model's keyed state; one key, one model
- * @param device auto, cpu, gpu or gpu:N (the one model's)
- * @param torchThreads libtorch's CPU threads for the trainer; 0 = one per core (how they share the
- *     cores with the evaluator: {@link io.mixstream.torch.TorchThreads})
- * @param checkpointInterval how often Flink checkpoints
- * @param checkpointDir where checkpoints go (a folder; RocksDB's local files go to a temp dir)
- * @param bounded stop at the offsets the topic has when the job starts (tests, benchmarks)
- * @param decodeParallelism parallel decoders upstream of the trainer
- * @param skipNonfiniteSteps steps in a row whose loss or gradient is not finite that a trainer
- *     skips (changing nothing) before it stops the job for good; 0 stops at the first
- * @param evaluation snapshots, the kNN evaluator and the embedding stream
- * @param models the models trained side by side, each on its own trainer subtask; empty = one
- *     model, {@code modelKey} with {@code training}, {@code device} and {@code torchThreads}
+ * Everything the streaming job needs besides the learning hyperparameters ({@code training}); the
+ * snapshots and the kNN monitor are {@code evaluation}, the models trained side by side {@code
+ * models} (empty = one model, {@code modelKey} with {@code training}, {@code device} and {@code
+ * torchThreads}). Each option is declared once, in {@link Builder}.
  */
 public record JobConfig(
     TrainingConfig training,
@@ -63,29 +46,10 @@ public record JobConfig(
 
   /** Local defaults: broker on 127.0.0.1:9092, topic images, checkpoints every 10 s. */
   public static JobConfig defaults(TrainingConfig training, Path checkpointDir) {
-    return new JobConfig(
-        training,
-        "127.0.0.1:9092",
-        "images",
-        "images-dead-letters",
-        "mixstream",
-        Map.of(),
-        "default",
-        "auto",
-        0,
-        Duration.ofSeconds(10),
-        checkpointDir,
-        false,
-        1,
-        0,
-        EvaluationConfig.defaults(checkpointDir.resolveSibling("mixstream-snapshots")),
-        List.of());
-  }
-
-  /** This config with another evaluation part. */
-  public JobConfig withEvaluation(EvaluationConfig e) {
-    Builder b = toBuilder();
-    b.evaluation = e;
+    Builder b = new Builder();
+    b.training = training;
+    b.checkpointDir = checkpointDir;
+    b.evaluation = EvaluationConfig.defaults(checkpointDir.resolveSibling("mixstream-snapshots"));
     return b.build();
   }
 
@@ -97,25 +61,20 @@ public record JobConfig(
     }
     p.addAll(modelSetProblems());
     p.addAll(evaluation.problems());
-    if (bootstrapServers == null || bootstrapServers.isBlank()) {
+    p.addAll(OptionTable.problems(toBuilder()));
+    if (bootstrapServers != null && bootstrapServers.isBlank()) {
       p.add("bootstrap-servers must name at least one HOST:PORT");
     }
-    if (imagesTopic == null || imagesTopic.isBlank()) {
-      p.add("images-topic must be set");
+    if (imagesTopic != null && imagesTopic.isBlank()) {
+      p.add("images-topic must not be empty");
     }
-    if (deadLetterTopic == null
-        || deadLetterTopic.isBlank()
-        || deadLetterTopic.equals(imagesTopic)) {
+    if (deadLetterTopic != null
+        && (deadLetterTopic.isBlank() || deadLetterTopic.equals(imagesTopic))) {
       p.add("dead-letter-topic must be set and differ from images-topic");
     }
-    if (checkpointInterval.isNegative() || checkpointInterval.isZero()) {
+    if (checkpointInterval != null
+        && (checkpointInterval.isNegative() || checkpointInterval.isZero())) {
       p.add("checkpoint-interval must be positive");
-    }
-    if (decodeParallelism < 1) {
-      p.add("decode-parallelism must be at least 1");
-    }
-    if (skipNonfiniteSteps < 0) {
-      p.add("skip-nonfinite-steps must be 0 (stop at the first) or more");
     }
     return p;
   }
@@ -128,9 +87,6 @@ public record JobConfig(
     }
     if (!ModelSpec.validDevice(m.device())) {
       p.add("device must be auto, cpu, gpu or gpu:N, got '" + m.device() + "'");
-    }
-    if (m.torchThreads() < 0) {
-      p.add("torch-threads must be 0 (one per core) or more");
     }
     return p;
   }
@@ -169,20 +125,10 @@ public record JobConfig(
 
   /** The effective configuration, secrets masked, for printing once at start. */
   public Map<String, Object> describe() {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("bootstrapServers", bootstrapServers);
-    m.put("imagesTopic", imagesTopic);
-    m.put("deadLetterTopic", deadLetterTopic);
-    m.put("groupId", groupId);
+    Map<String, Object> m = OptionTable.asMap(this);
+    m.remove("training"); // said below, with the models
+    m.remove("models");
     m.put("kafkaProperties", KafkaClientProperties.masked(kafkaProperties));
-    m.put("modelKey", modelKey);
-    m.put("device", device);
-    m.put("torchThreads", torchThreads);
-    m.put("checkpointInterval", checkpointInterval);
-    m.put("checkpointDir", checkpointDir);
-    m.put("bounded", bounded);
-    m.put("decodeParallelism", decodeParallelism);
-    m.put("skipNonfiniteSteps", skipNonfiniteSteps);
     m.put("evaluation", evaluation.asMap());
     if (models.isEmpty()) {
       m.put("training", training.asMap());
@@ -216,64 +162,77 @@ public record JobConfig(
   }
 
   /**
-   * Named values for a {@link JobConfig}: start from {@code defaults(...)} or another config, set
-   * what differs, {@link #build()}.
+   * The job's options, each declared once: its name, type and default here, what it means and its
+   * range in its {@link Option}. Start from {@code defaults(...)} or another config, set what
+   * differs, {@link #build()}.
    */
   public static final class Builder {
+    /** The learning core's hyperparameters (their options are {@link TrainingConfig.Builder}'s). */
     public TrainingConfig training;
-    public String bootstrapServers;
-    public String imagesTopic;
-    public String deadLetterTopic;
-    public String groupId;
-    public Map<String, String> kafkaProperties;
-    public String modelKey;
-    public String device;
-    public int torchThreads;
-    public Duration checkpointInterval;
+
+    @Option("Kafka bootstrap servers")
+    public String bootstrapServers = "127.0.0.1:9092";
+
+    @Option("topic of image records")
+    public String imagesTopic = "images";
+
+    @Option("where malformed records go, with their reason")
+    public String deadLetterTopic = "images-dead-letters";
+
+    @Option("Kafka consumer group of the source")
+    public String groupId = "mixstream";
+
+    /** Extra Kafka client settings for source and sink: {@code --kafka.KEY VALUE}. */
+    public Map<String, String> kafkaProperties = Map.of();
+
+    @Option("the key of the model's keyed state (its name in metrics and snapshots); one model")
+    public String modelKey = "default";
+
+    @Option("auto, cpu, gpu or gpu:N (the one model's; auto and gpu: trainer i on GPU i mod count)")
+    public String device = "auto";
+
+    @Option(
+        value =
+            "libtorch's CPU threads for the trainer; 0 = one per core (how they share the cores"
+                + " with the evaluator: TorchThreads)",
+        min = 0,
+        range = "0 (one per core) or more")
+    public int torchThreads = 0;
+
+    @Option("how often Flink checkpoints")
+    public Duration checkpointInterval = Duration.ofSeconds(10);
+
+    @Option("where checkpoints go (a folder; RocksDB's local files go to a temp dir)")
     public Path checkpointDir;
-    public boolean bounded;
-    public int decodeParallelism;
-    public int skipNonfiniteSteps;
+
+    @Option("stop at the offsets the topic has when the job starts (tests, benchmarks)")
+    public boolean bounded = false;
+
+    @Option(value = "parallel decoders upstream of the trainer", min = 1)
+    public int decodeParallelism = 1;
+
+    @Option(
+        value =
+            "steps in a row whose loss or gradient is not finite that a trainer skips (changing"
+                + " nothing) before it stops the job for good; 0 stops at the first",
+        min = 0,
+        range = "0 (stop at the first) or more")
+    public int skipNonfiniteSteps = 0;
+
+    /** Snapshots, the kNN evaluator and the embedding stream ({@link EvaluationConfig.Builder}). */
     public EvaluationConfig evaluation;
-    public List<ModelSpec> models;
+
+    /** The models trained side by side, each on its own trainer subtask: {@code --models}. */
+    public List<ModelSpec> models = List.of();
+
+    private Builder() {}
 
     private Builder(JobConfig c) {
-      training = c.training;
-      bootstrapServers = c.bootstrapServers;
-      imagesTopic = c.imagesTopic;
-      deadLetterTopic = c.deadLetterTopic;
-      groupId = c.groupId;
-      kafkaProperties = c.kafkaProperties;
-      modelKey = c.modelKey;
-      device = c.device;
-      torchThreads = c.torchThreads;
-      checkpointInterval = c.checkpointInterval;
-      checkpointDir = c.checkpointDir;
-      bounded = c.bounded;
-      decodeParallelism = c.decodeParallelism;
-      skipNonfiniteSteps = c.skipNonfiniteSteps;
-      evaluation = c.evaluation;
-      models = c.models;
+      OptionTable.fill(this, c);
     }
 
     public JobConfig build() {
-      return new JobConfig(
-          training,
-          bootstrapServers,
-          imagesTopic,
-          deadLetterTopic,
-          groupId,
-          kafkaProperties,
-          modelKey,
-          device,
-          torchThreads,
-          checkpointInterval,
-          checkpointDir,
-          bounded,
-          decodeParallelism,
-          skipNonfiniteSteps,
-          evaluation,
-          models);
+      return OptionTable.build(JobConfig.class, this);
     }
   }
 }

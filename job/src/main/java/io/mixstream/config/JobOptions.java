@@ -2,8 +2,6 @@ package io.mixstream.config;
 
 import java.io.IOException;
 import java.io.Reader;
-import java.lang.reflect.Constructor;
-import java.lang.reflect.RecordComponent;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,35 +32,10 @@ public final class JobOptions {
 
   /** The options that are booleans, which may be given without a value. */
   private static final java.util.Set<String> BOOLEANS =
-      booleanOptions(JobConfig.class, EvaluationConfig.class, TrainingConfig.class);
+      OptionTable.booleans(
+          JobConfig.Builder.class, EvaluationConfig.Builder.class, TrainingConfig.Builder.class);
 
   private JobOptions() {}
-
-  /** The boolean options of these configs, which may stand alone on a command line. */
-  static java.util.Set<String> booleanOptions(Class<?>... configs) {
-    java.util.Set<String> out = new java.util.HashSet<>();
-    for (Class<?> r : configs) {
-      for (RecordComponent c : options(r)) {
-        if (c.getType() == boolean.class) {
-          out.add(kebab(c.getName()));
-        }
-      }
-    }
-    return out;
-  }
-
-  /** A config's components that are options, with TrainingConfig's groups opened. */
-  private static List<RecordComponent> options(Class<?> config) {
-    List<RecordComponent> out = new ArrayList<>();
-    for (RecordComponent c : config.getRecordComponents()) {
-      if (TrainingConfig.isGroup(c.getType())) {
-        out.addAll(options(c.getType()));
-      } else {
-        out.add(c);
-      }
-    }
-    return out;
-  }
 
   private static boolean isBoolean(String arg) {
     return arg.equals("true") || arg.equals("false");
@@ -156,10 +129,13 @@ public final class JobOptions {
     Map<String, String> shared = new LinkedHashMap<>(rest); // binding below consumes rest
     // every bad value and unknown name at once, not the first only
     Map<String, String> problems = new LinkedHashMap<>(); // option → what is wrong
-    TrainingConfig training = bind(TrainingConfig.defaults(methodOf(rest)), rest, problems);
-    JobConfig defaults = JobConfig.defaults(training, defaultCheckpointDir);
-    EvaluationConfig evaluation = bind(defaults.evaluation(), rest, problems);
-    JobConfig job = bind(defaults, rest, problems);
+    TrainingConfig.Builder t = TrainingConfig.defaults(methodOf(rest)).toBuilder();
+    OptionTable.set(t, rest, problems);
+    TrainingConfig training = t.build();
+    JobConfig.Builder b = JobConfig.defaults(training, defaultCheckpointDir).toBuilder();
+    EvaluationConfig.Builder evaluation = b.evaluation.toBuilder();
+    OptionTable.set(evaluation, rest, problems);
+    OptionTable.set(b, rest, problems);
     java.util.Set<String> named = new java.util.LinkedHashSet<>(problems.keySet());
     List<String> said = new ArrayList<>(problems.values());
     if (!rest.isEmpty()) {
@@ -170,15 +146,14 @@ public final class JobOptions {
       throw new IllegalArgumentException(
           String.join("; ", said) + (values instanceof Given g ? g.filesOf(named) : ""));
     }
-    Map<String, String> mergedKafka = new TreeMap<>(job.kafkaProperties());
+    Map<String, String> mergedKafka = new TreeMap<>(b.kafkaProperties);
     mergedKafka.putAll(kafka);
-    JobConfig.Builder b = job.toBuilder();
     b.kafkaProperties = mergedKafka;
-    b.evaluation = evaluation;
+    b.evaluation = evaluation.build();
     if (modelList == null) {
       refuseOptionsOfAnotherMethod("--", shared.keySet(), training.method());
     }
-    b.models = models(modelList, perModel, shared, job);
+    b.models = models(modelList, perModel, shared, b.device, b.torchThreads);
     return b.build().validate();
   }
 
@@ -217,7 +192,8 @@ public final class JobOptions {
       String list,
       Map<String, Map<String, String>> perModel,
       Map<String, String> shared,
-      JobConfig job) {
+      String jobDevice,
+      int jobTorchThreads) {
     if (list == null) {
       if (!perModel.isEmpty()) {
         String key = perModel.keySet().iterator().next();
@@ -246,12 +222,14 @@ public final class JobOptions {
       } else if (!own.containsKey("method") && isMethod(key)) {
         v.put("method", key);
       }
-      TrainingConfig t;
-      try {
-        t = bind(TrainingConfig.defaults(methodOf(v)), v);
-      } catch (IllegalArgumentException ex) {
-        throw new IllegalArgumentException("model " + key + ": " + ex.getMessage(), ex);
+      TrainingConfig.Builder tb = TrainingConfig.defaults(methodOf(v)).toBuilder();
+      Map<String, String> problems = new LinkedHashMap<>();
+      OptionTable.set(tb, v, problems);
+      if (!problems.isEmpty()) {
+        throw new IllegalArgumentException(
+            "model " + key + ": " + String.join("; ", problems.values()));
       }
+      TrainingConfig t = tb.build();
       refuseOptionsOfAnotherMethod("--model.%s.".formatted(key), own.keySet(), t.method());
       for (String option : own.keySet()) {
         if (v.containsKey(option) && !MODEL_RUN_OPTIONS.contains(option)) {
@@ -261,12 +239,12 @@ public final class JobOptions {
                   .formatted(key, option, option));
         }
       }
-      String device = own.getOrDefault("device", job.device());
+      String device = own.getOrDefault("device", jobDevice);
       int threads =
           own.containsKey("torch-threads")
               ? (Integer)
                   convert("model." + key + ".torch-threads", own.get("torch-threads"), int.class)
-              : job.torchThreads();
+              : jobTorchThreads;
       out.add(new ModelSpec(key, t, device, threads));
     }
     java.util.Set<Method> methods = new java.util.HashSet<>();
@@ -427,68 +405,11 @@ public final class JobOptions {
   }
 
   /**
-   * A copy of {@code base} with the components named in {@code values} replaced (and removed).
+   * A typed value from what was typed, or an error naming the option and the value.
    *
-   * @throws IllegalArgumentException naming every value that does not convert
+   * @throws IllegalArgumentException "--width: cannot use 'x' (expected a whole number)"
    */
-  static <R extends Record> R bind(R base, Map<String, String> values) {
-    Map<String, String> problems = new LinkedHashMap<>();
-    R out = bind(base, values, problems);
-    if (!problems.isEmpty()) {
-      throw new IllegalArgumentException(String.join("; ", problems.values()));
-    }
-    return out;
-  }
-
-  /**
-   * {@link #bind(Record, Map)} that puts each value that does not convert into {@code problems} (by
-   * option) and keeps the default there.
-   */
-  @SuppressWarnings("unchecked")
-  static <R extends Record> R bind(
-      R base, Map<String, String> values, Map<String, String> problems) {
-    RecordComponent[] components = base.getClass().getRecordComponents();
-    Object[] args = new Object[components.length];
-    Class<?>[] types = new Class<?>[components.length];
-    for (int i = 0; i < components.length; i++) {
-      RecordComponent c = components[i];
-      types[i] = c.getType();
-      try {
-        args[i] = c.getAccessor().invoke(base);
-      } catch (ReflectiveOperationException e) {
-        throw new IllegalStateException(e);
-      }
-      if (TrainingConfig.isGroup(c.getType())) {
-        args[i] = bind((Record) args[i], values, problems);
-        continue;
-      }
-      String option = kebab(c.getName());
-      String raw = values.remove(option);
-      if (raw != null && !nested(c)) {
-        try {
-          args[i] = convert(option, raw.trim(), c.getType());
-        } catch (IllegalArgumentException e) {
-          problems.put(option, e.getMessage());
-        }
-      }
-    }
-    try {
-      Constructor<?> ctor = base.getClass().getDeclaredConstructor(types);
-      return (R) ctor.newInstance(args);
-    } catch (ReflectiveOperationException e) {
-      Throwable cause = e.getCause() == null ? e : e.getCause();
-      throw new IllegalArgumentException(cause.getMessage(), cause);
-    }
-  }
-
-  /** Components that are not options themselves: nested configs and the Kafka map. */
-  private static boolean nested(RecordComponent c) {
-    return c.getType().isRecord()
-        || c.getName().equals("kafkaProperties")
-        || c.getName().equals("models");
-  }
-
-  private static Object convert(String option, String raw, Class<?> type) {
+  static Object convert(String option, String raw, Class<?> type) {
     try {
       if (type == int.class) {
         return Integer.parseInt(raw);
@@ -567,10 +488,6 @@ public final class JobOptions {
         "expected a duration such as 10s, 500ms, 2m or 1h, got '" + raw + "'");
   }
 
-  static String kebab(String camel) {
-    return camel.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT);
-  }
-
   private static Map<String, String> readProperties(Path file) {
     Properties p = new Properties();
     try (Reader r = Files.newBufferedReader(file)) {
@@ -592,84 +509,34 @@ public final class JobOptions {
     return out;
   }
 
-  /** Every option with its default, for --help. */
+  /** Every option with its default and what it means, for {@code --options}. */
   public static List<String> help(Path defaultCheckpointDir) {
     JobConfig d = JobConfig.defaults(TrainingConfig.defaults(), defaultCheckpointDir);
     List<String> lines = new ArrayList<>();
     lines.add(
         "  --config FILE                  properties file with any of the options below (name=value)");
-    for (RecordComponent c : JobConfig.class.getRecordComponents()) {
-      if (!nested(c)) {
-        lines.add(line(c, d));
-      }
-    }
-    for (RecordComponent c : EvaluationConfig.class.getRecordComponents()) {
-      lines.add(line(c, d.evaluation()));
-    }
+    lines.addAll(OptionTable.help(d.toBuilder(), name -> ""));
+    lines.addAll(OptionTable.help(d.evaluation().toBuilder(), name -> ""));
     lines.add(
         "  --kafka.KEY VALUE              any Kafka client setting (security.protocol, sasl.*, ssl.*)");
     lines.add(
-        "  --models KEY[:METHOD],...      several models side by side, one trainer subtask each;"
-            + " default: one model (--model-key)");
+        "  --models KEY[:METHOD],...      several models side by side, one trainer subtask each");
+    lines.add("      default: one model (--model-key)");
     lines.add(
         "  --model.KEY.OPTION VALUE       a model's own value of a training option, device or"
             + " torch-threads");
     Map<String, Object> baselines = TrainingConfig.defaults(Method.SIMCLR).asMap();
     Map<String, Object> moco = d.training().asMap();
-    for (String line : trainingLines(d.training())) {
-      String name = line.trim().split("\\s+")[0].substring(2);
-      String component = camel(name);
-      Object own = baselines.get(component);
-      lines.add(
-          own != null && !component.equals("method") && !own.equals(moco.get(component))
-              ? line + " (simclr, byol: " + typed(own) + ")"
-              : line);
-    }
+    lines.addAll(
+        OptionTable.help(
+            d.training().toBuilder(),
+            name -> {
+              Object own = baselines.get(name);
+              return own != null && !name.equals("method") && !own.equals(moco.get(name))
+                  ? " (simclr, byol: " + typed(own) + ")"
+                  : "";
+            }));
     return lines;
-  }
-
-  /** {@code batch-size} → {@code batchSize}: a component's name from its option's. */
-  private static String camel(String kebab) {
-    StringBuilder out = new StringBuilder();
-    boolean upper = false;
-    for (char ch : kebab.toCharArray()) {
-      if (ch == '-') {
-        upper = true;
-      } else {
-        out.append(upper ? Character.toUpperCase(ch) : ch);
-        upper = false;
-      }
-    }
-    return out.toString();
-  }
-
-  private static List<String> trainingLines(Record r) {
-    List<String> out = new ArrayList<>();
-    for (RecordComponent c : r.getClass().getRecordComponents()) {
-      if (TrainingConfig.isGroup(c.getType())) {
-        try {
-          out.addAll(trainingLines((Record) c.getAccessor().invoke(r)));
-        } catch (ReflectiveOperationException e) {
-          throw new IllegalStateException(e);
-        }
-      } else {
-        out.add(line(c, r));
-      }
-    }
-    return out;
-  }
-
-  static String line(RecordComponent c, Record r) {
-    try {
-      Object v = c.getAccessor().invoke(r);
-      String name = kebab(c.getName());
-      if (c.getType() == boolean.class) {
-        return "  --%-28s default %s".formatted(name + " [true|false]", v);
-      }
-      return "  --%-28s default %s".formatted(name + " V", typed(v));
-    } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   /** A default as a user would type it: 10s rather than PT10S, unset rather than NaN. */

@@ -1,8 +1,6 @@
 package io.mixstream.config;
 
 import java.io.Serializable;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -11,13 +9,9 @@ import java.util.Map;
  * it: each component takes only its group ({@link Model} the encoder, {@link Moco} the queues and
  * the loss, {@link Optimizer} SGD and the schedule, {@link Augmentation} the views, {@link Mixing}
  * the mixtures, {@link Buffer} the replay buffer between the stream and the steps, {@link
- * Baselines} SimCLR's and BYOL's own settings). Build with {@link #defaults()} and {@link
- * #toBuilder()}, whose fields carry the defaults by name; {@link #validate()} names each bad value
- * by its option.
- *
- * @param method which of the seven methods trains
- * @param batchSize images per step; a multiple of bnSplits that divides queueSize
- * @param seed seed of every random draw (augmentation, boxes, shuffles, initial weights, queues)
+ * Baselines} SimCLR's and BYOL's own settings). Each option is declared once, in {@link Builder},
+ * with its default, meaning and range; build with {@link #defaults()} and {@link #toBuilder()};
+ * {@link #validate()} names each bad value by its option.
  */
 public record TrainingConfig(
     Method method,
@@ -32,15 +26,7 @@ public record TrainingConfig(
     Baselines baselines)
     implements Serializable {
 
-  /**
-   * The encoder.
-   *
-   * @param width stem width of the ResNet-18 (64 = standard; 8 or 16 for CPU tests and demos)
-   * @param embeddingDim output size of the Linear head and of the region projection (128)
-   * @param bnSplits SplitBatchNorm groups (8); 1 = plain BatchNorm
-   * @param imageSize S, the side of the square images the network takes (32, CIFAR's)
-   * @param stem the network's first layers for that size ({@link Stem}; auto by default)
-   */
+  /** The encoder. */
   public record Model(int width, int embeddingDim, int bnSplits, int imageSize, Stem stem)
       implements Serializable {
     /** The stem with {@code auto} decided by the image size. */
@@ -49,28 +35,11 @@ public record TrainingConfig(
     }
   }
 
-  /**
-   * The queues, the key encoder and InfoNCE.
-   *
-   * @param queueSize negatives per queue, K (4096)
-   * @param temperature InfoNCE τ (0.1)
-   * @param keyMomentum m of the key encoder's momentum update (0.99)
-   */
+  /** The queues, the key encoder and InfoNCE. */
   public record Moco(int queueSize, double temperature, double keyMomentum)
       implements Serializable {}
 
-  /**
-   * SGD and its cosine schedule.
-   *
-   * @param baseLr learning rate at lrReferenceBatch images per step (0.06)
-   * @param lrReferenceBatch the batch size at which baseLr applies (512): lr = baseLr·batch/512
-   * @param sgdMomentum SGD momentum μ (0.9)
-   * @param weightDecay coupled L2 weight decay (5e-4)
-   * @param epochs cosine schedule horizon E in epochs (200, the MoCo demo's)
-   * @param epochSize images per epoch (50,000); steps per epoch = floor(epochSize/batchSize)
-   * @param schedule how the rate moves with the step ({@link Schedule}; cosine, the recipe's)
-   * @param warmupSteps W of the warmup-constant schedule: steps of linear warm-up (500)
-   */
+  /** SGD and its cosine schedule. */
   public record Optimizer(
       double baseLr,
       int lrReferenceBatch,
@@ -82,21 +51,7 @@ public record TrainingConfig(
       int warmupSteps)
       implements Serializable {}
 
-  /**
-   * The two views (§1.6).
-   *
-   * @param cropScaleMin smallest RandomResizedCrop area fraction (0.08)
-   * @param cropScaleMax largest RandomResizedCrop area fraction (1.0)
-   * @param flipProbability horizontal flip probability (0.5)
-   * @param jitterProbability probability of applying colour jitter (0.8)
-   * @param brightness colour jitter brightness strength (0.4)
-   * @param contrast colour jitter contrast strength (0.4)
-   * @param saturation colour jitter saturation strength (0.4)
-   * @param hue colour jitter hue strength (0.1)
-   * @param grayscaleProbability random grayscale probability (0.2)
-   * @param normalization per-channel mean and std after scaling to [0,1] ({@link ChannelStats}:
-   *     cifar10, imagenet or M1,M2,M3/S1,S2,S3); also the evaluation's
-   */
+  /** The two views (§1.6). */
   public record Augmentation(
       double cropScaleMin,
       double cropScaleMax,
@@ -115,18 +70,7 @@ public record TrainingConfig(
     }
   }
 
-  /**
-   * The mixtures and the choices ALGORITHM.md leaves open.
-   *
-   * @param unmixMixupProbability Un-Mix's probability of mixup instead of CutMix per step (0.5)
-   * @param cutmixSource MoCo+CutMix patch source (other view = reading (c))
-   * @param cutmixReverseTerm MoCo+CutMix adds the (1-λ)·L(q^{M,R},k) term (reading (a))
-   * @param approach2FlipTrick Approach 2 reverses rows instead of a third query forward (§7, exact)
-   * @param fixedLambda a fixed λ for the approaches instead of the per-step CutMix ratio; NaN = off
-   * @param shuffleKeyMixture shuffle the key-side mixture for BN like the plain key (A8); off
-   * @param approach2Aligned A7's "aligned" ablation of Approach 2: each reversed term is paired
-   *     with the key of the image its region shows (k reversed), not the released code's mismatch
-   */
+  /** The mixtures and the choices ALGORITHM.md leaves open. */
   public record Mixing(
       double unmixMixupProbability,
       CutMixSource cutmixSource,
@@ -144,11 +88,6 @@ public record TrainingConfig(
   /**
    * The replay buffer between a correlated stream and the trainer (off by default: each step trains
    * the next batch-size images as they arrived).
-   *
-   * @param bufferSize C, images kept (0 = no buffer)
-   * @param bufferPolicy which image a full buffer lets go
-   * @param updatesPerBatch U, training steps per batch-size arriving images, each on a batch drawn
-   *     from the buffer; the schedule still counts arriving images (its position is steps / U)
    */
   public record Buffer(int bufferSize, BufferPolicy bufferPolicy, int updatesPerBatch)
       implements Serializable {
@@ -159,11 +98,6 @@ public record TrainingConfig(
 
   /**
    * SimCLR's and BYOL's own settings (§13, §14); a model of another method may not be given them.
-   *
-   * @param simclrTemperature NT-Xent's τ (0.5)
-   * @param byolHidden the hidden size of BYOL's projector and predictor (4096, BYOL's)
-   * @param byolMomentumSchedule the target network's rate: cosine from key-momentum τ₀ to 1 over
-   *     the schedule's horizon, or fixed at τ₀
    */
   public record Baselines(
       double simclrTemperature, int byolHidden, MomentumSchedule byolMomentumSchedule)
@@ -196,11 +130,6 @@ public record TrainingConfig(
     return method == Method.BYOL ? BYOL_PROJECTION : model.embeddingDim();
   }
 
-  /** Whether a component of this record is a group of options rather than an option. */
-  public static boolean isGroup(Class<?> type) {
-    return type.isRecord() && type.getEnclosingClass() == TrainingConfig.class;
-  }
-
   /** ALGORITHM.md's values (MoCo demo recipe, batch 512, K 4096, 200 epochs). */
   public static TrainingConfig defaults() {
     return new Builder().build();
@@ -221,46 +150,21 @@ public record TrainingConfig(
     return Math.max(1, optimizer.epochSize() / batchSize);
   }
 
-  /** Every problem with the values, each naming its option; empty when valid. */
+  /**
+   * Every problem with the values, each naming its option; empty when valid: each option outside
+   * its declared range, then the rules that tie options together.
+   */
   public List<String> problems() {
-    List<String> p = new ArrayList<>();
     Builder v = toBuilder(); // every value by its flat name, as the options spell them
-    int width = v.width;
-    int embeddingDim = v.embeddingDim;
-    int bnSplits = v.bnSplits;
-    int queueSize = v.queueSize;
-    double temperature = v.temperature;
-    double keyMomentum = v.keyMomentum;
-    double baseLr = v.baseLr;
-    int lrReferenceBatch = v.lrReferenceBatch;
-    double sgdMomentum = v.sgdMomentum;
-    double weightDecay = v.weightDecay;
-    int epochs = v.epochs;
-    int epochSize = v.epochSize;
-    double cropScaleMin = v.cropScaleMin;
-    double cropScaleMax = v.cropScaleMax;
-    double flipProbability = v.flipProbability;
-    double jitterProbability = v.jitterProbability;
-    double grayscaleProbability = v.grayscaleProbability;
-    double unmixMixupProbability = v.unmixMixupProbability;
-    check(p, width >= 1, "width must be at least 1, got " + width);
-    check(p, embeddingDim >= 1, "embedding-dim must be at least 1, got " + embeddingDim);
-    check(p, bnSplits >= 1, "bn-splits must be at least 1, got " + bnSplits);
+    List<String> p = OptionTable.problems(v);
     check(
         p,
-        batchSize >= 2 && bnSplits >= 1 && batchSize % bnSplits == 0,
-        "batch-size %d must be at least 2 and a multiple of bn-splits %d"
-            .formatted(batchSize, bnSplits));
+        batchSize % Math.max(1, v.bnSplits) == 0,
+        "batch-size %d must be a multiple of bn-splits %d".formatted(batchSize, v.bnSplits));
     check(
         p,
-        queueSize >= batchSize && batchSize > 0 && queueSize % batchSize == 0,
-        "queue-size %d must be a multiple of batch-size %d".formatted(queueSize, batchSize));
-    check(p, temperature > 0, "temperature must be positive, got " + temperature);
-    check(
-        p,
-        v.simclrTemperature > 0,
-        "simclr-temperature must be positive, got " + v.simclrTemperature);
-    check(p, v.byolHidden >= 1, "byol-hidden must be at least 1, got " + v.byolHidden);
+        v.queueSize >= batchSize && batchSize > 0 && v.queueSize % batchSize == 0,
+        "queue-size %d must be a multiple of batch-size %d".formatted(v.queueSize, batchSize));
     check(
         p,
         method != Method.BYOL
@@ -271,72 +175,18 @@ public record TrainingConfig(
             .formatted(v.schedule == null ? "?" : v.schedule.cliName()));
     check(
         p,
-        keyMomentum >= 0 && keyMomentum <= 1,
-        "key-momentum must be in [0,1], got " + keyMomentum);
-    check(p, baseLr >= 0, "base-lr must be non-negative, got " + baseLr);
-    check(p, lrReferenceBatch >= 1, "lr-reference-batch must be positive");
-    check(
-        p,
-        sgdMomentum >= 0 && sgdMomentum < 1,
-        "sgd-momentum must be in [0,1), got " + sgdMomentum);
-    check(p, weightDecay >= 0, "weight-decay must be non-negative, got " + weightDecay);
-    check(p, epochs >= 1, "epochs must be at least 1, got " + epochs);
-    check(p, epochSize >= 1, "epoch-size must be at least 1, got " + epochSize);
-    check(p, v.warmupSteps >= 0, "warmup-steps must be 0 or more, got " + v.warmupSteps);
-    check(
-        p,
         v.bufferSize == 0 || v.bufferSize >= batchSize,
         "buffer-size must be 0 (no buffer) or at least batch-size %d, got %d"
             .formatted(batchSize, v.bufferSize));
     check(
         p,
-        v.updatesPerBatch >= 1,
-        "updates-per-batch must be at least 1, got " + v.updatesPerBatch);
-    check(
-        p,
-        v.updatesPerBatch == 1 || v.bufferSize > 0,
+        v.updatesPerBatch <= 1 || v.bufferSize > 0,
         "updates-per-batch %d needs a buffer to draw its batches from: give --buffer-size too"
             .formatted(v.updatesPerBatch));
     check(
         p,
-        cropScaleMin > 0 && cropScaleMin <= cropScaleMax && cropScaleMax <= 1,
+        !(v.cropScaleMin > v.cropScaleMax),
         "crop scale must satisfy 0 < crop-scale-min <= crop-scale-max <= 1");
-    for (var e :
-        Map.of(
-                "flip-probability", flipProbability,
-                "jitter-probability", jitterProbability,
-                "grayscale-probability", grayscaleProbability,
-                "unmix-mixup-probability", unmixMixupProbability)
-            .entrySet()) {
-      check(
-          p,
-          e.getValue() >= 0 && e.getValue() <= 1,
-          e.getKey() + " must be in [0,1], got " + e.getValue());
-    }
-    check(
-        p,
-        v.brightness >= 0 && v.contrast >= 0 && v.saturation >= 0,
-        "brightness, contrast and saturation must be >= 0");
-    check(p, v.hue >= 0 && v.hue <= 0.5, "hue must be in [0, 0.5], got " + v.hue);
-    check(
-        p,
-        !mixing.hasFixedLambda() || (v.fixedLambda >= 0 && v.fixedLambda <= 1),
-        "fixed-lambda must be in [0,1] (or unset), got " + v.fixedLambda);
-    check(
-        p,
-        method != null
-            && v.cutmixSource != null
-            && v.stem != null
-            && v.normalization != null
-            && v.schedule != null
-            && v.bufferPolicy != null
-            && v.byolMomentumSchedule != null,
-        "method, cutmix-source, stem, normalization, schedule, buffer-policy and"
-            + " byol-momentum-schedule must be set");
-    check(
-        p,
-        v.imageSize >= 8 && v.imageSize <= 1024,
-        "image-size must be 8 to 1024 pixels, got " + v.imageSize);
     if (v.normalization != null) {
       try {
         var unused = ChannelStats.parse(v.normalization);
@@ -377,83 +227,182 @@ public record TrainingConfig(
    * printing the effective config and comparing it with a saved one.
    */
   public Map<String, Object> asMap() {
-    Map<String, Object> m = new LinkedHashMap<>();
-    putComponents(this, m);
-    return m;
-  }
-
-  private static void putComponents(Record r, Map<String, Object> m) {
-    for (var c : r.getClass().getRecordComponents()) {
-      try {
-        Object value = c.getAccessor().invoke(r);
-        if (isGroup(c.getType())) {
-          putComponents((Record) value, m);
-        } else {
-          m.put(c.getName(), value);
-        }
-      } catch (ReflectiveOperationException e) {
-        throw new IllegalStateException(e);
-      }
-    }
+    return OptionTable.asMap(this);
   }
 
   public Builder toBuilder() {
     return new Builder(this);
   }
 
-  /** Every value by name, starting from ALGORITHM.md's defaults. */
+  /**
+   * The training options, each declared once: its name, type and default here, what it means and
+   * its range in its {@link Option}. Start from {@link #defaults()} or {@link #toBuilder()}, set
+   * what differs by name, {@link #build()}.
+   */
   public static final class Builder {
+    @Option("which of the seven methods trains")
     public Method method = Method.MOCO;
+
+    @Option(value = "images per step; a multiple of bn-splits that divides queue-size", min = 2)
     public int batchSize = 512;
+
+    @Option("seed of every random draw (augmentation, boxes, shuffles, initial weights, queues)")
     public long seed = 0;
+
     // Model
+    @Option(
+        value = "stem width of the ResNet-18 (64 = standard; 8 or 16 for CPU tests and demos)",
+        min = 1)
     public int width = 64;
+
+    @Option(value = "output size of the Linear head and of the region projection", min = 1)
     public int embeddingDim = 128;
+
+    @Option(value = "SplitBatchNorm groups; 1 = plain BatchNorm", min = 1)
     public int bnSplits = 8;
+
+    @Option(
+        value = "S, the side of the square images the network takes (32, CIFAR's)",
+        min = 8,
+        max = 1024,
+        range = "8 to 1024 pixels")
     public int imageSize = 32;
+
+    @Option("the network's first layers: cifar (3x3, no max-pool), imagenet, or auto by image-size")
     public Stem stem = Stem.AUTO;
+
     // Moco
+    @Option(value = "negatives per queue, K", min = 1)
     public int queueSize = 4096;
+
+    @Option(value = "InfoNCE's temperature", min = 0, minExclusive = true)
     public double temperature = 0.1;
+
+    @Option(
+        value = "m of the key encoder's momentum update; BYOL's target starts its rate here",
+        min = 0,
+        max = 1)
     public double keyMomentum = 0.99;
+
     // Optimizer
+    @Option(value = "learning rate at lr-reference-batch images per step", min = 0)
     public double baseLr = 0.06;
+
+    @Option(value = "the batch size at which base-lr applies: lr = base-lr·batch/this", min = 1)
     public int lrReferenceBatch = 512;
+
+    @Option(value = "SGD momentum", min = 0, max = 1, maxExclusive = true)
     public double sgdMomentum = 0.9;
+
+    @Option(value = "coupled L2 weight decay", min = 0)
     public double weightDecay = 5e-4;
+
+    @Option(value = "the cosine schedule's horizon E in epochs", min = 1)
     public int epochs = 200;
+
+    @Option(
+        value = "images per epoch; steps per epoch = floor(epoch-size/batch-size), at least 1",
+        min = 1)
     public int epochSize = 50_000;
+
+    @Option("how the rate moves with the step; constant and warmup-constant never end (§16)")
     public Schedule schedule = Schedule.COSINE;
+
+    @Option(value = "W of the warmup-constant schedule: steps of linear warm-up", min = 0)
     public int warmupSteps = 500;
-    // Augmentation
+
+    // Augmentation (§1.6)
+    @Option(value = "smallest RandomResizedCrop area fraction", min = 0, minExclusive = true)
     public double cropScaleMin = 0.08;
+
+    @Option(value = "largest RandomResizedCrop area fraction", min = 0, max = 1)
     public double cropScaleMax = 1.0;
+
+    @Option(value = "horizontal flip probability", min = 0, max = 1)
     public double flipProbability = 0.5;
+
+    @Option(value = "probability of applying colour jitter", min = 0, max = 1)
     public double jitterProbability = 0.8;
+
+    @Option(value = "colour jitter brightness strength", min = 0)
     public double brightness = 0.4;
+
+    @Option(value = "colour jitter contrast strength", min = 0)
     public double contrast = 0.4;
+
+    @Option(value = "colour jitter saturation strength", min = 0)
     public double saturation = 0.4;
+
+    @Option(value = "colour jitter hue strength", min = 0, max = 0.5)
     public double hue = 0.1;
+
+    @Option(value = "random grayscale probability", min = 0, max = 1)
     public double grayscaleProbability = 0.2;
+
+    @Option(
+        "per-channel mean and std after scaling to [0,1], also the evaluation's: cifar10, imagenet"
+            + " or M1,M2,M3/S1,S2,S3")
     public String normalization = "cifar10";
+
     // Mixing
+    @Option(value = "Un-Mix's probability of mixup instead of CutMix per step", min = 0, max = 1)
     public double unmixMixupProbability = 0.5;
+
+    @Option("MoCo+CutMix's patch source (other-view = reading (c))")
     public CutMixSource cutmixSource = CutMixSource.OTHER_VIEW;
+
+    @Option("MoCo+CutMix adds the (1-λ)·L(q^{M,R},k) term (reading (a))")
     public boolean cutmixReverseTerm = false;
+
+    @Option("Approach 2 reverses rows instead of a third query forward (§7, exact)")
     public boolean approach2FlipTrick = true;
+
+    @Option(
+        value = "a fixed λ for the approaches instead of the per-step CutMix ratio",
+        min = 0,
+        max = 1,
+        mayBeUnset = true,
+        range = "in [0,1] (or unset)")
     public double fixedLambda = Double.NaN;
+
+    @Option("shuffle the key-side mixture for BN like the plain key (A8)")
     public boolean shuffleKeyMixture = false;
+
+    @Option(
+        "A7's aligned ablation of Approach 2: each reversed term meets the key of the image its"
+            + " region shows, not the released code's mismatch")
     public boolean approach2Aligned = false;
+
     // Buffer
+    @Option(value = "C, images the replay buffer keeps (0 = no buffer)", min = 0)
     public int bufferSize = 0;
+
+    @Option("which image a full buffer lets go")
     public BufferPolicy bufferPolicy = BufferPolicy.MINRED;
+
+    @Option(
+        value =
+            "U, training steps per batch-size arriving images, each on a batch drawn from the"
+                + " buffer; the schedule still counts arriving images",
+        min = 1)
     public int updatesPerBatch = 1;
+
     // Baselines
+    @Option(value = "SimCLR's NT-Xent temperature", min = 0, minExclusive = true)
     public double simclrTemperature = 0.5;
+
+    @Option(value = "the hidden size of BYOL's projector and predictor", min = 1)
     public int byolHidden = 4096;
+
+    @Option(
+        "BYOL's target rate: cosine from key-momentum to 1 over the schedule's horizon, or fixed")
     public MomentumSchedule byolMomentumSchedule = MomentumSchedule.COSINE;
 
     public Builder() {}
+
+    Builder(TrainingConfig c) {
+      OptionTable.fill(this, c);
+    }
 
     /**
      * Sets the method and the defaults that are its own: SimCLR and BYOL have one BN group (no key
@@ -467,90 +416,8 @@ public record TrainingConfig(
       return this;
     }
 
-    Builder(TrainingConfig c) {
-      method = c.method;
-      batchSize = c.batchSize;
-      seed = c.seed;
-      width = c.model.width();
-      embeddingDim = c.model.embeddingDim();
-      bnSplits = c.model.bnSplits();
-      imageSize = c.model.imageSize();
-      stem = c.model.stem();
-      queueSize = c.moco.queueSize();
-      temperature = c.moco.temperature();
-      keyMomentum = c.moco.keyMomentum();
-      baseLr = c.optimizer.baseLr();
-      lrReferenceBatch = c.optimizer.lrReferenceBatch();
-      sgdMomentum = c.optimizer.sgdMomentum();
-      weightDecay = c.optimizer.weightDecay();
-      epochs = c.optimizer.epochs();
-      epochSize = c.optimizer.epochSize();
-      schedule = c.optimizer.schedule();
-      warmupSteps = c.optimizer.warmupSteps();
-      Augmentation a = c.augmentation;
-      cropScaleMin = a.cropScaleMin();
-      cropScaleMax = a.cropScaleMax();
-      flipProbability = a.flipProbability();
-      jitterProbability = a.jitterProbability();
-      brightness = a.brightness();
-      contrast = a.contrast();
-      saturation = a.saturation();
-      hue = a.hue();
-      grayscaleProbability = a.grayscaleProbability();
-      normalization = a.normalization();
-      Mixing x = c.mixing;
-      unmixMixupProbability = x.unmixMixupProbability();
-      cutmixSource = x.cutmixSource();
-      cutmixReverseTerm = x.cutmixReverseTerm();
-      approach2FlipTrick = x.approach2FlipTrick();
-      fixedLambda = x.fixedLambda();
-      shuffleKeyMixture = x.shuffleKeyMixture();
-      approach2Aligned = x.approach2Aligned();
-      bufferSize = c.buffer.bufferSize();
-      bufferPolicy = c.buffer.bufferPolicy();
-      updatesPerBatch = c.buffer.updatesPerBatch();
-      simclrTemperature = c.baselines.simclrTemperature();
-      byolHidden = c.baselines.byolHidden();
-      byolMomentumSchedule = c.baselines.byolMomentumSchedule();
-    }
-
     public TrainingConfig build() {
-      return new TrainingConfig(
-          method,
-          batchSize,
-          seed,
-          new Model(width, embeddingDim, bnSplits, imageSize, stem),
-          new Moco(queueSize, temperature, keyMomentum),
-          new Optimizer(
-              baseLr,
-              lrReferenceBatch,
-              sgdMomentum,
-              weightDecay,
-              epochs,
-              epochSize,
-              schedule,
-              warmupSteps),
-          new Augmentation(
-              cropScaleMin,
-              cropScaleMax,
-              flipProbability,
-              jitterProbability,
-              brightness,
-              contrast,
-              saturation,
-              hue,
-              grayscaleProbability,
-              normalization),
-          new Mixing(
-              unmixMixupProbability,
-              cutmixSource,
-              cutmixReverseTerm,
-              approach2FlipTrick,
-              fixedLambda,
-              shuffleKeyMixture,
-              approach2Aligned),
-          new Buffer(bufferSize, bufferPolicy, updatesPerBatch),
-          new Baselines(simclrTemperature, byolHidden, byolMomentumSchedule));
+      return OptionTable.build(TrainingConfig.class, this);
     }
   }
 }

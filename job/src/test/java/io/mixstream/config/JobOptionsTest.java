@@ -185,11 +185,11 @@ class JobOptionsTest {
         .contains("width", "hue", "seed", "imageSize", "stem", "normalization", "bufferPolicy")
         .contains("simclrTemperature", "byolHidden", "byolMomentumSchedule", "approach2Aligned");
     for (String name : training) {
-      assertThat(help).contains("--" + JobOptions.kebab(name) + " ");
+      assertThat(help).contains("--" + OptionTable.kebab(name) + " ");
     }
     assertThat(help).doesNotContain("--model ").doesNotContain("--augmentation ");
     for (var c : EvaluationConfig.class.getRecordComponents()) {
-      assertThat(help).contains("--" + JobOptions.kebab(c.getName()) + " ");
+      assertThat(help).contains("--" + OptionTable.kebab(c.getName()) + " ");
     }
     assertThat(help).contains("--bootstrap-servers V").contains("default 127.0.0.1:9092");
     assertThat(help)
