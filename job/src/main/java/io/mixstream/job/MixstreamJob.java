@@ -15,6 +15,7 @@ import io.mixstream.job.ingest.DecodeImages;
 import io.mixstream.job.ingest.RawRecordDeserializer;
 import io.mixstream.job.ingest.TrainingImage;
 import io.mixstream.job.metrics.MetricsSerializer;
+import io.mixstream.job.outputs.EmbeddingOutput;
 import io.mixstream.job.snapshots.ModelSnapshot;
 import io.mixstream.job.snapshots.SnapshotFiles;
 import io.mixstream.job.training.ModelPlacement;
@@ -289,7 +290,7 @@ public final class MixstreamJob {
           .uid("snapshot-files")
           .setParallelism(1);
       DataStream<EmbeddingRecord> embeddings =
-          ev.embedIncoming() ? steps.getSideOutput(KnnEvaluator.EMBEDDINGS) : null;
+          ev.embedIncoming() ? steps.getSideOutput(EmbeddingOutput.TAG) : null;
       if (ev.evaluates()) {
         Evaluation e = evaluate(env, c, kafka, deadLetterMaxBytes, snapshots);
         deadLetters = deadLetters.union(e.deadLetters());
@@ -384,7 +385,7 @@ public final class MixstreamJob {
     return new Evaluation(
         bank.getSideOutput(DecodeImages.DEAD_LETTERS)
             .union(test.getSideOutput(DecodeImages.DEAD_LETTERS)),
-        reports.getSideOutput(KnnEvaluator.EMBEDDINGS));
+        reports.getSideOutput(EmbeddingOutput.TAG));
   }
 
   /** A Kafka source of raw records on {@code topic}, decoded and validated. */

@@ -139,10 +139,10 @@ public final class MocoTrainer implements AutoCloseable {
   }
 
   /**
-   * {@link #step} that also returns every term's inputs: for tests that check a method against its
-   * formula.
+   * {@link #step} that also returns every term's inputs: the seam through which this package's
+   * formula tests see inside a step.
    */
-  public StepTrace stepTraced(byte[][] cifarImages) {
+  StepTrace stepTraced(byte[][] cifarImages) {
     return step(cifar(cifarImages), true);
   }
 
@@ -297,9 +297,10 @@ public final class MocoTrainer implements AutoCloseable {
   /**
    * The loss and the gradient of every trainable tensor for this mini-batch, as {@link #step} would
    * compute them, without the SGD update or the enqueue (the key encoder's momentum update and the
-   * BN running statistics do change). For checking methods against each other.
+   * BN running statistics do change). For this package's tests that check methods against each
+   * other.
    */
-  public Gradients lossAndGradients(byte[][] cifarImages) {
+  Gradients lossAndGradients(byte[][] cifarImages) {
     try (GradMode off = GradMode.off();
         NDScope scope = new NDScope()) {
       scope.suppressNotUsedWarning();
@@ -314,7 +315,7 @@ public final class MocoTrainer implements AutoCloseable {
   }
 
   /** A loss and the gradients of the trainable tensors, by name. */
-  public record Gradients(double loss, Map<String, Double> terms, Map<String, float[]> byName) {}
+  record Gradients(double loss, Map<String, Double> terms, Map<String, float[]> byName) {}
 
   private record Forward(StepLoss loss, StepContext ctx, double augmentSeconds) {}
 
@@ -403,14 +404,17 @@ public final class MocoTrainer implements AutoCloseable {
     return EncoderSnapshot.of(nets.query, nets.snapshotHeads(), config, step);
   }
 
-  /** The queue's pointer, or -1 when this method does not keep that queue. */
-  public int queuePointer(QueueName name) {
+  /** The queue's pointer, or -1 when this method does not keep that queue (for tests). */
+  int queuePointer(QueueName name) {
     NegativeQueue q = queues.get(name);
     return q == null ? -1 : q.pointer();
   }
 
-  /** Every tensor of the trainer's state, by name, copied to the host. */
-  public Map<String, float[]> snapshot() {
+  /**
+   * Every tensor of the trainer's state, by name, copied to the host: what this package's tests
+   * compare bit for bit.
+   */
+  Map<String, float[]> stateByName() {
     Map<String, float[]> out = new LinkedHashMap<>();
     for (NamedTensor t : stateTensors()) {
       out.put(t.name(), t.array().toFloatArray());

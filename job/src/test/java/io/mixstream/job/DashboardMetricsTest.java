@@ -46,7 +46,9 @@ class DashboardMetricsTest {
       e.metricsTopic = "dash-metrics";
       e.embeddingsTopic = "dash-embeddings";
       e.embeddingsFormat = EmbeddingCodec.Format.JSON;
-      JobConfig c = plain.withEvaluation(e.build());
+      JobConfig.Builder b = plain.toBuilder();
+      b.evaluation = e.build();
+      JobConfig c = b.build();
       int port;
       try (ServerSocket s = new ServerSocket(0)) {
         port = s.getLocalPort();

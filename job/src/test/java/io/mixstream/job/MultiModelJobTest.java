@@ -191,7 +191,9 @@ class MultiModelJobTest {
     e.knnBankSize = 64;
     e.knnTestSize = 32;
     e.knnK = 20;
-    JobConfig c = job.withEvaluation(e.build());
+    JobConfig.Builder b = job.toBuilder();
+    b.evaluation = e.build();
+    JobConfig c = b.build();
     List<String> models = keys.isEmpty() ? List.of("default") : keys;
     int port;
     try (ServerSocket socket = new ServerSocket(0)) {

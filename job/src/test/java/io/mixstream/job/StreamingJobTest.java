@@ -218,7 +218,9 @@ class StreamingJobTest {
     EvaluationConfig.Builder e = c.evaluation().toBuilder();
     e.qualityEvery = 4;
     e.qualityWindow = 48;
-    return c.withEvaluation(e.build());
+    JobConfig.Builder b = c.toBuilder();
+    b.evaluation = e.build();
+    return b.build();
   }
 
   /**
@@ -312,7 +314,9 @@ class StreamingJobTest {
     e.metricsTopic = "drain-metrics";
     e.embeddingsTopic = "drain-embeddings";
     e.qualityEvery = 0; // the metrics topic holds the steps' records alone
-    JobConfig c = fx.job(Method.MOCO, "drain", "drain", 1, false).withEvaluation(e.build());
+    JobConfig.Builder b = fx.job(Method.MOCO, "drain", "drain", 1, false).toBuilder();
+    b.evaluation = e.build();
+    JobConfig c = b.build();
     StreamExecutionEnvironment env =
         StreamExecutionEnvironment.getExecutionEnvironment(MixstreamJob.flinkConfiguration(c));
     MixstreamJob.build(env, c).sinkTo(new DiscardingSink<>());

@@ -40,7 +40,7 @@ class BaselineFormulaTest {
     assertThat(c.optimizer().lrReferenceBatch()).as("lightly's 0.06·B/128").isEqualTo(128);
     try (MocoTrainer trainer = TrainerFixtures.trainer(c)) {
       assertThat(trainer.queuePointer(QueueName.ORIGINAL)).as("no queue").isEqualTo(-1);
-      Map<String, float[]> before = trainer.snapshot();
+      Map<String, float[]> before = trainer.stateByName();
       byte[][] images = TrainerFixtures.cifar(0, B);
       StepTrace t = trainer.stepTraced(images);
       assertThat(t.terms()).extracting(StepTrace.Term::name).containsExactly("nt_xent");
@@ -66,7 +66,7 @@ class BaselineFormulaTest {
   void byolIsTheSymmetricNegativeCosineOfOnlinePredictionsAndTargetProjections() {
     TrainingConfig c = TrainerFixtures.tiny(Method.BYOL);
     try (MocoTrainer trainer = TrainerFixtures.trainer(c)) {
-      Map<String, float[]> before = trainer.snapshot();
+      Map<String, float[]> before = trainer.stateByName();
       byte[][] images = TrainerFixtures.cifar(0, B);
       StepTrace t = trainer.stepTraced(images);
       assertThat(t.terms())
@@ -128,10 +128,10 @@ class BaselineFormulaTest {
         for (; s < at; s++) {
           trainer.step(TrainerFixtures.cifar(s * B, B));
         }
-        Map<String, float[]> before = trainer.snapshot();
+        Map<String, float[]> before = trainer.stateByName();
         trainer.step(TrainerFixtures.cifar(s * B, B));
         s++;
-        Map<String, float[]> after = trainer.snapshot();
+        Map<String, float[]> after = trainer.stateByName();
         String name = "projector.0.weight";
         float[] key = before.get("key." + name);
         float[] query = before.get("query." + name);

@@ -44,18 +44,18 @@ class DeterminismTest {
         a.step(batch.apply(s));
         b.step(batch.apply(s));
       }
-      assertSame(a.snapshot(), b.snapshot());
+      assertSame(a.stateByName(), b.stateByName());
       byte[] state = a.exportState();
       try (MocoTrainer restored = TrainerFixtures.trainer(c)) {
         restored.importState(state);
         assertThat(restored.stepCount()).isEqualTo(3);
-        assertSame(restored.snapshot(), a.snapshot());
+        assertSame(restored.stateByName(), a.stateByName());
         for (int s = 3; s < 6; s++) {
           a.step(batch.apply(s));
           restored.step(batch.apply(s));
         }
-        uninterrupted = a.snapshot();
-        assertSame(restored.snapshot(), uninterrupted);
+        uninterrupted = a.stateByName();
+        assertSame(restored.stateByName(), uninterrupted);
       }
     }
   }

@@ -35,7 +35,7 @@ class MethodsTest {
   @EnumSource(Method.class)
   void oneStepRunsWithFiniteTermsChangesTheWeightsAndAdvancesItsQueues(Method method) {
     try (MocoTrainer t = TrainerFixtures.trainer(TrainerFixtures.tiny(method))) {
-      Map<String, float[]> before = t.snapshot();
+      Map<String, float[]> before = t.stateByName();
       StepReport r = t.step(TrainerFixtures.cifar(0, 16));
       assertThat(r.step()).isEqualTo(1);
       assertThat(r.terms()).isNotEmpty();
@@ -66,7 +66,7 @@ class MethodsTest {
       } else {
         assertThat(r.lambda()).isBetween(0.0, 1.0);
       }
-      Map<String, float[]> after = t.snapshot();
+      Map<String, float[]> after = t.stateByName();
       assertThat(after.get("query.conv1.weight")).isNotEqualTo(before.get("query.conv1.weight"));
       String head = method.headless() ? "query.projector.3.weight" : "query.fc.weight";
       assertThat(after.get(head)).isNotEqualTo(before.get(head));

@@ -47,7 +47,7 @@ class NonFiniteStepTest {
         List<StepReport> reports = new ArrayList<>();
         Map<String, float[]> before = null;
         for (int step = 0; step < 12; step++) {
-          before = t.snapshot();
+          before = t.stateByName();
           StepReport r = t.step(TrainerFixtures.cifar(step * 16, 16));
           reports.add(r);
           if (!r.applied()) {
@@ -64,7 +64,7 @@ class NonFiniteStepTest {
             .isFalse();
         assertThat(last.enqueued()).isEmpty();
         assertThat(last.step()).as("the step is counted").isEqualTo(reports.size());
-        Map<String, float[]> after = t.snapshot();
+        Map<String, float[]> after = t.stateByName();
         for (var e : before.entrySet()) {
           assertThat(after.get(e.getKey()))
               .as(method + ": " + e.getKey() + " unchanged by the skipped step")

@@ -57,12 +57,12 @@ class QueueChunksTest {
       try (MocoTrainer restored = TrainerFixtures.trainer(c)) {
         restored.importState(state);
         QueueName first = method.queues().iterator().next();
-        assertThat(restored.snapshot().get("queue." + first.name()))
+        assertThat(restored.stateByName().get("queue." + first.name()))
             .as("before the chunks come back the queue is the fresh trainer's")
-            .isNotEqualTo(a.snapshot().get("queue." + first.name()));
+            .isNotEqualTo(a.stateByName().get("queue." + first.name()));
         assertThat(chunks.restoreInto(restored)).isEqualTo(method.queues().size() * chunksPerQueue);
-        Map<String, float[]> want = a.snapshot();
-        Map<String, float[]> got = restored.snapshot();
+        Map<String, float[]> want = a.stateByName();
+        Map<String, float[]> got = restored.stateByName();
         assertThat(got.keySet()).isEqualTo(want.keySet());
         want.forEach((name, values) -> assertThat(got.get(name)).as(name).isEqualTo(values));
         for (QueueName q : method.queues()) {
@@ -71,8 +71,8 @@ class QueueChunksTest {
         // and the two go on as one
         a.step(TrainerFixtures.cifar(200, 16));
         restored.step(TrainerFixtures.cifar(200, 16));
-        assertThat(restored.snapshot().get("queue." + first.name()))
-            .isEqualTo(a.snapshot().get("queue." + first.name()));
+        assertThat(restored.stateByName().get("queue." + first.name()))
+            .isEqualTo(a.stateByName().get("queue." + first.name()));
       }
     }
   }

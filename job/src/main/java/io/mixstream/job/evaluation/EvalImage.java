@@ -5,7 +5,6 @@ import io.mixstream.job.ingest.TrainingImage;
 
 /** A decoded image for the kNN evaluator, from the bank or the test topic (a Flink POJO). */
 public class EvalImage {
-  public String modelKey;
   public boolean bank;
   public String id;
   public int label;
@@ -23,7 +22,6 @@ public class EvalImage {
    */
   public static EvalImage of(TrainingImage image, boolean bank, int side) {
     EvalImage e = new EvalImage();
-    e.modelKey = image.modelKey;
     e.bank = bank;
     e.id = image.id;
     e.label = image.label;

@@ -2,6 +2,7 @@ package io.mixstream.job.evaluation;
 
 import io.mixstream.config.EvaluationConfig;
 import io.mixstream.eval.KnnEvaluation;
+import io.mixstream.job.outputs.EmbeddingOutput;
 import io.mixstream.job.snapshots.ModelSnapshot;
 import io.mixstream.records.EmbeddingRecord;
 import io.mixstream.snapshot.EncoderSnapshot;
@@ -22,7 +23,6 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
-import org.apache.flink.util.OutputTag;
 
 /**
  * The kNN monitor of ALGORITHM.md §2 as its own operator, so that training goes on while it
@@ -30,8 +30,8 @@ import org.apache.flink.util.OutputTag;
  * many models a job trains. Input 1: bank and test images, kept in keyed state (RocksDB) up to the
  * configured sizes, first distinct ids first. Input 2: every model's encoder snapshots; each is
  * evaluated once both sets are complete (until then each model's step-0 snapshot and newest one
- * wait in keyed state). Emits a {@link KnnReport} per snapshot and, on {@link #EMBEDDINGS}, every
- * evaluation image's embedding; its gauges are per model (metric group {@code model.KEY}).
+ * wait in keyed state). Emits a {@link KnnReport} per snapshot and, on {@link EmbeddingOutput#TAG},
+ * every evaluation image's embedding; its gauges are per model (metric group {@code model.KEY}).
  */
 public final class KnnEvaluator
     extends KeyedCoProcessFunction<String, EvalImage, ModelSnapshot, KnnReport> {
@@ -40,9 +40,6 @@ public final class KnnEvaluator
 
   /** The one key of the evaluator's state. */
   public static final String KEY = "all-models";
-
-  public static final OutputTag<EmbeddingRecord> EMBEDDINGS =
-      new OutputTag<>("embeddings", TypeInformation.of(EmbeddingRecord.class));
 
   private final int bankSize;
   private final int testSize;
@@ -273,7 +270,8 @@ public final class KnnEvaluator
       float[] v = new float[dim];
       System.arraycopy(features, i * dim, v, 0, dim);
       EvalImage img = images.get(i);
-      ctx.output(EMBEDDINGS, new EmbeddingRecord(s.modelKey, img.id, img.label, s.step, v));
+      ctx.output(
+          EmbeddingOutput.TAG, new EmbeddingRecord(s.modelKey, img.id, img.label, s.step, v));
     }
   }
 

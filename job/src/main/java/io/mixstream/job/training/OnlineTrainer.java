@@ -5,8 +5,8 @@ import io.mixstream.augment.SourceImage;
 import io.mixstream.buffer.ReplayBuffer;
 import io.mixstream.config.ModelSpec;
 import io.mixstream.config.TrainingConfig;
-import io.mixstream.job.evaluation.KnnEvaluator;
 import io.mixstream.job.ingest.TrainingImage;
+import io.mixstream.job.outputs.EmbeddingOutput;
 import io.mixstream.job.snapshots.ModelSnapshot;
 import io.mixstream.records.EmbeddingRecord;
 import io.mixstream.records.MetricsRecord;
@@ -114,7 +114,7 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
    * @param models the job's models; subtask i trains models[i] (parallelism = their number)
    * @param evalEvery steps between snapshots on {@link #SNAPSHOTS}; 0 = none
    * @param embedIncoming at each snapshot step, the step's images' embeddings on {@link
-   *     KnnEvaluator#EMBEDDINGS}
+   *     EmbeddingOutput#TAG}
    * @param quality when to take the label-free measures, on {@link #QUALITY}
    * @param skipNonfiniteSteps non-finite steps in a row skipped before the job stops for good
    */
@@ -493,7 +493,7 @@ public final class OnlineTrainer extends KeyedProcessFunction<Integer, TrainingI
     }
     for (int i = 0; i < batch.size(); i++) {
       ctx.output(
-          KnnEvaluator.EMBEDDINGS,
+          EmbeddingOutput.TAG,
           new EmbeddingRecord(
               model.key(),
               batch.get(i).id,

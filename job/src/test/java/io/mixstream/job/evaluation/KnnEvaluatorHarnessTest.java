@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import io.mixstream.config.EvaluationConfig;
 import io.mixstream.config.Method;
 import io.mixstream.config.TrainingConfig;
+import io.mixstream.job.outputs.EmbeddingOutput;
 import io.mixstream.job.snapshots.ModelSnapshot;
 import io.mixstream.records.EmbeddingRecord;
 import io.mixstream.snapshot.EncoderSnapshot;
@@ -46,8 +47,8 @@ class KnnEvaluatorHarnessTest {
     var h =
         new KeyedTwoInputStreamOperatorTestHarness<>(
             new KeyedCoProcessOperator<>(new KnnEvaluator(b.build(), "cpu")),
-            (EvalImage i) -> i.modelKey,
-            (ModelSnapshot s) -> s.modelKey,
+            (EvalImage i) -> KnnEvaluator.KEY, // as the job keys both inputs
+            (ModelSnapshot s) -> KnnEvaluator.KEY,
             Types.STRING);
     h.setStateBackend(new EmbeddedRocksDBStateBackend());
     return h;
@@ -55,7 +56,6 @@ class KnnEvaluatorHarnessTest {
 
   private static EvalImage image(int i, boolean bank) {
     EvalImage e = new EvalImage();
-    e.modelKey = "m";
     e.bank = bank;
     e.id = (bank ? "bank-" : "test-") + i;
     e.label = i % 10;
@@ -137,7 +137,7 @@ class KnnEvaluatorHarnessTest {
           reports.add(k);
         }
       }
-      h.getSideOutput(KnnEvaluator.EMBEDDINGS).forEach(r -> embeddings.add(r.getValue()));
+      h.getSideOutput(EmbeddingOutput.TAG).forEach(r -> embeddings.add(r.getValue()));
     }
     // the obvious way: every image at once, in id order, then the classifier
     java.util.Comparator<EvalImage> byId = java.util.Comparator.comparing(e -> e.id);
@@ -217,7 +217,7 @@ class KnnEvaluatorHarnessTest {
       assertThat(reportedSteps(h)).hasSize(3);
 
       List<EmbeddingRecord> embeddings = new ArrayList<>();
-      h.getSideOutput(KnnEvaluator.EMBEDDINGS).forEach(r -> embeddings.add(r.getValue()));
+      h.getSideOutput(EmbeddingOutput.TAG).forEach(r -> embeddings.add(r.getValue()));
       assertThat(embeddings).hasSize(3 * (BANK + TEST));
       assertThat(embeddings.stream().filter(e -> e.step() == 5).map(EmbeddingRecord::imageId))
           .hasSize(BANK + TEST)

@@ -43,15 +43,14 @@ class KnnEvaluatorHeapBenchmark {
     var h =
         new KeyedTwoInputStreamOperatorTestHarness<>(
             new KeyedCoProcessOperator<>(new KnnEvaluator(b.build(), "cpu")),
-            (EvalImage i) -> i.modelKey,
-            (ModelSnapshot s) -> s.modelKey,
+            (EvalImage i) -> KnnEvaluator.KEY,
+            (ModelSnapshot s) -> KnnEvaluator.KEY,
             Types.STRING);
     h.setStateBackend(new EmbeddedRocksDBStateBackend());
     h.open();
     java.util.Random r = new java.util.Random(1);
     for (int i = 0; i < bankN + testN; i++) {
       EvalImage e = new EvalImage();
-      e.modelKey = "m";
       e.bank = i < bankN;
       e.id = "img-" + i;
       e.label = i % 10;
