@@ -15,6 +15,8 @@ import io.mixstream.kafka.TopicReader;
 import io.mixstream.records.ImageRecordCodec;
 import io.mixstream.records.MetricsCodec;
 import io.mixstream.records.MetricsRecord;
+import io.mixstream.tools.options.DeviceOption;
+import io.mixstream.tools.options.ModelChoice;
 import io.mixstream.tools.replay.Progress;
 import io.mixstream.tools.replay.ReplayPlan;
 import io.mixstream.tools.replay.Replayer;

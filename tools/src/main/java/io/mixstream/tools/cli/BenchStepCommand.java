@@ -4,6 +4,8 @@ import ai.djl.Device;
 import io.mixstream.augment.SourceImage;
 import io.mixstream.config.TrainingConfig;
 import io.mixstream.quality.QualityProbe;
+import io.mixstream.tools.options.DeviceOption;
+import io.mixstream.tools.options.ModelChoice;
 import io.mixstream.train.MocoTrainer;
 import io.mixstream.train.StepReport;
 import java.io.IOException;

@@ -5,6 +5,8 @@ import io.mixstream.records.EmbeddingCodec;
 import io.mixstream.records.EmbeddingRecord;
 import io.mixstream.tools.embeddings.EmbeddingSet;
 import io.mixstream.tools.embeddings.NpyWriter;
+import io.mixstream.tools.options.KafkaClientOptions;
+import io.mixstream.tools.options.OptionChecks;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -3,6 +3,8 @@ package io.mixstream.tools.cli;
 import io.mixstream.cifar.Cifar10Reader;
 import io.mixstream.cifar.CifarSplit;
 import io.mixstream.kafka.KafkaClientProperties;
+import io.mixstream.tools.options.KafkaClientOptions;
+import io.mixstream.tools.options.OptionChecks;
 import io.mixstream.tools.replay.ImageFolder;
 import io.mixstream.tools.replay.Progress;
 import io.mixstream.tools.replay.ReplayOrder;

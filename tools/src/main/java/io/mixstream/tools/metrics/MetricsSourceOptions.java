@@ -1,6 +1,6 @@
 package io.mixstream.tools.metrics;
 
-import io.mixstream.tools.cli.KafkaClientOptions;
+import io.mixstream.tools.options.KafkaClientOptions;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package io.mixstream.tools.cli;
+package io.mixstream.tools.options;
 
 import ai.djl.Device;
 import io.mixstream.torch.DeviceChoice;

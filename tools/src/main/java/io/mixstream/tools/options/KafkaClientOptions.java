@@ -1,4 +1,4 @@
-package io.mixstream.tools.cli;
+package io.mixstream.tools.options;
 
 import io.mixstream.kafka.KafkaClientProperties;
 import java.nio.file.Path;

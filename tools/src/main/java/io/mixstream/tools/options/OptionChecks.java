@@ -1,4 +1,4 @@
-package io.mixstream.tools.cli;
+package io.mixstream.tools.options;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -4,7 +4,7 @@ import ai.djl.Device;
 import io.mixstream.eval.AttentionMaps;
 import io.mixstream.eval.SnapshotEncoder;
 import io.mixstream.snapshot.EncoderSnapshot;
-import io.mixstream.tools.cli.DeviceOption;
+import io.mixstream.tools.options.DeviceOption;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.Graphics2D;
