@@ -230,7 +230,7 @@ public final class SoakRun {
         tail.steps(),
         tail.evaluations(),
         restarts,
-        ChaosRun.residentBytes(pid),
+        io.mixstream.tools.cluster.ProcessMemory.residentBytes(pid),
         heapAfterGc(pid),
         bytesUnder(rocksDb),
         bytesUnder(checkpoints));

@@ -2,6 +2,8 @@ package io.mixstream.tools.cli;
 
 import io.mixstream.cifar.Cifar10Reader;
 import io.mixstream.cifar.CifarSplit;
+import io.mixstream.tools.chaos.ChaosPlan;
+import io.mixstream.tools.chaos.ChaosResult;
 import io.mixstream.tools.chaos.ChaosRun;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -127,14 +129,14 @@ final class ChaosCommand implements Callable<Integer> {
     io.mixstream.config.Method chosen = io.mixstream.config.Method.parse(method);
     io.mixstream.config.TrainingConfig.Builder check =
         io.mixstream.config.TrainingConfig.defaults(chosen).toBuilder();
-    check.batchSize = ChaosRun.BATCH;
+    check.batchSize = ChaosPlan.BATCH;
     check.queueSize = 256;
     check.bufferSize = bufferSize;
     check.bufferPolicy = policy;
     check.updatesPerBatch = updatesPerBatch;
     check.build().validate();
-    ChaosRun.Plan plan =
-        new ChaosRun.Plan(
+    ChaosPlan plan =
+        new ChaosPlan(
             kills,
             seed,
             width,
@@ -156,7 +158,7 @@ final class ChaosCommand implements Callable<Integer> {
             : "",
         ha ? ", ZooKeeper HA" : "",
         work);
-    ChaosRun.Result r =
+    ChaosResult r =
         ChaosRun.run(
             plan,
             Cifar10Reader.read(data, CifarSplit.TRAIN),
@@ -175,7 +177,7 @@ final class ChaosCommand implements Callable<Integer> {
   }
 
   /** The summary's lines, as RELIABILITY.md quotes them. */
-  static java.util.List<String> summary(ChaosRun.Result r) {
+  static java.util.List<String> summary(ChaosResult r) {
     java.util.List<String> out = new java.util.ArrayList<>();
     var sent = r.sent();
     out.add(
@@ -194,19 +196,19 @@ final class ChaosCommand implements Callable<Integer> {
                 r.plan().kills(),
                 r.brokerRestarted() ? ", the broker restarted once" : "",
                 r.restarts()));
-    for (ChaosRun.Moment m : ChaosRun.Moment.values()) {
+    for (ChaosResult.Moment m : ChaosResult.Moment.values()) {
       long n = r.kills().stream().filter(k -> k.aimedAt() == m).count();
-      if (m == ChaosRun.Moment.JOB_MANAGER && !r.plan().ha()) {
+      if (m == ChaosResult.Moment.JOB_MANAGER && !r.plan().ha()) {
         continue;
       }
       long ckpt =
           r.kills().stream().filter(k -> k.aimedAt() == m && k.checkpointInProgress()).count();
       out.add(
           "  kills %s%s: %d (%d with a checkpoint in progress)"
-              .formatted(m == ChaosRun.Moment.JOB_MANAGER ? "of " : "aimed ", m, n, ckpt));
+              .formatted(m == ChaosResult.Moment.JOB_MANAGER ? "of " : "aimed ", m, n, ckpt));
     }
     double[] recovery =
-        r.kills().stream().mapToDouble(ChaosRun.Kill::secondsToNextStep).sorted().toArray();
+        r.kills().stream().mapToDouble(ChaosResult.Kill::secondsToNextStep).sorted().toArray();
     if (recovery.length > 0) {
       out.add(
           "  kill to the next step: median %.1f s, max %.1f s"
@@ -259,7 +261,7 @@ final class ChaosCommand implements Callable<Integer> {
             ("the trainer's TaskManager's memory before each kill within %.1fx of the first's:"
                     + " first %d MiB, largest %d MiB, last over first %.2f")
                 .formatted(
-                    ChaosRun.MEMORY_MARGIN,
+                    ChaosResult.MEMORY_MARGIN,
                     r.firstRss() >> 20,
                     r.largestRss() >> 20,
                     r.memoryGrowth())));

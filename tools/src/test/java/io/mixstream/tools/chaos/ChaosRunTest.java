@@ -20,9 +20,9 @@ class ChaosRunTest {
 
   @Test
   void threeKillsAndABrokerRestartEndBitForBitAsTheUndisturbedRun() throws Exception {
-    ChaosRun.Result r =
+    ChaosResult r =
         ChaosRun.run(
-            new ChaosRun.Plan(3, 11, 8, true, false, tmp),
+            new ChaosPlan(3, 11, 8, true, false, tmp),
             Cifar10Reader.read(SharedData.cifar10(), CifarSplit.TRAIN),
             Cifar10Reader.read(SharedData.cifar10(), CifarSplit.TEST),
             System.getProperty("java.class.path"),

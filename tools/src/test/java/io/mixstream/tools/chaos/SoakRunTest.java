@@ -49,7 +49,7 @@ class SoakRunTest {
   @Test
   void readsAProcesssResidentMemoryAndHeapAfterAFullCollection() throws Exception {
     long pid = ProcessHandle.current().pid();
-    long rss = ChaosRun.residentBytes(pid);
+    long rss = io.mixstream.tools.cluster.ProcessMemory.residentBytes(pid);
     long heap = SoakRun.heapAfterGc(pid);
     assertThat(rss).isGreaterThan(heap).isGreaterThan(1 << 20);
     assertThat(heap).isPositive().isLessThan(Runtime.getRuntime().maxMemory());
