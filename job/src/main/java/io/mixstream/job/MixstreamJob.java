@@ -410,7 +410,7 @@ public final class MixstreamJob {
         .uid(uidPrefix + "kafka-source")
         // as many readers as decoders: each decoder chains onto its reader, no shuffle
         .setParallelism(parallelism)
-        .process(new DecodeImages(c.modelKey(), DecodeImages.ANY_LABEL, deadLetterMaxBytes))
+        .process(new DecodeImages(DecodeImages.ANY_LABEL, deadLetterMaxBytes))
         .name("decode and validate " + name)
         .uid(uidPrefix + "decode")
         .setParallelism(parallelism);

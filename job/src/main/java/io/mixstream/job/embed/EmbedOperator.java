@@ -511,7 +511,7 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
       for (var r : chunk.records()) {
         RawRecord raw = new RawRecord(r.key(), r.value(), r.topic(), r.partition(), r.offset());
         try {
-          images.add(DecodeImages.decode(codec, settings.modelKey(), raw.value));
+          images.add(DecodeImages.decode(codec, raw.value));
         } catch (MalformedRecordException e) {
           pass.malformed++;
           output.collect(

@@ -136,7 +136,7 @@ public final class EmbeddingServiceJob {
         env.fromSource(source, WatermarkStrategy.noWatermarks(), "images from Kafka")
             .uid("embed-kafka-source")
             .setParallelism(1)
-            .process(new DecodeImages(c.modelKey(), DecodeImages.ANY_LABEL, deadLetterMaxBytes))
+            .process(new DecodeImages(DecodeImages.ANY_LABEL, deadLetterMaxBytes))
             .name("decode and validate images")
             .uid("embed-decode")
             .setParallelism(1);

@@ -33,7 +33,6 @@ public final class DecodeImages extends ProcessFunction<RawRecord, TrainingImage
       new RecordLimits(
           Short.MAX_VALUE, RecordLimits.DEFAULT.maxSide(), RecordLimits.DEFAULT.maxPixelBytes());
 
-  private final String modelKey;
   private final RecordLimits limits;
   private final int deadLetterMaxBytes;
   private transient ImageRecordCodec codec;
@@ -44,8 +43,7 @@ public final class DecodeImages extends ProcessFunction<RawRecord, TrainingImage
    * @param deadLetterMaxBytes the largest key plus value a dead letter keeps ({@link
    *     io.mixstream.kafka.KafkaRecordSizes#deadLetterMaxBytes})
    */
-  public DecodeImages(String modelKey, RecordLimits limits, int deadLetterMaxBytes) {
-    this.modelKey = modelKey;
+  public DecodeImages(RecordLimits limits, int deadLetterMaxBytes) {
     this.limits = limits;
     this.deadLetterMaxBytes = deadLetterMaxBytes;
   }
@@ -59,17 +57,17 @@ public final class DecodeImages extends ProcessFunction<RawRecord, TrainingImage
 
   /**
    * A valid record's image: any size and 1 or 3 channels (the views crop and resize it, grey
-   * becomes RGB).
+   * becomes RGB). No model yet: the training job's {@code ToEveryModel} makes one copy per model.
    *
    * @throws MalformedRecordException saying why the record is not a valid image
    */
-  public static TrainingImage decode(ImageRecordCodec codec, String modelKey, byte[] value)
+  public static TrainingImage decode(ImageRecordCodec codec, byte[] value)
       throws MalformedRecordException {
     ImageRecordCodec.Decoded decoded = codec.decodeWithPixels(value);
     ImageRecord r = decoded.record();
     DecodedImage img = decoded.image();
     return new TrainingImage(
-        modelKey,
+        null,
         r.id(),
         r.label(),
         img.height(),
@@ -82,7 +80,7 @@ public final class DecodeImages extends ProcessFunction<RawRecord, TrainingImage
   @Override
   public void processElement(RawRecord raw, Context ctx, Collector<TrainingImage> out) {
     try {
-      out.collect(decode(codec, modelKey, raw.value));
+      out.collect(decode(codec, raw.value));
     } catch (MalformedRecordException e) {
       deadLetters.inc();
       DeadLetter letter =

@@ -13,7 +13,9 @@ import io.mixstream.records.PixelEncoding;
  * use ({@link #source()}), so the pending batch in keyed state holds no more than the stream sent.
  */
 public class TrainingImage {
-  /** Which model trains on it: the key of the trainer's keyed state. */
+  /**
+   * Which model trains on it, the key of the trainer's keyed state: set by {@code ToEveryModel}.
+   */
   public String modelKey;
 
   public String id;
