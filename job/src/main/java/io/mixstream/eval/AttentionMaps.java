@@ -19,7 +19,7 @@ public final class AttentionMaps {
    * @param power p: 1 (F ≥ 0 after the ReLU) or 2 (Zagoruyko and Komodakis)
    * @return side×side values in [0, 1], row-major
    */
-  public static float[] of(SnapshotEncoder encoder, byte[] image, int side, int power) {
+  public static float[] of(LoadedEncoder encoder, byte[] image, int side, int power) {
     if (image.length != 3 * side * side) {
       throw new IllegalArgumentException(
           "need planar RGB of %dx%d; got %d bytes".formatted(side, side, image.length));

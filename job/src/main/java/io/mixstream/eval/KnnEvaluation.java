@@ -90,7 +90,7 @@ public final class KnnEvaluation {
 
   /** One snapshot's evaluation in progress: bank and test chunks in, the result out. */
   public final class Session implements AutoCloseable {
-    private final SnapshotEncoder encoder;
+    private final LoadedEncoder encoder;
     private final int dim;
     private final Features bank = new Features();
     private final Features test = new Features();
@@ -98,7 +98,7 @@ public final class KnnEvaluation {
     private final Features testPooled = new Features();
 
     private Session(EncoderSnapshot snapshot) {
-      this.encoder = new SnapshotEncoder(snapshot, device);
+      this.encoder = new LoadedEncoder(snapshot, device);
       this.dim = snapshot.embeddingDim();
     }
 

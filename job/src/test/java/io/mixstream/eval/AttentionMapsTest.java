@@ -44,7 +44,7 @@ class AttentionMapsTest {
     b.imageSize = side;
     b.stem = stem;
     try (MocoTrainer t = TrainerFixtures.trainer(b.build());
-        SnapshotEncoder e = new SnapshotEncoder(t.encoderSnapshot(), Device.cpu())) {
+        LoadedEncoder e = new LoadedEncoder(t.encoderSnapshot(), Device.cpu())) {
       for (int p : new int[] {1, 2}) {
         float[] map = AttentionMaps.of(e, image, side, p);
         // the slow way: every channel of the m x m map, summed in double

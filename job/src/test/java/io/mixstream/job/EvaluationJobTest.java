@@ -14,7 +14,7 @@ import io.mixstream.config.JobConfig;
 import io.mixstream.config.Method;
 import io.mixstream.config.TrainingConfig;
 import io.mixstream.eval.KnnClassifierTest;
-import io.mixstream.eval.SnapshotEncoder;
+import io.mixstream.eval.LoadedEncoder;
 import io.mixstream.job.training.StepResult;
 import io.mixstream.kafka.LocalKafkaBroker;
 import io.mixstream.records.EmbeddingCodec;
@@ -183,7 +183,7 @@ class EvaluationJobTest {
     EncoderSnapshot at80 =
         EncoderSnapshot.fromSafetensors(
             Files.readAllBytes(SnapshotDirectory.file(snapshots, "default", EVERY)));
-    try (SnapshotEncoder encoder = new SnapshotEncoder(at80, Device.cpu())) {
+    try (LoadedEncoder encoder = new LoadedEncoder(at80, Device.cpu())) {
       List<String> ids = new ArrayList<>(incoming.keySet());
       byte[][] px =
           ids.stream()
@@ -216,7 +216,7 @@ class EvaluationJobTest {
     byte[][] testPixels = IntStream.range(0, TEST).mapToObj(test::pixels).toArray(byte[][]::new);
     float[] bankFeatures;
     float[] testFeatures;
-    try (SnapshotEncoder encoder = new SnapshotEncoder(last200, Device.cpu())) {
+    try (LoadedEncoder encoder = new LoadedEncoder(last200, Device.cpu())) {
       bankFeatures = encoder.embed(bankPixels);
       testFeatures = encoder.embed(testPixels);
     }

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.djl.Device;
 import io.mixstream.config.Method;
 import io.mixstream.config.TrainingConfig;
-import io.mixstream.eval.SnapshotEncoder;
+import io.mixstream.eval.LoadedEncoder;
 import io.mixstream.snapshot.Safetensors.Tensor;
 import io.mixstream.train.MocoTrainer;
 import io.mixstream.train.TrainerFixtures;
@@ -83,7 +83,7 @@ class EncoderSnapshotTest {
       // the snapshot files' sink reads the header alone
       assertThat(EncoderSnapshot.sidecarJson(Safetensors.readMetadata(bytes)))
           .isEqualTo(snap.sidecarJson());
-      try (SnapshotEncoder encoder = new SnapshotEncoder(back, Device.cpu())) {
+      try (LoadedEncoder encoder = new LoadedEncoder(back, Device.cpu())) {
         assertThat(encoder.embed(images)).containsExactly(trainer.embed(images));
       }
     }
@@ -106,7 +106,7 @@ class EncoderSnapshotTest {
               s.normalization(),
               s.configJson(),
               missing);
-      assertThatThrownBy(() -> new SnapshotEncoder(broken, Device.cpu()))
+      assertThatThrownBy(() -> new LoadedEncoder(broken, Device.cpu()))
           .hasMessageContaining("layer3.1.conv2.weight");
     }
   }

@@ -12,7 +12,7 @@ import io.mixstream.records.ImageRecordCodec;
 import io.mixstream.records.MalformedRecordException;
 import io.mixstream.records.MetricsRecord;
 import io.mixstream.serve.ModelFollower;
-import io.mixstream.serve.SnapshotEmbedder;
+import io.mixstream.serve.ServingModel;
 import io.mixstream.snapshot.EncoderSnapshot;
 import io.mixstream.snapshot.SnapshotDirectory;
 import io.mixstream.torch.TorchThreads;
@@ -133,7 +133,7 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
 
   private transient SnapshotDirectory snapshots;
   private transient ModelFollower follower;
-  private transient SnapshotEmbedder embedder;
+  private transient ServingModel embedder;
   private transient List<Pending> batch;
   private transient long batchBytes;
   private transient long batchDeadline;
@@ -246,7 +246,7 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
         getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() + 1,
         subtasks,
         TorchThreads.useOnThisThread(threads));
-    embedder = new SnapshotEmbedder(settings.device());
+    embedder = new ServingModel(settings.device());
     snapshots = new SnapshotDirectory(Path.of(settings.snapshotDir()), settings.modelKey());
     if (restoredStep >= 0) {
       useRestored();

@@ -6,7 +6,7 @@ import ai.djl.Device;
 import io.mixstream.augment.EvalTransform;
 import io.mixstream.config.EmbedConfig;
 import io.mixstream.config.Method;
-import io.mixstream.eval.SnapshotEncoder;
+import io.mixstream.eval.LoadedEncoder;
 import io.mixstream.job.ingest.TrainingImage;
 import io.mixstream.records.EmbeddingRecord;
 import io.mixstream.records.MetricsRecord;
@@ -81,7 +81,7 @@ class EmbedOperatorHarnessTest {
     for (int i = images.length; i < padded; i++) {
       rows[i] = new byte[images[0].length];
     }
-    try (SnapshotEncoder e = new SnapshotEncoder(snap, Device.cpu())) {
+    try (LoadedEncoder e = new LoadedEncoder(snap, Device.cpu())) {
       float[] flat = e.embed(rows);
       int dim = snap.embeddingDim();
       float[][] out = new float[images.length][];

@@ -12,7 +12,7 @@ import io.mixstream.config.EvaluationConfig;
 import io.mixstream.config.JobConfig;
 import io.mixstream.config.Method;
 import io.mixstream.config.TrainingConfig;
-import io.mixstream.eval.SnapshotEncoder;
+import io.mixstream.eval.LoadedEncoder;
 import io.mixstream.job.MixstreamJob;
 import io.mixstream.job.faults.FailOnceAfterCheckpoint;
 import io.mixstream.kafka.KafkaPreflight;
@@ -146,7 +146,7 @@ class EmbeddingServiceJobTest {
   private static Map<String, float[]> expected(SnapshotDirectory dir, long step, int from, int to)
       throws Exception {
     EncoderSnapshot snap = dir.read(step);
-    assertThat((to - from) % 8).as("a multiple of 8 rows (SnapshotEmbedder.ROWS)").isZero();
+    assertThat((to - from) % 8).as("a multiple of 8 rows (ServingModel.ROWS)").isZero();
     byte[][] images = new byte[to - from][];
     for (int i = from; i < to; i++) {
       images[i - from] =
@@ -156,7 +156,7 @@ class EmbeddingServiceJobTest {
               snap.imageSize());
     }
     Map<String, float[]> out = new HashMap<>();
-    try (SnapshotEncoder e = new SnapshotEncoder(snap, Device.cpu())) {
+    try (LoadedEncoder e = new LoadedEncoder(snap, Device.cpu())) {
       float[] flat = e.embed(images);
       int dim = snap.embeddingDim();
       for (int i = from; i < to; i++) {

@@ -9,7 +9,7 @@ import io.mixstream.cifar.Cifar10Reader;
 import io.mixstream.cifar.CifarSplit;
 import io.mixstream.config.EmbedConfig;
 import io.mixstream.config.Method;
-import io.mixstream.eval.SnapshotEncoder;
+import io.mixstream.eval.LoadedEncoder;
 import io.mixstream.job.ingest.TrainingImage;
 import io.mixstream.kafka.LocalKafkaBroker;
 import io.mixstream.records.EmbeddingRecord;
@@ -175,7 +175,7 @@ class ReembedPassHarnessTest {
       for (int i = 0; i < REFERENCE; i++) {
         squares[i] = EvalTransform.toSquare(image(test, i).source(), first.imageSize());
       }
-      try (SnapshotEncoder e = new SnapshotEncoder(first, Device.cpu())) {
+      try (LoadedEncoder e = new LoadedEncoder(first, Device.cpu())) {
         float[] flat = e.embed(squares);
         int dim = first.embeddingDim();
         for (int i = 0; i < REFERENCE; i++) {

@@ -155,7 +155,7 @@ class KnnEvaluatorHarnessTest {
     int dim = read.embeddingDim();
     java.util.Map<String, float[]> expected = new java.util.HashMap<>();
     double accuracy;
-    try (var encoder = new io.mixstream.eval.SnapshotEncoder(read, ai.djl.Device.cpu());
+    try (var encoder = new io.mixstream.eval.LoadedEncoder(read, ai.djl.Device.cpu());
         var m = ai.djl.ndarray.NDManager.newBaseManager(ai.djl.Device.cpu())) {
       float[] b = encoder.embed(bank.stream().map(e -> e.pixels).toArray(byte[][]::new));
       float[] t = encoder.embed(test.stream().map(e -> e.pixels).toArray(byte[][]::new));

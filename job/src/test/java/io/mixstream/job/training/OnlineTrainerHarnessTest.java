@@ -182,7 +182,7 @@ class OnlineTrainerHarnessTest {
       for (ModelSnapshot s : snapshots.toList()) {
         EncoderSnapshot read = EncoderSnapshot.fromSafetensors(s.safetensors);
         assertThat(read.firstNonFinite()).as("snapshot of step " + s.step).isEmpty();
-        try (var encoder = new io.mixstream.eval.SnapshotEncoder(read, ai.djl.Device.cpu())) {
+        try (var encoder = new io.mixstream.eval.LoadedEncoder(read, ai.djl.Device.cpu())) {
           float[] embedded = encoder.embed(TrainerFixtures.cifar(0, 16));
           for (float x : embedded) {
             assertThat(x).as("an embedding of the snapshot of step " + s.step).isFinite();

@@ -15,7 +15,7 @@ import io.mixstream.records.ImageRecord;
 import io.mixstream.records.ImageRecordCodec;
 import io.mixstream.records.MetricsCodec;
 import io.mixstream.records.MetricsRecord;
-import io.mixstream.serve.SnapshotEmbedder;
+import io.mixstream.serve.ServingModel;
 import io.mixstream.snapshot.EncoderSnapshot;
 import io.mixstream.snapshot.SnapshotDirectory;
 import io.mixstream.torch.TorchThreads;
@@ -242,7 +242,7 @@ final class BenchEmbedCommand implements Callable<Integer> {
    * The learning core's embed on the same images in batches of --batch-size: median of 3 passes.
    */
   private double bare(EncoderSnapshot snap) {
-    try (SnapshotEmbedder e = new SnapshotEmbedder("cpu")) {
+    try (ServingModel e = new ServingModel("cpu")) {
       e.use(snap);
       byte[][] all = new byte[images][];
       for (int i = 0; i < images; i++) {

@@ -2,7 +2,7 @@ package io.mixstream.tools.pictures;
 
 import ai.djl.Device;
 import io.mixstream.eval.AttentionMaps;
-import io.mixstream.eval.SnapshotEncoder;
+import io.mixstream.eval.LoadedEncoder;
 import io.mixstream.snapshot.EncoderSnapshot;
 import io.mixstream.tools.options.DeviceOption;
 import java.awt.Color;
@@ -109,7 +109,7 @@ public final class AttentionCommand implements Callable<Integer> {
       EncoderSnapshot snap = EncoderSnapshot.fromSafetensors(Files.readAllBytes(snapshots.get(s)));
       String label = "%s @ %d".formatted(snap.method(), snap.step());
       labels.add(label);
-      try (SnapshotEncoder encoder = new SnapshotEncoder(snap, dev)) {
+      try (LoadedEncoder encoder = new LoadedEncoder(snap, dev)) {
         for (int i = 0; i < photos.size(); i++) {
           float[] a = AttentionMaps.of(encoder, Images.toPlanar(photos.get(i)), size, power);
           maps[i][s] = Images.viridis(a, size);

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.Device;
 import io.mixstream.config.Method;
 import io.mixstream.config.TrainingConfig;
-import io.mixstream.eval.SnapshotEncoder;
+import io.mixstream.eval.LoadedEncoder;
 import io.mixstream.snapshot.EncoderSnapshot;
 import io.mixstream.snapshot.SnapshotDirectory;
 import io.mixstream.train.MocoTrainer;
@@ -17,7 +17,7 @@ import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class SnapshotEmbedderTest {
+class ServingModelTest {
   @TempDir Path tmp;
 
   /**
@@ -33,13 +33,13 @@ class SnapshotEmbedderTest {
     TrainingConfig c = TrainerFixtures.tiny(method);
     byte[][] images = TrainerFixtures.cifar(0, 24);
     try (MocoTrainer trainer = TrainerFixtures.trainer(c);
-        SnapshotEmbedder embedder = new SnapshotEmbedder("cpu")) {
+        ServingModel embedder = new ServingModel("cpu")) {
       trainer.step(TrainerFixtures.cifar(100, c.batchSize()));
       EncoderSnapshot snap = trainer.encoderSnapshot();
       embedder.use(snap);
       float[][] together = embedder.embed(images);
       float[] expected;
-      try (SnapshotEncoder encoder = new SnapshotEncoder(snap, Device.cpu())) {
+      try (LoadedEncoder encoder = new LoadedEncoder(snap, Device.cpu())) {
         expected = encoder.embed(images);
       }
       int dim = c.featureDim();

@@ -1,23 +1,23 @@
 package io.mixstream.serve;
 
 import ai.djl.Device;
-import io.mixstream.eval.SnapshotEncoder;
+import io.mixstream.eval.LoadedEncoder;
 import io.mixstream.snapshot.EncoderSnapshot;
 import io.mixstream.torch.DeviceChoice;
 
 /**
  * The model an embedding service uses now, and the swap to a newer one: the embeddings of §2 (eval
  * mode, the evaluation transform done by the caller, the head's output L2-normalised), the same
- * numbers {@link SnapshotEncoder#embed} gives.
+ * numbers {@link LoadedEncoder#embed} gives.
  */
-public final class SnapshotEmbedder implements AutoCloseable {
+public final class ServingModel implements AutoCloseable {
   private final Device device;
-  private SnapshotEncoder encoder;
+  private LoadedEncoder encoder;
 
   /**
    * @param device auto, cpu or gpu ({@link DeviceChoice}), chosen once here
    */
-  public SnapshotEmbedder(String device) {
+  public ServingModel(String device) {
     this.device = DeviceChoice.resolve(device);
   }
 
@@ -49,7 +49,7 @@ public final class SnapshotEmbedder implements AutoCloseable {
 
   /** Uses {@code s} from now on; the previous model's native memory is freed. */
   public void use(EncoderSnapshot s) {
-    SnapshotEncoder next = new SnapshotEncoder(s, device);
+    LoadedEncoder next = new LoadedEncoder(s, device);
     if (encoder != null) {
       encoder.close();
     }
@@ -66,8 +66,8 @@ public final class SnapshotEmbedder implements AutoCloseable {
   static final int ROWS = 8;
 
   /**
-   * One embedding per image, in order: the bits {@link SnapshotEncoder#embed} gives for the image
-   * in a batch of any multiple of {@link #ROWS} rows, whatever the size of this batch.
+   * One embedding per image, in order: the bits {@link LoadedEncoder#embed} gives for the image in
+   * a batch of any multiple of {@link #ROWS} rows, whatever the size of this batch.
    *
    * @param squareImages S×S planar RGB bytes each, S = {@link #imageSize()}
    */

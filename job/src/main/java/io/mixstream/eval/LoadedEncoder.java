@@ -11,7 +11,7 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /** An encoder rebuilt from a snapshot, in eval mode, owning its own native memory. */
-public final class SnapshotEncoder implements AutoCloseable {
+public final class LoadedEncoder implements AutoCloseable {
   private final NDManager manager;
   private final ResNet18Encoder encoder;
   private final EncoderSnapshot snapshot;
@@ -19,7 +19,7 @@ public final class SnapshotEncoder implements AutoCloseable {
   /**
    * @throws IllegalArgumentException when a tensor is missing or has another shape
    */
-  public SnapshotEncoder(EncoderSnapshot snapshot, Device device) {
+  public LoadedEncoder(EncoderSnapshot snapshot, Device device) {
     this.snapshot = snapshot;
     this.manager = NDManager.newBaseManager(device);
     try (GradMode off = GradMode.off()) {
