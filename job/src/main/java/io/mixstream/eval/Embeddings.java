@@ -28,19 +28,7 @@ public final class Embeddings {
    */
   public static float[] of(
       NDManager manager, ResNet18Encoder encoder, byte[][] images, int side, ChannelStats stats) {
-    float[] out = null;
-    for (int from = 0; from < images.length; from += BATCH) {
-      int n = Math.min(BATCH, images.length - from);
-      byte[][] batch = new byte[n][];
-      System.arraycopy(images, from, batch, 0, n);
-      float[] e =
-          ofNormalised(manager, encoder, Normalization.testTransform(batch, stats), n, side);
-      if (out == null) {
-        out = new float[images.length * (e.length / n)];
-      }
-      System.arraycopy(e, 0, out, from * (e.length / n), e.length);
-    }
-    return out == null ? new float[0] : out;
+    return features(manager, encoder, images, side, stats, false).own();
   }
 
   /**
@@ -54,7 +42,17 @@ public final class Embeddings {
   /** {@link #of} with {@link Both}'s pooled feature beside it. */
   public static Both both(
       NDManager manager, ResNet18Encoder encoder, byte[][] images, int side, ChannelStats stats) {
-    boolean head = encoder.hasHead();
+    return features(manager, encoder, images, side, stats, encoder.hasHead());
+  }
+
+  /** The own feature, and the pooled one when {@code withPooled}, {@link #BATCH} at a time. */
+  private static Both features(
+      NDManager manager,
+      ResNet18Encoder encoder,
+      byte[][] images,
+      int side,
+      ChannelStats stats,
+      boolean withPooled) {
     List<float[]> own = new ArrayList<>();
     List<float[]> pooled = new ArrayList<>();
     for (int from = 0; from < images.length; from += BATCH) {
@@ -67,13 +65,13 @@ public final class Embeddings {
         scope.suppressNotUsedWarning();
         EncoderOutput out = encoder.forward(manager.create(x, new Shape(n, 3, side, side)), false);
         own.add(L2.normalize(out.embedding()).toFloatArray());
-        if (head) {
+        if (withPooled) {
           NDArray p = out.featureMap().mean(new int[] {3}).mean(new int[] {2});
           pooled.add(L2.normalize(p).toFloatArray());
         }
       }
     }
-    return new Both(concat(own), head ? concat(pooled) : null);
+    return new Both(concat(own), withPooled ? concat(pooled) : null);
   }
 
   private static float[] concat(List<float[]> parts) {

@@ -2,7 +2,6 @@ package io.mixstream.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
@@ -51,18 +50,11 @@ public final class MlpHead {
 
   /** Copies every tensor's values from a head of the same shape. */
   public void copyFrom(MlpHead other) {
-    for (int i = 0; i < tensors.size(); i++) {
-      tensors.get(i).array().set(new NDIndex(":"), other.tensors.get(i).array());
-    }
+    NamedTensor.copyAll(tensors, other.tensors);
   }
 
   /** θ ← m·θ + (1−m)·θ_source for the parameters only, as the encoder's (§1.3). */
   public void momentumUpdateFrom(MlpHead source, double m) {
-    for (int i = 0; i < tensors.size(); i++) {
-      if (tensors.get(i).trainable()) {
-        NDArray t = tensors.get(i).array();
-        t.muli((float) m).addi(source.tensors.get(i).array().mul((float) (1 - m)));
-      }
-    }
+    NamedTensor.momentumUpdate(tensors, source.tensors, m);
   }
 }

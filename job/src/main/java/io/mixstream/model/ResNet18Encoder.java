@@ -3,7 +3,6 @@ package io.mixstream.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
@@ -138,18 +137,11 @@ public final class ResNet18Encoder {
 
   /** Copies every tensor's values (parameters and buffers) from an encoder of the same shape. */
   public void copyFrom(ResNet18Encoder other) {
-    for (int i = 0; i < tensors.size(); i++) {
-      tensors.get(i).array().set(new NDIndex(":"), other.tensors.get(i).array());
-    }
+    NamedTensor.copyAll(tensors, other.tensors);
   }
 
   /** θ ← m·θ + (1−m)·θ_source for the parameters only; buffers keep their own values (§1.3). */
   public void momentumUpdateFrom(ResNet18Encoder source, double m) {
-    List<NamedTensor> mine = parameters();
-    List<NamedTensor> theirs = source.parameters();
-    for (int i = 0; i < mine.size(); i++) {
-      NDArray k = mine.get(i).array();
-      k.muli((float) m).addi(theirs.get(i).array().mul((float) (1 - m)));
-    }
+    NamedTensor.momentumUpdate(tensors, source.tensors, m);
   }
 }

@@ -74,9 +74,19 @@ public final class ModelTable {
     }
   }
 
-  /** SimCLR's and BYOL's own kNN is on the pooled features; the MoCo family's without one: NaN. */
+  /**
+   * A headless method's own kNN (SimCLR's, BYOL's) is on the pooled features; a record without one
+   * from the MoCo family, or of a method this version does not know: NaN.
+   */
   private static double pooledOwn(MetricsRecord.Knn k) {
-    return k.method().equals("simclr") || k.method().equals("byol") ? k.accuracy() : Double.NaN;
+    if (k.method() == null) {
+      return Double.NaN;
+    }
+    try {
+      return io.mixstream.config.Method.parse(k.method()).headless() ? k.accuracy() : Double.NaN;
+    } catch (IllegalArgumentException unknownMethod) {
+      return Double.NaN;
+    }
   }
 
   /** What the table knows of {@code model}; null before its first record. */
