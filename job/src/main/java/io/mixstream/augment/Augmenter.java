@@ -59,7 +59,13 @@ public final class Augmenter {
   float[] augmentOne(SourceImage src, SplittableRandom rng) {
     ResizedCrop.Window win =
         ResizedCrop.sample(
-            src.height(), src.width(), config.cropScaleMin(), config.cropScaleMax(), rng);
+            src.height(),
+            src.width(),
+            config.cropScaleMin(),
+            config.cropScaleMax(),
+            config.cropRatioMin(),
+            config.cropRatioMax(),
+            rng);
     float[] img;
     if (win.height() <= side && win.width() <= side) {
       img = new float[3 * side * side];

@@ -4,13 +4,11 @@ import java.util.random.RandomGenerator;
 
 /**
  * torchvision's RandomResizedCrop (§1.6): an area fraction in [scaleMin, scaleMax] and a
- * log-uniform aspect ratio in [3/4, 4/3], up to ten tries, then a centre crop; the crop is resized
- * to the output size with bilinear interpolation (half-pixel centres).
+ * log-uniform aspect ratio in [ratioMin, ratioMax] (3/4 and 4/3 by default), up to ten tries, then
+ * a centre crop clamped to those ratios; the crop is resized to the output size with bilinear
+ * interpolation (half-pixel centres).
  */
 final class ResizedCrop {
-  private static final double LOG_RATIO_MIN = Math.log(3.0 / 4.0);
-  private static final double LOG_RATIO_MAX = Math.log(4.0 / 3.0);
-
   /**
    * 0f to 255f by byte value: a load instead of an int-to-float conversion, which x86's cvtsi2ss
    * serialises through a false dependency on its destination register (the resize ran at a third of
@@ -29,11 +27,20 @@ final class ResizedCrop {
 
   private ResizedCrop() {}
 
-  static Window sample(int h, int w, double scaleMin, double scaleMax, RandomGenerator rng) {
+  static Window sample(
+      int h,
+      int w,
+      double scaleMin,
+      double scaleMax,
+      double ratioMin,
+      double ratioMax,
+      RandomGenerator rng) {
     double area = (double) h * w;
+    double logRatioMin = Math.log(ratioMin);
+    double logRatioMax = Math.log(ratioMax);
     for (int attempt = 0; attempt < 10; attempt++) {
       double target = area * (scaleMin + (scaleMax - scaleMin) * rng.nextDouble());
-      double ratio = Math.exp(LOG_RATIO_MIN + (LOG_RATIO_MAX - LOG_RATIO_MIN) * rng.nextDouble());
+      double ratio = Math.exp(logRatioMin + (logRatioMax - logRatioMin) * rng.nextDouble());
       int cw = (int) Math.round(Math.sqrt(target * ratio));
       int ch = (int) Math.round(Math.sqrt(target / ratio));
       if (cw > 0 && cw <= w && ch > 0 && ch <= h) {
@@ -45,12 +52,12 @@ final class ResizedCrop {
     double inRatio = (double) w / h;
     int cw;
     int ch;
-    if (inRatio < 3.0 / 4.0) {
+    if (inRatio < ratioMin) {
       cw = w;
-      ch = (int) Math.round(cw / (3.0 / 4.0));
-    } else if (inRatio > 4.0 / 3.0) {
+      ch = (int) Math.round(cw / ratioMin);
+    } else if (inRatio > ratioMax) {
       ch = h;
-      cw = (int) Math.round(ch * (4.0 / 3.0));
+      cw = (int) Math.round(ch * ratioMax);
     } else {
       cw = w;
       ch = h;

@@ -55,6 +55,8 @@ public record TrainingConfig(
   public record Augmentation(
       double cropScaleMin,
       double cropScaleMax,
+      double cropRatioMin,
+      double cropRatioMax,
       double flipProbability,
       double jitterProbability,
       double brightness,
@@ -187,6 +189,11 @@ public record TrainingConfig(
         p,
         !(v.cropScaleMin > v.cropScaleMax),
         "crop scale must satisfy 0 < crop-scale-min <= crop-scale-max <= 1");
+    check(
+        p,
+        !(v.cropRatioMin > v.cropRatioMax),
+        "crop-ratio-min %s must not exceed crop-ratio-max %s"
+            .formatted(v.cropRatioMin, v.cropRatioMax));
     if (v.normalization != null) {
       try {
         var unused = ChannelStats.parse(v.normalization);
@@ -317,6 +324,18 @@ public record TrainingConfig(
 
     @Option(value = "largest RandomResizedCrop area fraction", min = 0, max = 1)
     public double cropScaleMax = 1.0;
+
+    @Option(
+        value = "smallest RandomResizedCrop aspect ratio, width/height (torchvision's 3/4)",
+        min = 0,
+        minExclusive = true)
+    public double cropRatioMin = 3.0 / 4.0;
+
+    @Option(
+        value = "largest RandomResizedCrop aspect ratio (torchvision's 4/3)",
+        min = 0,
+        minExclusive = true)
+    public double cropRatioMax = 4.0 / 3.0;
 
     @Option(value = "horizontal flip probability", min = 0, max = 1)
     public double flipProbability = 0.5;

@@ -71,7 +71,7 @@ class AugmenterTest {
     byte[] img = images(1)[0];
     SplittableRandom r = new SplittableRandom(9);
     for (int t = 0; t < 200; t++) {
-      ResizedCrop.Window win = ResizedCrop.sample(32, 32, 0.08, 1.0, r);
+      ResizedCrop.Window win = ResizedCrop.sample(32, 32, 0.08, 1.0, 3.0 / 4, 4.0 / 3, r);
       float[] out = new float[3072];
       ResizedCrop.resize(img, 3, 32, 32, win, 32, out);
       for (int c = 0; c < 3; c++) {
@@ -117,14 +117,31 @@ class AugmenterTest {
   void cropWindowsStayInsideAndFollowTheScaleRange() {
     SplittableRandom r = new SplittableRandom(7);
     for (int i = 0; i < 1000; i++) {
-      ResizedCrop.Window w = ResizedCrop.sample(32, 32, 0.08, 1.0, r);
+      ResizedCrop.Window w = ResizedCrop.sample(32, 32, 0.08, 1.0, 3.0 / 4, 4.0 / 3, r);
       assertThat(w.top()).isBetween(0, 32 - w.height());
       assertThat(w.left()).isBetween(0, 32 - w.width());
       assertThat(w.height() * w.width()).isBetween(1, 1024);
     }
     // impossible scales force the centre-crop fallback
-    ResizedCrop.Window fallback = ResizedCrop.sample(32, 32, 5.0, 6.0, r);
+    ResizedCrop.Window fallback = ResizedCrop.sample(32, 32, 5.0, 6.0, 3.0 / 4, 4.0 / 3, r);
     assertThat(fallback).isEqualTo(new ResizedCrop.Window(0, 0, 32, 32));
+  }
+
+  @Test
+  void cropWindowsFollowTheAspectRatioRange() {
+    SplittableRandom r = new SplittableRandom(3);
+    double sum = 0;
+    for (int i = 0; i < 1000; i++) {
+      ResizedCrop.Window w = ResizedCrop.sample(64, 64, 0.1, 0.5, 1.5, 2.0, r);
+      double ratio = (double) w.width() / w.height();
+      // each side is rounded to whole pixels (at least 14 here): within 10% of the range
+      assertThat(ratio).isBetween(1.5 * 0.9, 2.0 * 1.1);
+      sum += ratio;
+    }
+    assertThat(sum / 1000).as("log-uniform in [1.5, 2]: mean near 1.74").isBetween(1.68, 1.80);
+    // a tall image no ratio in range fits: torchvision's fallback, a centre crop at ratioMin
+    assertThat(ResizedCrop.sample(64, 16, 5.0, 6.0, 1.0, 1.0, r))
+        .isEqualTo(new ResizedCrop.Window(24, 0, 16, 16));
   }
 
   /** The colour operations' formulas: ColorJitterTest, against torchvision's. */

@@ -288,7 +288,7 @@ class ColorJitterTest {
     for (int d = 0; d < 50; d++) {
       float[] got = a.augmentOne(source(src), new SplittableRandom(d));
       SplittableRandom r = new SplittableRandom(d);
-      ResizedCrop.sample(32, 32, 1.0, 1.0, r); // the crop's draws
+      ResizedCrop.sample(32, 32, 1.0, 1.0, 3.0 / 4, 4.0 / 3, r); // the crop's draws
       r.nextDouble(); // flip
       r.nextDouble(); // jitter
       int[] order = Shuffle.permutation(4, r);

@@ -181,7 +181,7 @@ class JobOptionsTest {
     String help = String.join("\n", JobOptions.help(CHECKPOINTS));
     var training = TrainingConfig.defaults().asMap().keySet(); // the groups' options, flat
     assertThat(training)
-        .hasSize(42)
+        .hasSize(44)
         .contains("width", "hue", "seed", "imageSize", "stem", "normalization", "bufferPolicy")
         .contains("simclrTemperature", "byolHidden", "byolMomentumSchedule", "approach2Aligned");
     for (String name : training) {
