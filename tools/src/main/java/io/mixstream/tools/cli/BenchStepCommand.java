@@ -87,6 +87,16 @@ final class BenchStepCommand implements Callable<Integer> {
   int minredBuffer;
 
   @Option(
+      names = "--data",
+      paramLabel = "PATH",
+      description =
+          "CIFAR-10 data for --minred-buffer: the buffer's steps train on its successive training"
+              + " images, so that the images' features differ as in a run. Without it they train"
+              + " on one batch of random noise, the worst case for the buffer (every feature"
+              + " nearly the same).")
+  Path data;
+
+  @Option(
       names = "--literal-third-pass",
       description = "approach2: run the third query forward instead of the flip trick.")
   boolean literalThirdPass;
@@ -100,6 +110,9 @@ final class BenchStepCommand implements Callable<Integer> {
     }
     if (minredBuffer < 0) {
       throw new IllegalArgumentException("--minred-buffer must be 0 (off) or a buffer size");
+    }
+    if (data != null && minredBuffer == 0) {
+      throw new IllegalArgumentException("--data is for --minred-buffer: give that too");
     }
     if (qualityWindow == 1) {
       throw new IllegalArgumentException("--quality-window must be 0 (off) or at least 2 images");
@@ -213,10 +226,30 @@ final class BenchStepCommand implements Callable<Integer> {
   }
 
   /**
+   * The batches the minred timing trains on: successive CIFAR-10 training images with {@code
+   * --data}, else the one batch of noise.
+   */
+  private java.util.function.Supplier<byte[][]> minredBatches(byte[][] noise) throws IOException {
+    if (data == null) {
+      return () -> noise;
+    }
+    io.mixstream.cifar.Cifar10Dataset train =
+        io.mixstream.cifar.Cifar10Reader.read(data, io.mixstream.cifar.CifarSplit.TRAIN);
+    int[] next = {0};
+    return () -> {
+      byte[][] out = new byte[noise.length][];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = train.pixels(next[0]++ % train.size());
+      }
+      return out;
+    };
+  }
+
+  /**
    * A minred buffer's upkeep per step, as JSON fields: a buffer of {@code minredBuffer} images,
-   * every one trained once (features from steps on random images, as in a run), then per timed
-   * round a batch of arrivals (their eviction) and one drawn batch given the step's keys; the
-   * median over rounds and its share of a step of {@code stepSeconds}.
+   * every one trained once (features from real steps, on the images of {@link #minredBatches}),
+   * then per timed round a batch of arrivals (their eviction) and one drawn batch given the step's
+   * keys; the median over rounds and its share of a step of {@code stepSeconds}.
    */
   private String minred(
       MocoTrainer trainer, TrainingConfig config, byte[][] images, double stepSeconds)
@@ -239,6 +272,7 @@ final class BenchStepCommand implements Callable<Integer> {
           @Override
           public void remove(long arrival) {}
         };
+    java.util.function.Supplier<byte[][]> batches = minredBatches(images);
     try {
       float[] keys = trainer.lastStepKeys();
       for (int i = 0; i < c; i++) { // fill it, then train every image once
@@ -247,7 +281,7 @@ final class BenchStepCommand implements Callable<Integer> {
       long[] all = buffer.contents();
       for (int from = 0; from + batch <= all.length; from += batch) {
         buffer.trained(java.util.Arrays.copyOfRange(all, from, from + batch), keys);
-        trainer.step(images);
+        trainer.step(batches.get());
         keys = trainer.lastStepKeys();
       }
       List<Double> arrivals = new ArrayList<>();
@@ -262,7 +296,7 @@ final class BenchStepCommand implements Callable<Integer> {
         long t2 = System.nanoTime();
         arrivals.add((t1 - t0) / 1e9);
         steps.add((t2 - t1) / 1e9);
-        trainer.step(images);
+        trainer.step(batches.get());
         keys = trainer.lastStepKeys();
       }
       Collections.sort(arrivals);
