@@ -88,6 +88,9 @@ public record JobConfig(
     if (!ModelSpec.validDevice(m.device())) {
       p.add("device must be auto, cpu, gpu or gpu:N, got '" + m.device() + "'");
     }
+    if (m.torchThreads() < 0) {
+      p.add("torch-threads must be 0 (one per core) or more");
+    }
     return p;
   }
 
@@ -191,12 +194,10 @@ public record JobConfig(
     @Option("auto, cpu, gpu or gpu:N (the one model's; auto and gpu: trainer i on GPU i mod count)")
     public String device = "auto";
 
+    // its range is checked per model (ModelSpec), where --model.KEY.torch-threads may override it
     @Option(
-        value =
-            "libtorch's CPU threads for the trainer; 0 = one per core (how they share the cores"
-                + " with the evaluator: TorchThreads)",
-        min = 0,
-        range = "0 (one per core) or more")
+        "libtorch's CPU threads for the trainer; 0 = one per core (how they share the cores with"
+            + " the evaluator: TorchThreads)")
     public int torchThreads = 0;
 
     @Option("how often Flink checkpoints")

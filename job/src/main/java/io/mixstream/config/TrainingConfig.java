@@ -165,7 +165,10 @@ public record TrainingConfig(
         "batch-size %d must be a multiple of bn-splits %d".formatted(batchSize, v.bnSplits));
     check(
         p,
-        v.queueSize >= batchSize && batchSize > 0 && v.queueSize % batchSize == 0,
+        // a queue-size or batch-size outside its own range is said once, by its range
+        v.queueSize < 1
+            || batchSize < 2
+            || (v.queueSize >= batchSize && v.queueSize % batchSize == 0),
         "queue-size %d must be a multiple of batch-size %d".formatted(v.queueSize, batchSize));
     check(
         p,
@@ -177,7 +180,7 @@ public record TrainingConfig(
             .formatted(v.schedule == null ? "?" : v.schedule.cliName()));
     check(
         p,
-        v.bufferSize == 0 || v.bufferSize >= batchSize,
+        v.bufferSize <= 0 || v.bufferSize >= batchSize,
         "buffer-size must be 0 (no buffer) or at least batch-size %d, got %d"
             .formatted(batchSize, v.bufferSize));
     check(
@@ -187,11 +190,15 @@ public record TrainingConfig(
             .formatted(v.updatesPerBatch));
     check(
         p,
-        !(v.cropScaleMin > v.cropScaleMax),
-        "crop scale must satisfy 0 < crop-scale-min <= crop-scale-max <= 1");
+        v.cropScaleMin <= 0
+            || v.cropScaleMax < 0
+            || v.cropScaleMax > 1
+            || v.cropScaleMin <= v.cropScaleMax,
+        "crop-scale-min %s must not exceed crop-scale-max %s"
+            .formatted(v.cropScaleMin, v.cropScaleMax));
     check(
         p,
-        !(v.cropRatioMin > v.cropRatioMax),
+        !(v.cropRatioMin > v.cropRatioMax) || v.cropRatioMax <= 0,
         "crop-ratio-min %s must not exceed crop-ratio-max %s"
             .formatted(v.cropRatioMin, v.cropRatioMax));
     if (v.normalization != null) {
@@ -328,13 +335,15 @@ public record TrainingConfig(
     @Option(
         value = "smallest RandomResizedCrop aspect ratio, width/height (torchvision's 3/4)",
         min = 0,
-        minExclusive = true)
+        minExclusive = true,
+        max = 100)
     public double cropRatioMin = 3.0 / 4.0;
 
     @Option(
         value = "largest RandomResizedCrop aspect ratio (torchvision's 4/3)",
         min = 0,
-        minExclusive = true)
+        minExclusive = true,
+        max = 100)
     public double cropRatioMax = 4.0 / 3.0;
 
     @Option(value = "horizontal flip probability", min = 0, max = 1)

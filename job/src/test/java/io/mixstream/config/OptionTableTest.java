@@ -121,6 +121,18 @@ class OptionTableTest {
             "sgd-momentum must be in [0,1), got 1.0",
             "weight-decay must be 0 or more, got -1.0E-4",
             "hue must be in [0,0.5], got 0.6");
+    // a value outside its own range is said once, not again by a rule that ties it to another
+    b = TrainingConfig.defaults().toBuilder();
+    b.bufferSize = -1;
+    b.queueSize = 0;
+    b.cropScaleMax = -1;
+    b.cropRatioMax = 1e30;
+    assertThat(b.build().problems())
+        .containsExactly(
+            "queue-size must be at least 1, got 0",
+            "crop-scale-max must be in [0,1], got -1.0",
+            "crop-ratio-max must be in (0,100], got 1.0E30",
+            "buffer-size must be 0 or more, got -1");
     b = TrainingConfig.defaults().toBuilder();
     b.sgdMomentum = 0.999; // just inside the open end
     b.fixedLambda = 1;

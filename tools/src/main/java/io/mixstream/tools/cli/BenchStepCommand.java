@@ -96,6 +96,9 @@ final class BenchStepCommand implements Callable<Integer> {
               + " nearly the same).")
   Path data;
 
+  /** --data's training images, read once up front (a wrong path is said before any timing). */
+  private io.mixstream.cifar.Cifar10Dataset train;
+
   @Option(
       names = "--literal-third-pass",
       description = "approach2: run the third query forward instead of the flip trick.")
@@ -113,6 +116,9 @@ final class BenchStepCommand implements Callable<Integer> {
     }
     if (data != null && minredBuffer == 0) {
       throw new IllegalArgumentException("--data is for --minred-buffer: give that too");
+    }
+    if (data != null) {
+      train = io.mixstream.cifar.Cifar10Reader.read(data, io.mixstream.cifar.CifarSplit.TRAIN);
     }
     if (qualityWindow == 1) {
       throw new IllegalArgumentException("--quality-window must be 0 (off) or at least 2 images");
@@ -229,12 +235,10 @@ final class BenchStepCommand implements Callable<Integer> {
    * The batches the minred timing trains on: successive CIFAR-10 training images with {@code
    * --data}, else the one batch of noise.
    */
-  private java.util.function.Supplier<byte[][]> minredBatches(byte[][] noise) throws IOException {
-    if (data == null) {
+  private java.util.function.Supplier<byte[][]> minredBatches(byte[][] noise) {
+    if (train == null) {
       return () -> noise;
     }
-    io.mixstream.cifar.Cifar10Dataset train =
-        io.mixstream.cifar.Cifar10Reader.read(data, io.mixstream.cifar.CifarSplit.TRAIN);
     int[] next = {0};
     return () -> {
       byte[][] out = new byte[noise.length][];
