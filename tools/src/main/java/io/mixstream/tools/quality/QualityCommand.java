@@ -110,28 +110,13 @@ public final class QualityCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     OptionChecks checks = new OptionChecks();
-    Duration limit = Duration.ZERO;
-    try {
-      limit = JobOptions.parseDuration(budget);
-      if (limit.isNegative() || limit.isZero()) {
-        checks.problem("--budget must be a positive duration such as 90s or 10m, got " + budget);
-      }
-    } catch (IllegalArgumentException e) {
-      checks.problem("--budget: " + e.getMessage());
-    }
+    Duration limit = budget(checks);
     checks.atLeast("--knn-bank-size", bankSize, 1, null);
     checks.atLeast("--knn-test-size", testSize, 1, null);
     model.check(checks, 1, null);
     checks.atLeast("--epochs", epochs, 1, null);
     checks.throwIfAny();
-    TrainingConfig.Builder b =
-        JobOptions.parse(trainingArgs.toArray(String[]::new), Path.of("unused"))
-            .training()
-            .toBuilder();
-    model.applyTo(b);
-    b.epochs = epochs;
-    b.seed = seed;
-    TrainingConfig config = b.build().validate();
+    TrainingConfig config = trainingConfig();
     Cifar10Dataset train = Cifar10Reader.read(data, CifarSplit.TRAIN);
     Cifar10Dataset test = Cifar10Reader.read(data, CifarSplit.TEST);
     if (bankSize > train.size() || testSize > test.size()) {
@@ -142,16 +127,8 @@ public final class QualityCommand implements Callable<Integer> {
     checks.throwIfAny();
     Device dev = device.resolve();
     int side = config.model().imageSize(); // the evaluation transform: the identity at 32
-    byte[][] bank =
-        IntStream.range(0, bankSize)
-            .mapToObj(i -> EvalTransform.toSquare(SourceImage.cifar(train.pixels(i)), side))
-            .toArray(byte[][]::new);
-    int[] bankLabels = IntStream.range(0, bankSize).map(train::label).toArray();
-    byte[][] testImages =
-        IntStream.range(0, testSize)
-            .mapToObj(i -> EvalTransform.toSquare(SourceImage.cifar(test.pixels(i)), side))
-            .toArray(byte[][]::new);
-    int[] testLabels = IntStream.range(0, testSize).map(test::label).toArray();
+    var bankSet = labelled(train, bankSize, side);
+    var testSet = labelled(test, testSize, side);
     System.out.printf(
         "quality: %s, width %d, batch %d, budget %s, kNN bank %d / test %d, on %s%n",
         config.method(),
@@ -164,53 +141,96 @@ public final class QualityCommand implements Callable<Integer> {
 
     KnnEvaluation knn =
         new KnnEvaluation(dev.isGpu() ? "gpu" : "cpu", KnnEvaluation.Protocol.PAPER);
-    var bankSet = new KnnEvaluation.LabelledImages(bank, bankLabels);
-    var testSet = new KnnEvaluation.LabelledImages(testImages, testLabels);
     try (MocoTrainer trainer = new MocoTrainer(config, dev)) {
       // the job's evaluator does the same: the snapshot of the query encoder, in eval mode
       double floor = knn.run(trainer.encoderSnapshot(), bankSet, testSet).accuracy();
       System.out.printf("random-init floor: kNN top-1 %.2f%%%n", 100 * floor);
-
-      SplittableRandom order = new SplittableRandom(seed);
-      int[] perm = IntStream.range(0, train.size()).toArray();
-      int next = perm.length; // reshuffle before the first batch
-      long images = 0;
-      long start = System.nanoTime();
-      long deadline = start + limit.toNanos();
-      long lastPrint = start;
-      double loss = Double.NaN;
-      while (System.nanoTime() < deadline) {
-        byte[][] batchImages = new byte[config.batchSize()][];
-        for (int i = 0; i < config.batchSize(); i++) {
-          if (next == perm.length) {
-            Shuffle.inPlace(perm, order);
-            next = 0;
-          }
-          batchImages[i] = train.pixels(perm[next++]);
-        }
-        StepReport r = trainer.step(batchImages);
-        loss = r.loss();
-        images += config.batchSize();
-        long now = System.nanoTime();
-        if (now - lastPrint > 30e9) {
-          System.out.printf(
-              "step %d: loss %.4f, %.0f images/s, %.0f s left%n",
-              r.step(), loss, images / ((now - start) / 1e9), (deadline - now) / 1e9);
-          lastPrint = now;
-        }
-      }
-      double seconds = (System.nanoTime() - start) / 1e9;
+      Trained t = trainFor(trainer, config, train, limit);
       double accuracy = knn.run(trainer.encoderSnapshot(), bankSet, testSet).accuracy();
       System.out.printf(
           "after %d steps (%,d images, %.0f s): kNN top-1 %.2f%% (floor %.2f%%), last loss %.4f%n",
-          trainer.stepCount(), images, seconds, 100 * accuracy, 100 * floor, loss);
+          trainer.stepCount(), t.images(), t.seconds(), 100 * accuracy, 100 * floor, t.loss());
       if (snapshot != null) {
         Files.write(snapshot, trainer.encoderSnapshot().toSafetensors());
         System.out.println("snapshot written to " + snapshot);
       }
-      appendRow(config, trainer.stepCount(), images, seconds, accuracy, floor, loss, dev);
+      appendRow(
+          config, trainer.stepCount(), t.images(), t.seconds(), accuracy, floor, t.loss(), dev);
     }
     return 0;
+  }
+
+  /** --budget as a duration, or a problem said in {@code checks}. */
+  private Duration budget(OptionChecks checks) {
+    try {
+      Duration limit = JobOptions.parseDuration(budget);
+      if (limit.isNegative() || limit.isZero()) {
+        checks.problem("--budget must be a positive duration such as 90s or 10m, got " + budget);
+      }
+      return limit;
+    } catch (IllegalArgumentException e) {
+      checks.problem("--budget: " + e.getMessage());
+      return Duration.ZERO;
+    }
+  }
+
+  /** The job's training options given after the command's own, with this command's on top. */
+  private TrainingConfig trainingConfig() {
+    TrainingConfig.Builder b =
+        JobOptions.parse(trainingArgs.toArray(String[]::new), Path.of("unused"))
+            .training()
+            .toBuilder();
+    model.applyTo(b);
+    b.epochs = epochs;
+    b.seed = seed;
+    return b.build().validate();
+  }
+
+  /** The first {@code n} images of a split through the evaluation transform, with their labels. */
+  private static KnnEvaluation.LabelledImages labelled(Cifar10Dataset split, int n, int side) {
+    byte[][] images =
+        IntStream.range(0, n)
+            .mapToObj(i -> EvalTransform.toSquare(SourceImage.cifar(split.pixels(i)), side))
+            .toArray(byte[][]::new);
+    return new KnnEvaluation.LabelledImages(
+        images, IntStream.range(0, n).map(split::label).toArray());
+  }
+
+  /** What a budget of training did. */
+  private record Trained(long images, double seconds, double loss) {}
+
+  /** Trains on shuffled passes of {@code train} until the budget is spent, saying progress. */
+  private Trained trainFor(
+      MocoTrainer trainer, TrainingConfig config, Cifar10Dataset train, Duration limit) {
+    SplittableRandom order = new SplittableRandom(seed);
+    int[] perm = IntStream.range(0, train.size()).toArray();
+    int next = perm.length; // reshuffle before the first batch
+    long images = 0;
+    long start = System.nanoTime();
+    long deadline = start + limit.toNanos();
+    long lastPrint = start;
+    double loss = Double.NaN;
+    while (System.nanoTime() < deadline) {
+      byte[][] batchImages = new byte[config.batchSize()][];
+      for (int i = 0; i < config.batchSize(); i++) {
+        if (next == perm.length) {
+          Shuffle.inPlace(perm, order);
+          next = 0;
+        }
+        batchImages[i] = train.pixels(perm[next++]);
+      }
+      StepReport r = trainer.step(batchImages);
+      loss = r.loss();
+      images += config.batchSize();
+      long now = System.nanoTime();
+      if (now - lastPrint > 30e9) {
+        System.out.printf(
+            "step %d: loss %.4f, %.0f images/s, %.0f s left%n",
+            r.step(), loss, images / ((now - start) / 1e9), (deadline - now) / 1e9);
+        lastPrint = now;
+      }
+    }
+    return new Trained(images, (System.nanoTime() - start) / 1e9, loss);
   }
 
   private void appendRow(
