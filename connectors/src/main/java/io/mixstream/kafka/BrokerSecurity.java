@@ -1,19 +1,15 @@
 package io.mixstream.kafka;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * What a local broker needs to require TLS and a password: a CA made for it, the broker's key and
  * certificate signed by that CA (for 127.0.0.1 and localhost), a truststore with the CA for the
- * clients, all made with the JDK's own {@code keytool}, and SASL/PLAIN users.
+ * clients, all made with the JDK's own {@code keytool} ({@link Keytool}), and SASL/PLAIN users.
  *
  * @param dir where the stores are
  * @param storePassword the password of the key and trust stores (PKCS12)
@@ -49,133 +45,17 @@ public record BrokerSecurity(Path dir, String storePassword, Map<String, String>
       return s;
     }
     Files.createDirectories(dir);
-    String p = storePassword;
-    String san = "SAN=IP:127.0.0.1,DNS:localhost";
     Path ca = dir.resolve("ca.p12");
-    keytool(
-        dir,
-        "-genkeypair",
-        "-alias",
-        "ca",
-        "-keyalg",
-        "RSA",
-        "-keysize",
-        "2048",
-        "-dname",
-        "CN=mixstream local CA",
-        "-ext",
-        "bc:c",
-        "-validity",
-        "3650",
-        "-keystore",
-        ca.toString(),
-        "-storetype",
-        "PKCS12",
-        "-storepass",
-        p,
-        "-keypass",
-        p);
-    keytool(
-        dir,
-        "-exportcert",
-        "-alias",
-        "ca",
-        "-keystore",
-        ca.toString(),
-        "-storepass",
-        p,
-        "-rfc",
-        "-file",
-        "ca.pem");
-    keytool(
-        dir,
-        "-genkeypair",
-        "-alias",
-        "broker",
-        "-keyalg",
-        "RSA",
-        "-keysize",
-        "2048",
-        "-dname",
-        "CN=127.0.0.1",
-        "-ext",
-        san,
-        "-validity",
-        "3650",
-        "-keystore",
-        s.keystore().toString(),
-        "-storetype",
-        "PKCS12",
-        "-storepass",
-        p,
-        "-keypass",
-        p);
-    keytool(
-        dir,
-        "-certreq",
-        "-alias",
-        "broker",
-        "-keystore",
-        s.keystore().toString(),
-        "-storepass",
-        p,
-        "-file",
-        "broker.csr");
-    keytool(
-        dir,
-        "-gencert",
-        "-alias",
-        "ca",
-        "-keystore",
-        ca.toString(),
-        "-storepass",
-        p,
-        "-infile",
-        "broker.csr",
-        "-outfile",
-        "broker.pem",
-        "-rfc",
-        "-ext",
-        san,
-        "-validity",
-        "3650");
-    keytool(
-        dir,
-        "-importcert",
-        "-alias",
-        "ca",
-        "-file",
-        "ca.pem",
-        "-keystore",
-        s.keystore().toString(),
-        "-storepass",
-        p,
-        "-noprompt");
-    keytool(
-        dir,
-        "-importcert",
-        "-alias",
-        "broker",
-        "-file",
-        "broker.pem",
-        "-keystore",
-        s.keystore().toString(),
-        "-storepass",
-        p);
-    keytool(
-        dir,
-        "-importcert",
-        "-alias",
-        "ca",
-        "-file",
-        "ca.pem",
-        "-keystore",
-        s.truststore().toString(),
-        "-storetype",
-        "PKCS12",
-        "-storepass",
-        p,
-        "-noprompt");
+    String san = "SAN=IP:127.0.0.1,DNS:localhost";
+    Keytool keytool = new Keytool(dir, storePassword);
+    keytool.newKeyPair("ca", "CN=mixstream local CA", "bc:c", ca);
+    keytool.exportCert("ca", ca, "ca.pem");
+    keytool.newKeyPair("broker", "CN=127.0.0.1", san, s.keystore());
+    keytool.certRequest("broker", s.keystore(), "broker.csr");
+    keytool.sign("ca", ca, "broker.csr", "broker.pem", san);
+    keytool.importCert("ca", "ca.pem", s.keystore());
+    keytool.importCert("broker", "broker.pem", s.keystore());
+    keytool.importCert("ca", "ca.pem", s.truststore());
     return s;
   }
 
@@ -204,27 +84,6 @@ public record BrokerSecurity(Path dir, String storePassword, Map<String, String>
       p.store(out, "Kafka client settings for " + user + " at the local SASL_SSL broker");
     }
     return f;
-  }
-
-  private static void keytool(Path dir, String... args) throws IOException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
-    cmd.addAll(List.of(args));
-    Process proc =
-        new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-    try {
-      if (!proc.waitFor(60, TimeUnit.SECONDS)) {
-        proc.destroyForcibly();
-        throw new IOException("keytool " + args[0] + " did not finish in 60 s");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while keytool ran", e);
-    }
-    String out = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-    if (proc.exitValue() != 0) {
-      throw new IOException("keytool " + args[0] + " failed: " + out);
-    }
   }
 
   /** The broker's own password (random per folder, kept beside the stores). */
