@@ -57,26 +57,61 @@ final class ChaosProof {
       throws Exception {
     Outputs ref = outputs("reference-metrics");
     Outputs run = outputs("chaos-metrics");
+    Expected expected = expected(training, sent, steps, ref);
+    DeadLetterCheck dead = deadLetters(sent);
+    SnapshotCheck snapshots = snapshots();
+    JsonObject history = rest.get("/jobs/" + chaos + "/exceptions?maxExceptions=1000");
+    long restarts = history.getAsJsonObject("exceptionHistory").getAsJsonArray("entries").size();
+    return new ChaosResult(
+        plan,
+        expected.steps,
+        sent,
+        kills,
+        brokerRestarted,
+        restarts,
+        ref.end == null ? null : ref.end.stateSha256(),
+        run.end == null ? null : run.end.stateSha256(),
+        expected.digest,
+        digest(ref.end),
+        digest(run.end),
+        differingSteps(ref, run, expected.steps),
+        run.stepRecords,
+        dead.missing,
+        dead.withoutReason,
+        snapshots.files,
+        snapshots.bad,
+        snapshots.leftovers,
+        referenceSeconds,
+        chaosSeconds);
+  }
 
-    LearningRateSchedule schedule = LearningRateSchedule.of(training);
-    TrainedDigest expected = new TrainedDigest();
-    int stepsDone = steps;
+  /** The steps both runs should have made and the digest of what they should have trained. */
+  private record Expected(int steps, TrainedDigest digest) {}
+
+  private static Expected expected(
+      TrainingConfig training, HostileStream.Sent sent, int steps, Outputs ref) {
     int valid = sent.validIds().size();
-    if (!training.buffer().on()) {
-      for (int i = 0; i < valid; i++) {
-        expected.add(sent.validIds().get(i), schedule.epochOf(i / BATCH));
-      }
-    } else {
+    if (training.buffer().on()) {
       // which images a buffer trains depends on the training (minred's features), so the sum is
       // the undisturbed run's; the count is every step's batch: U steps per B arrivals, and the
       // last partial batch's ⌊r·U/B⌋
       int u = training.buffer().updatesPerBatch();
-      stepsDone = (valid / BATCH) * u + (valid % BATCH) * u / BATCH;
-      expected = new TrainedDigest(digest(ref.end).sum(), (long) stepsDone * BATCH);
+      int stepsDone = (valid / BATCH) * u + (valid % BATCH) * u / BATCH;
+      return new Expected(
+          stepsDone, new TrainedDigest(digest(ref.end).sum(), (long) stepsDone * BATCH));
     }
+    LearningRateSchedule schedule = LearningRateSchedule.of(training);
+    TrainedDigest digest = new TrainedDigest();
+    for (int i = 0; i < valid; i++) {
+      digest.add(sent.validIds().get(i), schedule.epochOf(i / BATCH));
+    }
+    return new Expected(steps, digest);
+  }
 
+  /** Steps 1..{@code steps} whose last loss differs bit for bit between the runs, or is missing. */
+  private static List<Long> differingSteps(Outputs ref, Outputs run, int steps) {
     List<Long> differing = new ArrayList<>();
-    for (long s = 1; s <= stepsDone; s++) {
+    for (long s = 1; s <= steps; s++) {
       Double a = ref.lastLoss.get(s);
       Double b = run.lastLoss.get(s);
       if (a == null
@@ -85,30 +120,40 @@ final class ChaosProof {
         differing.add(s);
       }
     }
+    return differing;
+  }
 
+  /** Refused records absent from the dead-letter topic, and dead letters without a reason. */
+  private record DeadLetterCheck(List<Long> missing, List<Long> withoutReason) {}
+
+  private DeadLetterCheck deadLetters(HostileStream.Sent sent) {
     Map<Long, String> dead =
         HostileStream.deadLettered(broker, "chaos-dead", sent.invalidOffsets().size());
-    List<Long> missing =
-        sent.invalidOffsets().stream().filter(o -> !dead.containsKey(o)).sorted().toList();
-    List<Long> noReason =
+    return new DeadLetterCheck(
+        sent.invalidOffsets().stream().filter(o -> !dead.containsKey(o)).sorted().toList(),
         dead.entrySet().stream()
             .filter(e -> e.getValue().isEmpty())
             .map(Map.Entry::getKey)
             .sorted()
-            .toList();
+            .toList());
+  }
 
-    int snapshots = 0;
+  /** The disturbed run's snapshot files, those that do not load or differ, the .tmp leftovers. */
+  private record SnapshotCheck(int files, List<String> bad, int leftovers) {}
+
+  private SnapshotCheck snapshots() throws java.io.IOException {
+    int files = 0;
     int leftovers = 0;
     List<String> bad = new ArrayList<>();
     Path chaosSnapshots = plan.work().resolve("chaos-snapshots");
     Path refSnapshots = plan.work().resolve("reference-snapshots");
-    try (var files = Files.walk(chaosSnapshots)) {
-      for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+    try (var walk = Files.walk(chaosSnapshots)) {
+      for (Path f : walk.filter(Files::isRegularFile).sorted().toList()) {
         String name = f.getFileName().toString();
         if (name.endsWith(".tmp")) {
           leftovers++;
         } else if (name.endsWith(".safetensors")) {
-          snapshots++;
+          files++;
           Path twin = refSnapshots.resolve(chaosSnapshots.relativize(f));
           try {
             byte[] bytes = Files.readAllBytes(f);
@@ -122,30 +167,7 @@ final class ChaosProof {
         }
       }
     }
-
-    JsonObject history = rest.get("/jobs/" + chaos + "/exceptions?maxExceptions=1000");
-    long restarts = history.getAsJsonObject("exceptionHistory").getAsJsonArray("entries").size();
-    return new ChaosResult(
-        plan,
-        stepsDone,
-        sent,
-        kills,
-        brokerRestarted,
-        restarts,
-        ref.end == null ? null : ref.end.stateSha256(),
-        run.end == null ? null : run.end.stateSha256(),
-        expected,
-        digest(ref.end),
-        digest(run.end),
-        differing,
-        run.stepRecords,
-        missing,
-        noReason,
-        snapshots,
-        bad,
-        leftovers,
-        referenceSeconds,
-        chaosSeconds);
+    return new SnapshotCheck(files, bad, leftovers);
   }
 
   private static TrainedDigest digest(MetricsRecord.Final end) {
