@@ -174,6 +174,30 @@ public final class DemoCommand implements Callable<Integer> {
     checks.throwIfAny();
     LocalFlink.checkRestPort("127.0.0.1", restPort);
     Device dev = device.resolve();
+    TrainingConfig config = trainingConfig(dev);
+    System.out.println("training config: " + config.asMap());
+    Images images = images(dataPath());
+    int bankSize =
+        Math.min(images.train.size(), knnBank > 0 ? knnBank : (dev.isGpu() ? 50_000 : 5_000));
+    int testSize =
+        Math.min(images.test.size(), knnTest > 0 ? knnTest : (dev.isGpu() ? 10_000 : 1_000));
+    if (images.train.classes().isEmpty()) {
+      bankSize = 0; // kNN needs labels
+    }
+    try (AutoCloseable mine = ModelHome.inWorkDir(workDir).lock("--work-dir");
+        StopRequest stop = new StopRequest(Duration.ofMinutes(3))) {
+      return run(dev, config, images, new KnnSizes(bankSize, testSize), stop);
+    }
+  }
+
+  /** The training and kNN test images. */
+  private record Images(ReplaySource train, ReplaySource test) {}
+
+  /** How many images the kNN bank and test sets take; a bank of 0 = no kNN. */
+  private record KnnSizes(int bank, int test) {}
+
+  /** The model's settings, with a schedule that never ends (the replay loops). */
+  private TrainingConfig trainingConfig(Device dev) {
     TrainingConfig.Builder b = TrainingConfig.defaults().toBuilder();
     int width = model.width() > 0 ? model.width() : (dev.isGpu() ? 64 : 16);
     model.applyTo(b, width, model.batch());
@@ -183,11 +207,11 @@ public final class DemoCommand implements Callable<Integer> {
     b.schedule = Schedule.CONSTANT;
     // and BYOL's target rate with it: its cosine needs the horizon a constant rate does not have
     b.byolMomentumSchedule = io.mixstream.config.MomentumSchedule.FIXED;
-    TrainingConfig config = b.build().validate();
-    System.out.println("training config: " + config.asMap());
-    Path dataPath = dataPath();
-    ReplaySource train;
-    ReplaySource test;
+    return b.build().validate();
+  }
+
+  /** CIFAR-10's two splits, or a folder's files split into training and test. */
+  private Images images(Path dataPath) throws java.io.IOException {
     if (!Files.exists(dataPath)) {
       throw new IllegalArgumentException(
           "--data %s does not exist: give CIFAR-10's binary folder or archive, or a folder of"
@@ -195,125 +219,40 @@ public final class DemoCommand implements Callable<Integer> {
               + " image files");
     }
     if (ImageFolder.isCifar(dataPath)) {
-      train = ReplaySource.of(Cifar10Reader.read(dataPath, CifarSplit.TRAIN));
-      test = ReplaySource.of(Cifar10Reader.read(dataPath, CifarSplit.TEST));
-    } else {
-      train = ImageFolder.open(dataPath, "train", holdout, 0, System.err);
-      test = ImageFolder.open(dataPath, "test", holdout, 0, System.err);
-      System.out.printf(
-          "image folder %s: %,d training and %,d test files, %s%s%n",
-          dataPath,
-          train.size(),
-          test.size(),
-          train.classes().isEmpty()
-              ? "no class subfolders (no labels: the kNN monitor is off)"
-              : train.classes().size() + " classes: " + String.join(", ", train.classes()),
-          ReplaySummary.passedOver(train.ignoredFiles()));
+      return new Images(
+          ReplaySource.of(Cifar10Reader.read(dataPath, CifarSplit.TRAIN)),
+          ReplaySource.of(Cifar10Reader.read(dataPath, CifarSplit.TEST)));
     }
-    int bankSize = Math.min(train.size(), knnBank > 0 ? knnBank : (dev.isGpu() ? 50_000 : 5_000));
-    int testSize = Math.min(test.size(), knnTest > 0 ? knnTest : (dev.isGpu() ? 10_000 : 1_000));
-    if (train.classes().isEmpty()) {
-      bankSize = 0; // kNN needs labels
-    }
-    try (AutoCloseable mine = ModelHome.inWorkDir(workDir).lock("--work-dir");
-        StopRequest stop = new StopRequest(Duration.ofMinutes(3))) {
-      return run(dev, config, train, test, bankSize, testSize, stop);
-    }
+    ReplaySource train = ImageFolder.open(dataPath, "train", holdout, 0, System.err);
+    ReplaySource test = ImageFolder.open(dataPath, "test", holdout, 0, System.err);
+    System.out.printf(
+        "image folder %s: %,d training and %,d test files, %s%s%n",
+        dataPath,
+        train.size(),
+        test.size(),
+        train.classes().isEmpty()
+            ? "no class subfolders (no labels: the kNN monitor is off)"
+            : train.classes().size() + " classes: " + String.join(", ", train.classes()),
+        ReplaySummary.passedOver(train.ignoredFiles()));
+    return new Images(train, test);
   }
 
   /** Runs the demo; 1 when a part of it failed (the replay, or the job itself). */
   private int run(
-      Device dev,
-      TrainingConfig config,
-      ReplaySource train,
-      ReplaySource test,
-      int bankSize,
-      int testSize,
-      StopRequest stop)
+      Device dev, TrainingConfig config, Images images, KnnSizes knnSizes, StopRequest stop)
       throws Exception {
     ModelHome state = ModelHome.inWorkDir(workDir);
-    if (fresh) {
-      state.forget();
-    }
-    Map<String, Object> claimed = new java.util.TreeMap<>(config.asMap());
-    if (models != null) {
-      claimed.put("models", models);
-    }
-    Map<String, Object> defaults = new java.util.TreeMap<>(TrainingConfig.defaults().asMap());
-    // a demo recorded before the schedule was an option ran the cosine's first epochs, which are
-    // within 0.01% of the constant rate it now takes: it resumes
-    defaults.put("schedule", Schedule.CONSTANT);
-    state.claim(claimed, defaults, "--fresh to start a new model there (or another --work-dir)");
-    java.util.Optional<Path> resumeFrom = state.latest();
+    java.util.Optional<Path> resumeFrom = claimWorkDir(state, config);
     try (LocalKafkaBroker broker = LocalKafkaBroker.start(workDir.resolve("kafka"), 0)) {
       createTopics(broker.bootstrapServers(), EvaluationConfig.defaults(workDir));
-      EvaluationConfig evaluation = EvaluationConfig.off(workDir.resolve("snapshots"));
-      if (evalEvery > 0 && bankSize > 0) {
-        EvaluationConfig d = EvaluationConfig.defaults(workDir.resolve("snapshots"));
-        EvaluationConfig.Builder e = d.toBuilder();
-        e.evalEvery = evalEvery;
-        e.knnBankSize = bankSize;
-        e.knnTestSize = testSize;
-        e.knnClasses = Math.max(1, train.classes().size());
-        evaluation = e.build();
-        publishOnce(broker.bootstrapServers(), train, d.knnBankTopic(), bankSize);
-        publishOnce(broker.bootstrapServers(), test, d.knnTestTopic(), testSize);
-      }
+      EvaluationConfig evaluation = evaluation(broker, images, knnSizes);
       AtomicBoolean replayFailed = new AtomicBoolean();
-      Thread replay =
-          new Thread(
-              () -> {
-                try {
-                  new Replayer(broker.bootstrapServers(), Map.of())
-                      .replay(
-                          train,
-                          ReplayPlan.to("images")
-                              .looping()
-                              .shuffled(0)
-                              .ratePerSecond(replayRate)
-                              .build(),
-                          new Progress(System.out, "images replayed", -1, false));
-                } catch (Exception e) {
-                  System.err.println("demo: the replay failed, stopping: " + e.getMessage());
-                  replayFailed.set(true);
-                  stop.request();
-                }
-              },
-              "mixstream-demo-replay");
-      replay.setDaemon(true);
-      replay.start();
-
-      JobConfig.Builder j = JobConfig.defaults(config, state.checkpoints()).toBuilder();
-      j.bootstrapServers = broker.bootstrapServers();
-      j.imagesTopic = "images";
-      j.deadLetterTopic = "images-dead-letters";
-      j.groupId = "mixstream-demo";
-      j.device = dev.isGpu() ? "gpu" : "cpu";
-      j.evaluation = evaluation;
-      if (models != null) {
-        j.models = JobOptions.sameSettings(models, config, j.device, 0);
-      }
-      JobConfig job = LocalFlink.shareCores(j.build().validate());
+      Thread replay = startReplay(broker, images.train, stop, replayFailed);
+      JobConfig job = jobConfig(config, state, broker, dev, evaluation);
       Configuration conf = LocalFlink.resumable(job, "127.0.0.1", restPort, resumeFrom);
       StreamExecutionEnvironment env =
           StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
-      System.out.printf(
-          "Kafka broker %s, topics images and images-dead-letters (data in %s)%n"
-              + "Flink dashboard http://127.0.0.1:%d; checkpoints in %s%n",
-          broker.bootstrapServers(), broker.dataDir(), restPort, job.checkpointDir());
-      if (evaluation.evalEvery() > 0) {
-        System.out.printf(
-            "every %d steps: a snapshot in %s, a kNN evaluation (bank %,d from topic %s, test %,d"
-                + " from %s) to topic %s, embeddings to topic %s%n",
-            evaluation.evalEvery(),
-            evaluation.snapshotDir(),
-            bankSize,
-            evaluation.knnBankTopic(),
-            testSize,
-            evaluation.knnTestTopic(),
-            evaluation.metricsTopic(),
-            evaluation.embeddingsTopic());
-      }
+      printWhereThingsGo(broker, job, knnSizes);
       KnnPrinter knn =
           new KnnPrinter(
               broker.bootstrapServers(), evaluation.metricsTopic(), job.trainers().size() > 1);
@@ -345,11 +284,121 @@ public final class DemoCommand implements Callable<Integer> {
           run.savepoint()
               .map(p -> "savepoint " + p + " (the next run resumes from it)")
               .orElse("no savepoint");
-      long done = run.steps();
       System.out.printf(
           "stopped after %d steps; %s; checkpoints in %s, snapshots in %s, broker data in %s%n",
-          done, savepoint, job.checkpointDir(), evaluation.snapshotDir(), broker.dataDir());
+          run.steps(),
+          savepoint,
+          job.checkpointDir(),
+          job.evaluation().snapshotDir(),
+          broker.dataDir());
       return replayFailed.get() ? 1 : 0;
+    }
+  }
+
+  /**
+   * With --fresh forgets the work dir's model; else checks that it was trained with these settings
+   * and returns what to resume from.
+   */
+  private java.util.Optional<Path> claimWorkDir(ModelHome state, TrainingConfig config)
+      throws java.io.IOException {
+    if (fresh) {
+      state.forget();
+    }
+    Map<String, Object> claimed = new java.util.TreeMap<>(config.asMap());
+    if (models != null) {
+      claimed.put("models", models);
+    }
+    Map<String, Object> defaults = new java.util.TreeMap<>(TrainingConfig.defaults().asMap());
+    // a demo recorded before the schedule was an option ran the cosine's first epochs, which are
+    // within 0.01% of the constant rate it now takes: it resumes
+    defaults.put("schedule", Schedule.CONSTANT);
+    state.claim(claimed, defaults, "--fresh to start a new model there (or another --work-dir)");
+    return state.latest();
+  }
+
+  /** The kNN monitor's settings, its bank and test images published; off without labels. */
+  private EvaluationConfig evaluation(LocalKafkaBroker broker, Images images, KnnSizes sizes)
+      throws Exception {
+    if (evalEvery == 0 || sizes.bank == 0) {
+      return EvaluationConfig.off(workDir.resolve("snapshots"));
+    }
+    EvaluationConfig d = EvaluationConfig.defaults(workDir.resolve("snapshots"));
+    EvaluationConfig.Builder e = d.toBuilder();
+    e.evalEvery = evalEvery;
+    e.knnBankSize = sizes.bank;
+    e.knnTestSize = sizes.test;
+    e.knnClasses = Math.max(1, images.train.classes().size());
+    publishOnce(broker.bootstrapServers(), images.train, d.knnBankTopic(), sizes.bank);
+    publishOnce(broker.bootstrapServers(), images.test, d.knnTestTopic(), sizes.test);
+    return e.build();
+  }
+
+  /** The training images replayed in a loop on a daemon thread; a failure requests the stop. */
+  private Thread startReplay(
+      LocalKafkaBroker broker, ReplaySource train, StopRequest stop, AtomicBoolean failed) {
+    Thread replay =
+        new Thread(
+            () -> {
+              try {
+                new Replayer(broker.bootstrapServers(), Map.of())
+                    .replay(
+                        train,
+                        ReplayPlan.to("images")
+                            .looping()
+                            .shuffled(0)
+                            .ratePerSecond(replayRate)
+                            .build(),
+                        new Progress(System.out, "images replayed", -1, false));
+              } catch (Exception e) {
+                System.err.println("demo: the replay failed, stopping: " + e.getMessage());
+                failed.set(true);
+                stop.request();
+              }
+            },
+            "mixstream-demo-replay");
+    replay.setDaemon(true);
+    replay.start();
+    return replay;
+  }
+
+  /** The job: the demo's topics on the local broker, the work dir's checkpoints. */
+  private JobConfig jobConfig(
+      TrainingConfig config,
+      ModelHome state,
+      LocalKafkaBroker broker,
+      Device dev,
+      EvaluationConfig evaluation) {
+    JobConfig.Builder j = JobConfig.defaults(config, state.checkpoints()).toBuilder();
+    j.bootstrapServers = broker.bootstrapServers();
+    j.imagesTopic = "images";
+    j.deadLetterTopic = "images-dead-letters";
+    j.groupId = "mixstream-demo";
+    j.device = dev.isGpu() ? "gpu" : "cpu";
+    j.evaluation = evaluation;
+    if (models != null) {
+      j.models = JobOptions.sameSettings(models, config, j.device, 0);
+    }
+    return LocalFlink.shareCores(j.build().validate());
+  }
+
+  private void printWhereThingsGo(LocalKafkaBroker broker, JobConfig job, KnnSizes knnSizes) {
+    System.out.printf(
+        "Kafka broker %s, topics images and images-dead-letters (data in %s)%n"
+            + "Flink dashboard http://127.0.0.1:%d; checkpoints in %s%n",
+        broker.bootstrapServers(), broker.dataDir(), restPort, job.checkpointDir());
+    EvaluationConfig evaluation = job.evaluation();
+    if (evaluation.evalEvery() > 0) {
+      System.out.printf(
+          "every %d steps: a snapshot in %s, a kNN evaluation (bank %,d from topic %s, test %,d"
+              + " from %s) to topic %s, embeddings to topic %s%n",
+          evaluation.evalEvery(),
+          evaluation.snapshotDir(),
+          knnSizes.bank,
+          evaluation.knnBankTopic(),
+          knnSizes.test,
+          evaluation.knnTestTopic(),
+          evaluation.metricsTopic(),
+          evaluation.embeddingsTopic());
     }
   }
 
