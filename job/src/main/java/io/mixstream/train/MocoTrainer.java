@@ -168,22 +168,7 @@ public final class MocoTrainer implements AutoCloseable {
         // nothing of this step may stay: no update, no enqueue, key encoder and BN as they were
         zeroGradients();
         restore(nets.changedBeforeTheLoss(), before);
-        long done = step++;
-        StepReport skipped =
-            new StepReport(
-                step,
-                schedule.epochOf(position(done)),
-                lr,
-                f.loss.lambda(),
-                loss,
-                f.loss.values(),
-                f.loss.weights(),
-                List.of(),
-                f.augmentSeconds,
-                (System.nanoTime() - start) / 1e9,
-                gradientNorm,
-                false);
-        return new StepTrace(skipped, List.of());
+        return new StepTrace(report(f, lr, loss, gradientNorm, List.of(), start, false), List.of());
       }
       sgd.step(lr);
       zeroGradients();
@@ -203,25 +188,34 @@ public final class MocoTrainer implements AutoCloseable {
                 int first = queues.get(name).enqueue(keys);
                 enqueued.add(new QueueWrite(name, first, (int) keys.getShape().get(0)));
               });
-      Map<String, Double> terms = f.loss.values();
       lastKeys = f.ctx.imageKeys == null ? null : f.ctx.imageKeys.toFloatArray();
-      long done = step++;
-      StepReport report =
-          new StepReport(
-              step,
-              schedule.epochOf(position(done)),
-              lr,
-              f.loss.lambda(),
-              loss,
-              terms,
-              f.loss.weights(),
-              List.copyOf(enqueued),
-              f.augmentSeconds,
-              (System.nanoTime() - start) / 1e9,
-              gradientNorm,
-              true);
-      return new StepTrace(report, traced);
+      return new StepTrace(report(f, lr, loss, gradientNorm, enqueued, start, true), traced);
     }
+  }
+
+  /** Counts the step (applied or skipped: either consumed its batch) and says what it did. */
+  private StepReport report(
+      Forward f,
+      double lr,
+      double loss,
+      double gradientNorm,
+      List<QueueWrite> enqueued,
+      long startNanos,
+      boolean applied) {
+    long done = step++;
+    return new StepReport(
+        step,
+        schedule.epochOf(position(done)),
+        lr,
+        f.loss.lambda(),
+        loss,
+        f.loss.values(),
+        f.loss.weights(),
+        List.copyOf(enqueued),
+        f.augmentSeconds,
+        (System.nanoTime() - startNanos) / 1e9,
+        gradientNorm,
+        applied);
   }
 
   /**
