@@ -117,10 +117,7 @@ public record EmbedConfig(
    * @throws IllegalArgumentException listing every problem
    */
   public EmbedConfig validate() {
-    List<String> p = problems();
-    if (!p.isEmpty()) {
-      throw new IllegalArgumentException("invalid embed config: " + String.join("; ", p));
-    }
+    OptionTable.refuseAny(problems(), "embed config");
     return this;
   }
 

@@ -119,10 +119,7 @@ public record JobConfig(
    * @throws IllegalArgumentException listing every problem
    */
   public JobConfig validate() {
-    List<String> p = problems();
-    if (!p.isEmpty()) {
-      throw new IllegalArgumentException("invalid job config: " + String.join("; ", p));
-    }
+    OptionTable.refuseAny(problems(), "job config");
     return this;
   }
 

@@ -153,6 +153,15 @@ final class OptionTable {
     return p;
   }
 
+  /**
+   * @throws IllegalArgumentException "invalid {@code what}: " and every problem, when there are any
+   */
+  static void refuseAny(List<String> problems, String what) {
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException("invalid " + what + ": " + String.join("; ", problems));
+    }
+  }
+
   private static boolean inRange(double x, Option o) {
     if (Double.isNaN(x)) {
       return o.mayBeUnset();
@@ -198,6 +207,7 @@ final class OptionTable {
    */
   static List<String> help(Object defaults, java.util.function.Function<String, String> note) {
     List<String> lines = new ArrayList<>();
+    Map<String, String> meanings = meanings(defaults.getClass());
     for (Field f : options(defaults.getClass())) {
       String name = kebab(f.getName());
       Object v = get(defaults, f.getName());
@@ -206,13 +216,22 @@ final class OptionTable {
               ? "  --%-28s default %s".formatted(name + " [true|false]", v)
               : "  --%-28s default %s".formatted(name + " V", JobOptions.typed(v));
       lines.add(head + note.apply(f.getName()));
+      lines.addAll(wrap(meanings.get(name), "      "));
+    }
+    return lines;
+  }
+
+  /** What each option of a builder means, by name (an enum's choices after it), in order. */
+  static Map<String, String> meanings(Class<?> builder) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (Field f : options(builder)) {
       String meaning = f.getAnnotation(Option.class).value();
       if (f.getType().isEnum()) {
         meaning += " (" + String.join(", ", choices(f.getType())) + ")";
       }
-      lines.addAll(wrap(meaning, "      "));
+      out.put(kebab(f.getName()), meaning);
     }
-    return lines;
+    return out;
   }
 
   /** An enum's values as they are typed: other-view, warmup-constant. */

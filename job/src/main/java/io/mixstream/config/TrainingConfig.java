@@ -137,6 +137,14 @@ public record TrainingConfig(
     return new Builder().build();
   }
 
+  /**
+   * What each training option means, by the name its flag spells ({@code batch-size}), as {@code
+   * train --options} says it: for commands of other tools that take the same option.
+   */
+  public static Map<String, String> optionMeanings() {
+    return OptionTable.meanings(Builder.class);
+  }
+
   /** {@link #defaults()} for a method: with {@link Builder#method(Method)}'s own defaults. */
   public static TrainingConfig defaults(Method method) {
     return new Builder().method(method).build();
@@ -159,6 +167,15 @@ public record TrainingConfig(
   public List<String> problems() {
     Builder v = toBuilder(); // every value by its flat name, as the options spell them
     List<String> p = OptionTable.problems(v);
+    batchRules(v, p);
+    augmentationRules(v, p);
+    methodRules(v, p);
+    return p;
+  }
+
+  /** The rules that tie the batch to the options that divide it or draw it. */
+  private static void batchRules(Builder v, List<String> p) {
+    int batchSize = v.batchSize;
     check(
         p,
         batchSize % Math.max(1, v.bnSplits) == 0,
@@ -172,14 +189,6 @@ public record TrainingConfig(
         "queue-size %d must be a multiple of batch-size %d".formatted(v.queueSize, batchSize));
     check(
         p,
-        method != Method.BYOL
-            || v.byolMomentumSchedule != MomentumSchedule.COSINE
-            || v.schedule == Schedule.COSINE,
-        ("byol-momentum-schedule cosine runs over the cosine schedule's horizon, which --schedule"
-                + " %s does not have: give --byol-momentum-schedule fixed")
-            .formatted(v.schedule == null ? "?" : v.schedule.cliName()));
-    check(
-        p,
         v.bufferSize <= 0 || v.bufferSize >= batchSize,
         "buffer-size must be 0 (no buffer) or at least batch-size %d, got %d"
             .formatted(batchSize, v.bufferSize));
@@ -188,6 +197,30 @@ public record TrainingConfig(
         v.updatesPerBatch <= 1 || v.bufferSize > 0,
         "updates-per-batch %d needs a buffer to draw its batches from: give --buffer-size too"
             .formatted(v.updatesPerBatch));
+  }
+
+  /** The rules that tie a method's own options to the others. */
+  private static void methodRules(Builder v, List<String> p) {
+    check(
+        p,
+        v.method != Method.BYOL
+            || v.byolMomentumSchedule != MomentumSchedule.COSINE
+            || v.schedule == Schedule.COSINE,
+        ("byol-momentum-schedule cosine runs over the cosine schedule's horizon, which --schedule"
+                + " %s does not have: give --byol-momentum-schedule fixed")
+            .formatted(v.schedule == null ? "?" : v.schedule.cliName()));
+    // (1-λ)·L(q^{M,R},k) pairs the reversed mixture's rows with k: that is reading (a) only when
+    // the patch came from the reversed batch; with the other view's patch it is no reading at all
+    check(
+        p,
+        !(v.cutmixReverseTerm && v.cutmixSource == CutMixSource.OTHER_VIEW),
+        "cutmix-reverse-term true needs cutmix-source reversed-batch (reading (a)); with"
+            + " cutmix-source other-view it pairs flip(q^M) of image B-1-i with k_i, a reading of"
+            + " none of the three");
+  }
+
+  /** The rules between the augmentation's options. */
+  private static void augmentationRules(Builder v, List<String> p) {
     check(
         p,
         v.cropScaleMin <= 0
@@ -208,25 +241,13 @@ public record TrainingConfig(
         p.add(e.getMessage());
       }
     }
-    // (1-λ)·L(q^{M,R},k) pairs the reversed mixture's rows with k: that is reading (a) only when
-    // the patch came from the reversed batch; with the other view's patch it is no reading at all
-    check(
-        p,
-        !(v.cutmixReverseTerm && v.cutmixSource == CutMixSource.OTHER_VIEW),
-        "cutmix-reverse-term true needs cutmix-source reversed-batch (reading (a)); with"
-            + " cutmix-source other-view it pairs flip(q^M) of image B-1-i with k_i, a reading of"
-            + " none of the three");
-    return p;
   }
 
   /**
    * @throws IllegalArgumentException listing every problem
    */
   public TrainingConfig validate() {
-    List<String> p = problems();
-    if (!p.isEmpty()) {
-      throw new IllegalArgumentException("invalid training config: " + String.join("; ", p));
-    }
+    OptionTable.refuseAny(problems(), "training config");
     return this;
   }
 
@@ -276,7 +297,9 @@ public record TrainingConfig(
     public int bnSplits = 8;
 
     @Option(
-        value = "S, the side of the square images the network takes (32, CIFAR's)",
+        value =
+            "S, the side of the square views the network takes: each is cropped from its image at"
+                + " the image's own resolution and resized to SxS (32, CIFAR's)",
         min = 8,
         max = 1024,
         range = "8 to 1024 pixels")

@@ -5,6 +5,7 @@ import io.mixstream.cifar.CifarSplit;
 import io.mixstream.tools.chaos.ChaosPlan;
 import io.mixstream.tools.chaos.ChaosResult;
 import io.mixstream.tools.chaos.ChaosRun;
+import io.mixstream.tools.options.TrainingOptionHelp;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -80,21 +81,20 @@ final class ChaosCommand implements Callable<Integer> {
       names = "--buffer-size",
       defaultValue = "0",
       paramLabel = "C",
-      description =
-          "Train through a replay buffer of C images, as train --buffer-size (default: none).")
+      descriptionKey = TrainingOptionHelp.PREFIX + "buffer-size")
   int bufferSize;
 
   @Option(
       names = "--buffer-policy",
       defaultValue = "minred",
-      description = "fifo, reservoir or minred, as train --buffer-policy (default: minred).")
+      descriptionKey = TrainingOptionHelp.PREFIX + "buffer-policy")
   String bufferPolicy;
 
   @Option(
       names = "--updates-per-batch",
       defaultValue = "1",
       paramLabel = "U",
-      description = "Steps per batch of arriving images, as train (default: ${DEFAULT-VALUE}).")
+      descriptionKey = TrainingOptionHelp.PREFIX + "updates-per-batch")
   int updatesPerBatch;
 
   @Option(

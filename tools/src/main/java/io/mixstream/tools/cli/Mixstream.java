@@ -1,5 +1,6 @@
 package io.mixstream.tools.cli;
 
+import io.mixstream.tools.options.TrainingOptionHelp;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
@@ -40,13 +41,20 @@ public final class Mixstream implements Runnable {
     spec.commandLine().usage(System.out);
   }
 
-  /** Runs the command line and returns its exit code (0 ok, 1 failure, 2 bad usage). */
-  public static int run(String... args) {
-    io.mixstream.tools.logging.ExpectedEnds.install();
+  /** Every command, with the help its options read from the training options' declarations. */
+  public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new Mixstream());
+    cli.setResourceBundle(new TrainingOptionHelp());
     // the commands' descriptions are written as lines of up to 92 characters: at picocli's default
     // 80 columns each broke in two, leaving a short line after every long one
     cli.setUsageHelpWidth(100);
+    return cli;
+  }
+
+  /** Runs the command line and returns its exit code (0 ok, 1 failure, 2 bad usage). */
+  public static int run(String... args) {
+    io.mixstream.tools.logging.ExpectedEnds.install();
+    CommandLine cli = commandLine();
     // a mistyped option: one line and where to look, not the whole help page
     cli.setParameterExceptionHandler(
         (e, args2) -> {

@@ -13,6 +13,7 @@ import io.mixstream.kafka.LocalKafkaBroker;
 import io.mixstream.tools.options.DeviceOption;
 import io.mixstream.tools.options.ModelChoice;
 import io.mixstream.tools.options.OptionChecks;
+import io.mixstream.tools.options.TrainingOptionHelp;
 import io.mixstream.tools.replay.ImageFolder;
 import io.mixstream.tools.replay.Progress;
 import io.mixstream.tools.replay.ReplayPlan;
@@ -68,9 +69,7 @@ public final class DemoCommand implements Callable<Integer> {
       names = "--image-size",
       defaultValue = "32",
       paramLabel = "S",
-      description =
-          "The network's input side: views are cropped from each image at its own resolution and"
-              + " resized to SxS (default: ${DEFAULT-VALUE}).")
+      descriptionKey = TrainingOptionHelp.PREFIX + "image-size")
   int imageSize;
 
   @Option(

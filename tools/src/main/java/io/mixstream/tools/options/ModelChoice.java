@@ -8,26 +8,21 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code --method}, {@code --width} and {@code --batch-size} as every command that trains spells
- * them. Each command gives its own defaults through the constructor ({@code @Mixin ModelChoice
- * model = new ModelChoice("moco", 16, "128")}); picocli shows them in {@code --help}.
+ * them, their help text the training options' own ({@link TrainingOptionHelp}). Each command gives
+ * its own defaults through the constructor ({@code @Mixin ModelChoice model = new
+ * ModelChoice("moco", 16, "128")}); picocli shows them in {@code --help}.
  */
 public final class ModelChoice {
-  @Option(
-      names = "--method",
-      description =
-          "moco, moco-cutmix, unmix, approach1, approach2, simclr or byol (default:"
-              + " ${DEFAULT-VALUE}).")
+  @Option(names = "--method", descriptionKey = TrainingOptionHelp.PREFIX + "method")
   private String method;
 
-  @Option(
-      names = "--width",
-      description = "Stem width of the ResNet-18; 64 is the paper's (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--width", descriptionKey = TrainingOptionHelp.PREFIX + "width")
   private int width;
 
   @Option(
       names = {"--batch-size", "--batch"},
       paramLabel = "N",
-      description = "Images per training step (default: ${DEFAULT-VALUE}).")
+      descriptionKey = TrainingOptionHelp.PREFIX + "batch-size")
   private String batch;
 
   /** For picocli; a command states its defaults with the other constructor. */

@@ -13,6 +13,7 @@ import io.mixstream.rng.Shuffle;
 import io.mixstream.tools.options.DeviceOption;
 import io.mixstream.tools.options.ModelChoice;
 import io.mixstream.tools.options.OptionChecks;
+import io.mixstream.tools.options.TrainingOptionHelp;
 import io.mixstream.train.MocoTrainer;
 import io.mixstream.train.StepReport;
 import java.io.IOException;
@@ -59,7 +60,7 @@ public final class QualityCommand implements Callable<Integer> {
   @Option(
       names = "--epochs",
       defaultValue = "200",
-      description = "Cosine schedule horizon in epochs (default: ${DEFAULT-VALUE}).")
+      descriptionKey = TrainingOptionHelp.PREFIX + "epochs")
   int epochs;
 
   @Option(
@@ -74,10 +75,7 @@ public final class QualityCommand implements Callable<Integer> {
       description = "Test images, first N of the test split (default: ${DEFAULT-VALUE}).")
   int testSize;
 
-  @Option(
-      names = "--seed",
-      defaultValue = "0",
-      description = "Seed of everything random (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--seed", defaultValue = "0", descriptionKey = TrainingOptionHelp.PREFIX + "seed")
   long seed;
 
   @Option(

@@ -41,7 +41,7 @@ class FlagSpellingsTest {
   private static String parsed(List<String> command, String flag, String value, String name) {
     List<String> args = new java.util.ArrayList<>(command);
     args.addAll(List.of(flag, value));
-    ParseResult r = new CommandLine(new Mixstream()).parseArgs(args.toArray(String[]::new));
+    ParseResult r = Mixstream.commandLine().parseArgs(args.toArray(String[]::new));
     while (r.hasSubcommand()) {
       r = r.subcommand();
     }
@@ -62,7 +62,7 @@ class FlagSpellingsTest {
   @Test
   void helpShowsBothSpellings() {
     for (Spelling s : SPELLINGS) {
-      CommandLine c = new CommandLine(new Mixstream());
+      CommandLine c = Mixstream.commandLine();
       for (String name : s.command()) {
         if (!name.startsWith("--") && c.getSubcommands().containsKey(name)) {
           c = c.getSubcommands().get(name);

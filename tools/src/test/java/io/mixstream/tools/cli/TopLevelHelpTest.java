@@ -10,8 +10,7 @@ import picocli.CommandLine;
 class TopLevelHelpTest {
   @Test
   void everyCommandFitsOneLineOfAtMostOneHundredColumns() {
-    CommandLine cli = new CommandLine(new Mixstream());
-    cli.setUsageHelpWidth(100); // as Mixstream.run sets it
+    CommandLine cli = Mixstream.commandLine();
     String help = cli.getUsageMessage();
     List<String> listing = help.lines().dropWhile(l -> !l.equals("Commands:")).skip(1).toList();
     assertThat(listing).hasSize(cli.getSubcommands().size());
