@@ -147,6 +147,14 @@ public final class ReplayBuffer {
   }
 
   /**
+   * minred: the cosine of a trained image to its most similar other trained image as the buffer
+   * keeps it ({@code -Infinity} with none): for tests against a scan.
+   */
+  double nearestSimilarity(long arrival) {
+    return byArrival.get(arrival).nearestSimilarity;
+  }
+
+  /**
    * Takes an arriving image in.
    *
    * @return the training steps due now: U at every B-th arrival (the buffer then holds a batch at
@@ -246,19 +254,24 @@ public final class ReplayBuffer {
       return;
     }
     refreshed.forEach(e -> e.refreshing = true);
-    try (Trained all = new Trained()) {
-      float[] rows = all.similarities(refreshed);
+    try (Trained all = new Trained();
+        ai.djl.ndarray.NDManager m = all.newSubManager()) {
+      ai.djl.ndarray.NDArray sims = all.similarities(refreshed, m);
+      all.rebuild(refreshed, sims);
+      // every other image learns a refreshed one's new similarity where it may count: above the
+      // other's floor. The float product's rounding is allowed for twice, and offer() checks each
+      // pair exactly, so no pair it would take is left out (floors only rise while offering)
       int n = all.size();
-      for (int r = 0; r < refreshed.size(); r++) {
-        Entry e = refreshed.get(r);
-        all.rebuild(e, rows, r);
-        // every other image learns e's new similarity: a candidate if above its floor
-        for (int c = 0; c < n; c++) {
-          Entry o = all.entry(c);
-          if (!o.refreshing) {
-            offer(o, e, rows[r * n + c]);
-          }
-        }
+      float[] thresholds = new float[n];
+      for (int c = 0; c < n; c++) {
+        Entry o = all.entry(c);
+        thresholds[c] = o.refreshing ? Float.POSITIVE_INFINITY : (float) (o.floor - 2 * ROUNDING);
+      }
+      long[] pairs = all.above(sims, thresholds);
+      for (int i = 0; i < pairs.length; i += 2) {
+        Entry e = refreshed.get((int) pairs[i]);
+        Entry o = all.entry((int) pairs[i + 1]);
+        offer(o, e, dot(o.feature, e.feature));
       }
       List<Entry> scan = new ArrayList<>();
       for (int c = 0; c < n; c++) {
@@ -273,14 +286,14 @@ public final class ReplayBuffer {
     }
   }
 
-  /** {@code o}'s similarity to {@code e} changed (e's feature moved) to {@code sim}. */
+  /** {@code o}'s similarity to {@code e} changed (o's feature moved) to {@code sim}, exactly. */
   private static void offer(Entry e, Entry o, double sim) {
     // o's candidate of an older version, if any, stays until settleNearest drops it as stale: in
     // the list or not, a bound on o's similarity holds either way
-    if (sim + ROUNDING <= e.floor) { // below the floor even with the product's rounding
+    if (sim <= e.floor) {
       return;
     }
-    e.candidates.add(new Candidate(o, o.version, dot(e.feature, o.feature)));
+    e.candidates.add(new Candidate(o, o.version, sim));
     if (e.candidates.size() > CANDIDATES) {
       Candidate least = e.candidates.get(0);
       for (Candidate c : e.candidates) {
@@ -319,8 +332,9 @@ public final class ReplayBuffer {
 
   /**
    * The trained images of the moment and their features as one matrix, for the similarities of a
-   * few of them to all: libtorch's matrix product in double precision (a scan in Java took as long
-   * as a width-16 step at C = 5,000; BENCHMARKS.md).
+   * few of them to all: libtorch's matrix product in float, ranked and compared there, so that only
+   * the top of each row and the pairs above a floor come back (a scan in Java took as long as a
+   * width-16 step at C = 5,000; BENCHMARKS.md).
    */
   private final class Trained implements AutoCloseable {
     private final List<Entry> rows = new ArrayList<>();
@@ -348,24 +362,26 @@ public final class ReplayBuffer {
       return rows.get(i);
     }
 
-    /**
-     * [of.size(), size()] row-major: the cosine of each of {@code of} to each trained image, in
-     * float (within {@link #ROUNDING} of {@link #dot}'s).
-     */
-    float[] similarities(List<Entry> of) {
-      float[] q = new float[of.size() * dim];
-      for (int i = 0; i < of.size(); i++) {
-        System.arraycopy(of.get(i).feature, 0, q, i * dim, dim);
-      }
+    /** A manager for one use of the matrix's products, released with the matrix. */
+    ai.djl.ndarray.NDManager newSubManager() {
       if (manager == null) {
         manager = ai.djl.ndarray.NDManager.newBaseManager(ai.djl.Device.cpu());
         transposed =
             manager.create(matrix, new ai.djl.ndarray.types.Shape(rows.size(), dim)).transpose();
       }
-      try (ai.djl.ndarray.NDManager m = manager.newSubManager()) {
-        ai.djl.ndarray.NDArray a = m.create(q, new ai.djl.ndarray.types.Shape(of.size(), dim));
-        return a.matMul(transposed).toFloatArray();
+      return manager.newSubManager();
+    }
+
+    /**
+     * [of.size(), size()] on {@code m}: the cosine of each of {@code of} to each trained image, in
+     * float (within {@link #ROUNDING} of {@link #dot}'s).
+     */
+    ai.djl.ndarray.NDArray similarities(List<Entry> of, ai.djl.ndarray.NDManager m) {
+      float[] q = new float[of.size() * dim];
+      for (int i = 0; i < of.size(); i++) {
+        System.arraycopy(of.get(i).feature, 0, q, i * dim, dim);
       }
+      return m.create(q, new ai.djl.ndarray.types.Shape(of.size(), dim)).matMul(transposed);
     }
 
     /** Each of {@code these}'s candidates and nearest from a scan of every trained image. */
@@ -373,54 +389,66 @@ public final class ReplayBuffer {
       if (these.isEmpty()) {
         return;
       }
-      float[] sims = similarities(these);
-      for (int r = 0; r < these.size(); r++) {
-        rebuild(these.get(r), sims, r);
+      try (ai.djl.ndarray.NDManager m = newSubManager()) {
+        rebuild(these, similarities(these, m));
       }
     }
 
     /**
-     * {@code e}'s candidates from row {@code r} of {@code sims}: the most similar images still
-     * here, and the next one's similarity (a little raised: the product rounds apart from {@link
-     * #dot}) as the floor.
+     * Each of {@code these}'s candidates from its row of {@code sims}: the most similar images
+     * still here, and the next one's similarity (a little raised: the product rounds apart from
+     * {@link #dot}) as the floor. The row is ranked by libtorch; only its top comes back.
      */
-    void rebuild(Entry e, float[] sims, int r) {
-      e.candidates.clear();
-      e.floor = Double.NEGATIVE_INFINITY;
+    void rebuild(List<Entry> these, ai.djl.ndarray.NDArray sims) {
       int n = rows.size();
-      int[] top = new int[CANDIDATES]; // the most similar so far, unordered
-      int kept = 0;
-      int least = -1; // the position in top of the least similar of them
+      float[] gone = new float[n];
+      boolean anyGone = false;
       for (int c = 0; c < n; c++) {
-        Entry o = rows.get(c);
-        if (o == e || !alive(o)) {
-          continue;
+        if (!alive(rows.get(c))) {
+          gone[c] = Float.NEGATIVE_INFINITY;
+          anyGone = true;
         }
-        double sim = sims[r * n + c];
-        if (kept < CANDIDATES) {
-          top[kept++] = c;
-        } else if (sim > sims[r * n + top[least]]) {
-          e.floor = Math.max(e.floor, sims[r * n + top[least]] + ROUNDING);
-          top[least] = c;
-        } else {
-          e.floor = Math.max(e.floor, sim + ROUNDING);
-          continue;
-        }
-        least = 0;
-        for (int i = 1; i < kept; i++) {
-          if (sims[r * n + top[i]] < sims[r * n + top[least]]) {
-            least = i;
+      }
+      ai.djl.ndarray.NDArray ranked =
+          anyGone
+              ? sims.add(sims.getManager().create(gone, new ai.djl.ndarray.types.Shape(1, n)))
+              : sims;
+      // the image itself is among the most similar (its own cosine is 1): one more to skip it
+      int k = Math.min(n, CANDIDATES + 2);
+      ai.djl.ndarray.NDList top = ranked.topK(k, 1, true, true);
+      float[] values = top.get(0).toFloatArray();
+      long[] columns = top.get(1).toLongArray();
+      for (int r = 0; r < these.size(); r++) {
+        Entry e = these.get(r);
+        e.candidates.clear();
+        e.floor = Double.NEGATIVE_INFINITY;
+        for (int j = r * k; j < (r + 1) * k && values[j] != Float.NEGATIVE_INFINITY; j++) {
+          Entry o = rows.get((int) columns[j]);
+          if (o == e) {
+            continue;
           }
+          if (e.candidates.size() == CANDIDATES) {
+            e.floor = values[j] + ROUNDING;
+            break;
+          }
+          e.candidates.add(new Candidate(o, o.version, dot(e.feature, o.feature)));
+        }
+        if (!settleNearest(e)) {
+          e.nearest = -1; // no other trained image
+          e.nearestSimilarity = Double.NEGATIVE_INFINITY;
         }
       }
-      for (int i = 0; i < kept; i++) {
-        Entry o = rows.get(top[i]);
-        e.candidates.add(new Candidate(o, o.version, dot(e.feature, o.feature)));
-      }
-      if (!settleNearest(e)) {
-        e.nearest = -1; // no other trained image
-        e.nearestSimilarity = Double.NEGATIVE_INFINITY;
-      }
+    }
+
+    /**
+     * The (row, column) pairs, row-major and flattened, where {@code sims} exceeds the column's
+     * threshold.
+     */
+    long[] above(ai.djl.ndarray.NDArray sims, float[] thresholds) {
+      ai.djl.ndarray.NDArray limit =
+          sims.getManager()
+              .create(thresholds, new ai.djl.ndarray.types.Shape(1, thresholds.length));
+      return sims.gt(limit).nonzero().toLongArray();
     }
 
     @Override
@@ -451,28 +479,102 @@ public final class ReplayBuffer {
   }
 
   private <T> void reduce(Trained all, Store<T> store) throws Exception {
+    // the most redundant first, the older on a tie. An orphan whose candidates ran out is ranked
+    // by its floor, a bound on its nearest, and scanned only if that bound comes first (most
+    // never do; the rest are scanned together at the end). A ranking that no longer holds is
+    // passed over when it comes up.
+    java.util.PriorityQueue<Ranked> byRedundancy = new java.util.PriorityQueue<>();
+    Map<Long, List<Entry>> nearestOf = new HashMap<>(); // arrival -> the images it is nearest to
+    java.util.Set<Entry> unsure = new java.util.HashSet<>();
+    for (Entry e : entries) {
+      rank(e, byRedundancy, nearestOf);
+    }
     while (entries.size() > capacity) {
-      int worst = -1;
-      for (int i = 0; i < entries.size(); i++) {
-        Entry e = entries.get(i);
-        if (e.nearest >= 0
-            && (worst < 0 || e.nearestSimilarity > entries.get(worst).nearestSimilarity)) {
-          worst = i;
-        }
-      }
-      if (worst < 0) {
+      Ranked worst = byRedundancy.poll();
+      if (worst == null) {
         break; // fewer than two trained images: nothing redundant to tell
       }
-      long gone = entries.get(worst).arrival;
-      evict(worst, store);
-      List<Entry> scan = new ArrayList<>();
-      for (Entry e : entries) {
-        if (e.nearest == gone && !settleNearest(e)) {
-          scan.add(e);
+      Entry e = worst.entry;
+      if (!e.in || worst.bound != unsure.contains(e)) {
+        continue;
+      }
+      if (worst.bound) {
+        unsure.remove(e);
+        all.rebuild(List.of(e));
+        rank(e, byRedundancy, nearestOf);
+        continue;
+      }
+      if (e.nearest < 0 || e.nearestSimilarity != worst.similarity) {
+        continue;
+      }
+      long gone = e.arrival;
+      evict(position(gone), store);
+      List<Entry> orphans = new ArrayList<>(nearestOf.getOrDefault(gone, List.of()));
+      nearestOf.remove(gone);
+      orphans.removeIf(o -> !o.in || o.nearest != gone);
+      for (Entry o : orphans) {
+        if (settleNearest(o)) {
+          rank(o, byRedundancy, nearestOf);
+        } else {
+          unsure.add(o);
+          byRedundancy.add(new Ranked(o, o.floor, true));
         }
       }
-      all.rebuild(scan);
     }
+    List<Entry> scan = new ArrayList<>();
+    for (Entry e : entries) {
+      if (unsure.contains(e)) {
+        scan.add(e);
+      }
+    }
+    all.rebuild(scan);
+  }
+
+  /**
+   * An image's place in the eviction order as it was when ranked: by its nearest's similarity, or
+   * by a bound on it ({@code bound}) until a scan tells; a bound goes before an equal similarity.
+   */
+  private record Ranked(Entry entry, double similarity, boolean bound)
+      implements Comparable<Ranked> {
+    @Override
+    public int compareTo(Ranked o) {
+      int bySimilarity = Double.compare(o.similarity, similarity);
+      if (bySimilarity != 0) {
+        return bySimilarity;
+      }
+      if (bound != o.bound) {
+        return bound ? -1 : 1;
+      }
+      return Long.compare(entry.arrival, o.entry.arrival);
+    }
+  }
+
+  private static void rank(
+      Entry e, java.util.PriorityQueue<Ranked> ranking, Map<Long, List<Entry>> nearestOf) {
+    if (e.nearest >= 0) {
+      ranking.add(new Ranked(e, e.nearestSimilarity, false));
+      nearestOf.computeIfAbsent(e.nearest, k -> new ArrayList<>()).add(e);
+    }
+  }
+
+  /**
+   * Where the image that arrived {@code arrival} is in {@link #entries} (kept in arrival order).
+   */
+  private int position(long arrival) {
+    int lo = 0;
+    int hi = entries.size() - 1;
+    while (lo <= hi) {
+      int mid = (lo + hi) >>> 1;
+      long a = entries.get(mid).arrival;
+      if (a < arrival) {
+        lo = mid + 1;
+      } else if (a > arrival) {
+        hi = mid - 1;
+      } else {
+        return mid;
+      }
+    }
+    throw new IllegalStateException("image " + arrival + " is not in the buffer");
   }
 
   private <T> void insert(T image, Store<T> store) throws Exception {

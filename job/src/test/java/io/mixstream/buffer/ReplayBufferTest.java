@@ -113,31 +113,7 @@ class ReplayBufferTest {
       int due = b.add("img-" + n, store);
       contents.add((long) n);
       if (n % batch == 0) {
-        while (contents.size() > c) {
-          long worst = -1;
-          double worstSim = Double.NEGATIVE_INFINITY;
-          for (long a : contents) {
-            if (!features.containsKey(a)) {
-              continue;
-            }
-            double best = Double.NEGATIVE_INFINITY;
-            for (long o : contents) {
-              if (o != a && features.containsKey(o)) {
-                best = Math.max(best, dot(features.get(a), features.get(o)));
-              }
-            }
-            if (best > worstSim) {
-              worstSim = best;
-              worst = a;
-            }
-          }
-          if (worst < 0) {
-            break;
-          }
-          contents.remove(worst);
-          features.remove(worst);
-          evictions++;
-        }
+        evictions += reduceByScan(contents, features, c);
       }
       assertThat(b.contents())
           .as("after arrival %d", n)
@@ -158,10 +134,118 @@ class ReplayBufferTest {
           features.put(drawn[i], row);
         }
         b.trained(drawn, f);
+        // every trained image's nearest, as the candidates keep it, is the scan's
+        for (long a : features.keySet()) {
+          double best = Double.NEGATIVE_INFINITY;
+          for (long o : features.keySet()) {
+            if (o != a) {
+              best = Math.max(best, dot(features.get(a), features.get(o)));
+            }
+          }
+          assertThat(b.nearestSimilarity(a)).as("image %d after arrival %d", a, n).isEqualTo(best);
+        }
       }
     }
     assertThat(evictions).isGreaterThan(200);
     assertThat(b.evictedUntrained()).isZero();
+  }
+
+  /**
+   * A larger buffer, where a step refreshes few of its images: most images keep their candidates,
+   * and a refreshed image that became another's nearest must be offered to it.
+   */
+  @Test
+  void minredKeepsEveryNearestAsAScanWould() throws Exception {
+    Random rng = new Random(5);
+    minredAgainstScans(200, 40, 5, 8, 800, id -> unit(rng, 8));
+  }
+
+  /**
+   * Groups of 25 near-duplicates (more than an image keeps candidates): a reduction lets many of a
+   * group go at once, so images run out of candidates while their nearest is among the most similar
+   * of all, and must be looked at again before the next goes.
+   */
+  @Test
+  void minredLetsTheRightImagesGoWhenNearDuplicatesRunOutOfCandidates() throws Exception {
+    int dim = 8;
+    Random rng = new Random(9);
+    float[][] centres = new float[4][];
+    for (int g = 0; g < centres.length; g++) {
+      centres[g] = unit(rng, dim);
+    }
+    minredAgainstScans(
+        100,
+        50,
+        3,
+        dim,
+        600,
+        id -> {
+          float[] f = unit(rng, dim);
+          float[] centre = centres[(int) (id % centres.length)];
+          for (int d = 0; d < dim; d++) {
+            f[d] = centre[d] + 0.05f * f[d];
+          }
+          return normalised(f);
+        });
+  }
+
+  /**
+   * Runs a minred buffer and checks, after every batch of arrivals, its contents against {@link
+   * #reduceByScan} and, after every step, each trained image's nearest against a scan.
+   *
+   * @param feature the step's feature of an image, by its arrival number
+   */
+  private static void minredAgainstScans(
+      int c,
+      int batch,
+      int updates,
+      int dim,
+      int arrivals,
+      java.util.function.LongFunction<float[]> feature)
+      throws Exception {
+    ReplayBuffer b = new ReplayBuffer(c, batch, updates, dim, BufferPolicy.MINRED, 7);
+    MapStore store = new MapStore();
+    Map<Long, float[]> features = new LinkedHashMap<>(); // each trained image's feature now
+    List<Long> contents = new ArrayList<>();
+    int evictions = 0;
+    for (int n = 1; n <= arrivals; n++) {
+      int due = b.add("img-" + n, store);
+      contents.add((long) n);
+      if (n % batch == 0) {
+        evictions += reduceByScan(contents, features, c);
+      }
+      assertThat(b.contents())
+          .as("after arrival %d", n)
+          .containsExactly(contents.stream().mapToLong(Long::longValue).toArray());
+      for (int s = 0; s < due; s++) {
+        long[] drawn = b.sample();
+        float[] f = new float[batch * dim];
+        for (int i = 0; i < batch; i++) {
+          float[] row = feature.apply(drawn[i]);
+          System.arraycopy(row, 0, f, i * dim, dim); // the step's; the buffer averages it in
+          float[] old = features.get(drawn[i]);
+          if (old != null) {
+            for (int d = 0; d < dim; d++) {
+              row[d] = (float) (0.5 * row[d] + 0.5 * old[d]);
+            }
+            row = normalised(row);
+          }
+          features.put(drawn[i], row);
+        }
+        b.trained(drawn, f);
+        for (long a : features.keySet()) {
+          double best = Double.NEGATIVE_INFINITY;
+          for (long o : features.keySet()) {
+            if (o != a) {
+              best = Math.max(best, dot(features.get(a), features.get(o)));
+            }
+          }
+          assertThat(b.nearestSimilarity(a)).as("image %d after arrival %d", a, n).isEqualTo(best);
+        }
+      }
+    }
+    assertThat(features).hasSizeGreaterThan(c / 2);
+    assertThat(evictions).isGreaterThan(arrivals / 2);
   }
 
   @Test
@@ -212,6 +296,42 @@ class ReplayBufferTest {
     }
     assertThat(restored.export()).isEqualTo(a.export());
     assertThat(storeB.images).isEqualTo(storeA.images);
+  }
+
+  /**
+   * MinRed's reduction, slowly: while over {@code c}, the trained image (one with a feature) whose
+   * most similar other trained image is most similar goes, the older on a tie.
+   *
+   * @return how many went
+   */
+  private static int reduceByScan(List<Long> contents, Map<Long, float[]> features, int c) {
+    int evictions = 0;
+    while (contents.size() > c) {
+      long worst = -1;
+      double worstSim = Double.NEGATIVE_INFINITY;
+      for (long a : contents) {
+        if (!features.containsKey(a)) {
+          continue;
+        }
+        double best = Double.NEGATIVE_INFINITY;
+        for (long o : contents) {
+          if (o != a && features.containsKey(o)) {
+            best = Math.max(best, dot(features.get(a), features.get(o)));
+          }
+        }
+        if (best > worstSim) {
+          worstSim = best;
+          worst = a;
+        }
+      }
+      if (worst < 0) {
+        break;
+      }
+      contents.remove(worst);
+      features.remove(worst);
+      evictions++;
+    }
+    return evictions;
   }
 
   private static float[] unit(Random rng, int dim) {
