@@ -100,53 +100,9 @@ class ReplayBufferTest {
    */
   @Test
   void minredLetsTheMostRedundantTrainedImageGoAndNeverAnUntrainedOne() throws Exception {
-    int c = 24;
-    int batch = 6;
-    int dim = 4; // few dimensions: near neighbours are common
-    ReplayBuffer b = new ReplayBuffer(c, batch, 2, dim, BufferPolicy.MINRED, 5);
-    MapStore store = new MapStore();
     Random rng = new Random(11);
-    Map<Long, float[]> features = new LinkedHashMap<>(); // the slow rendering's own
-    List<Long> contents = new ArrayList<>();
-    int evictions = 0;
-    for (int n = 1; n <= 300; n++) {
-      int due = b.add("img-" + n, store);
-      contents.add((long) n);
-      if (n % batch == 0) {
-        evictions += reduceByScan(contents, features, c);
-      }
-      assertThat(b.contents())
-          .as("after arrival %d", n)
-          .containsExactly(contents.stream().mapToLong(Long::longValue).toArray());
-      for (int s = 0; s < due; s++) {
-        long[] drawn = b.sample();
-        float[] f = new float[batch * dim];
-        for (int i = 0; i < batch; i++) {
-          float[] row = unit(rng, dim);
-          System.arraycopy(row, 0, f, i * dim, dim);
-          float[] old = features.get(drawn[i]);
-          if (old != null) {
-            for (int d = 0; d < dim; d++) {
-              row[d] = (float) (0.5 * row[d] + 0.5 * old[d]);
-            }
-            row = normalised(row);
-          }
-          features.put(drawn[i], row);
-        }
-        b.trained(drawn, f);
-        // every trained image's nearest, as the candidates keep it, is the scan's
-        for (long a : features.keySet()) {
-          double best = Double.NEGATIVE_INFINITY;
-          for (long o : features.keySet()) {
-            if (o != a) {
-              best = Math.max(best, dot(features.get(a), features.get(o)));
-            }
-          }
-          assertThat(b.nearestSimilarity(a)).as("image %d after arrival %d", a, n).isEqualTo(best);
-        }
-      }
-    }
-    assertThat(evictions).isGreaterThan(200);
+    // few dimensions: near neighbours are common
+    ReplayBuffer b = minredAgainstScans(24, 6, 2, 4, 300, id -> unit(rng, 4));
     assertThat(b.evictedUntrained()).isZero();
   }
 
@@ -194,8 +150,9 @@ class ReplayBufferTest {
    * #reduceByScan} and, after every step, each trained image's nearest against a scan.
    *
    * @param feature the step's feature of an image, by its arrival number
+   * @return the buffer, for what a test checks besides
    */
-  private static void minredAgainstScans(
+  private static ReplayBuffer minredAgainstScans(
       int c,
       int batch,
       int updates,
@@ -246,6 +203,7 @@ class ReplayBufferTest {
     }
     assertThat(features).hasSizeGreaterThan(c / 2);
     assertThat(evictions).isGreaterThan(arrivals / 2);
+    return b;
   }
 
   @Test
