@@ -59,10 +59,15 @@ public final class Mixstream implements Runnable {
     cli.setParameterExceptionHandler(
         (e, args2) -> {
           CommandLine c = e.getCommandLine();
+          String guess = "";
+          if (e instanceof CommandLine.UnmatchedArgumentException u
+              && !u.getSuggestions().isEmpty()) {
+            guess = "; did you mean " + String.join(" or ", u.getSuggestions()) + "?";
+          }
           c.getErr()
               .printf(
-                  "%s: %s (see `%s --help`)%n",
-                  c.getCommandName(), e.getMessage(), c.getCommandSpec().qualifiedName());
+                  "%s: %s (see `%s --help`)%s%n",
+                  c.getCommandName(), e.getMessage(), c.getCommandSpec().qualifiedName(), guess);
           return 2;
         });
     cli.setExecutionExceptionHandler(

@@ -201,7 +201,10 @@ class HostileOptionsTest {
   void aMistypedOptionGetsOneLineNotTheWholeHelp() {
     Capture c = Capture.run("replay", "--data", "x", "--limt", "5");
     assertThat(c.rc()).isEqualTo(2);
-    assertThat(c.err()).contains("Unknown options: '--limt'").contains("mixstream replay --help");
+    assertThat(c.err())
+        .contains("Unknown options: '--limt'")
+        .contains("mixstream replay --help")
+        .contains("did you mean --limit?");
     assertThat(c.err().lines().count()).as(c.err()).isEqualTo(1);
   }
 
