@@ -69,15 +69,17 @@ class MixstreamCliTest {
     assertThat(Mixstream.run("quality", "--help")).isZero();
     String quality = stdout();
     assertThat(quality)
-        .containsPattern("--batch, --batch-size=N\\s+Images per training step \\(default: 128\\)");
+        .containsPattern(
+            "(?s)--batch, --batch-size=N\\s+Images per step;.{0,120}\\(default: 128\\)");
     assertThat(quality)
-        .containsPattern("(?s)--width=<width>\\s+Stem width.{0,80}\\(default: 16\\)");
+        .containsPattern("(?s)--width=<width>\\s+Stem width.{0,140}\\(default: 16\\)");
     assertThat(Mixstream.run("bench", "step", "--help")).isZero();
     String step = stdout().substring(quality.length());
-    assertThat(step).containsPattern("(?s)--width=<width>\\s+Stem width.{0,80}\\(default: 64\\)");
+    assertThat(step).containsPattern("(?s)--width=<width>\\s+Stem width.{0,140}\\(default: 64\\)");
     assertThat(step)
         .containsPattern(
-            "(?s)--method=<method>\\s+moco, .{0,80}simclr or byol.{0,40}\\(default: moco\\)");
+            "(?s)--method=<method>\\s+Which of the seven methods trains \\(moco,.{0,120}simclr,"
+                + " byol\\) \\(default: moco\\)");
     assertThat(Mixstream.run("demo", "--batch", "64,128", "--steps", "1")).isEqualTo(1);
     assertThat(stderr()).contains("--batch-size takes one size here, got 64,128");
   }
