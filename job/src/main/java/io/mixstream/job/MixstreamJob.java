@@ -42,6 +42,8 @@ import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -178,9 +180,29 @@ public final class MixstreamJob {
         ", ", models.stream().map(m -> m.training().method().toString()).distinct().toList());
   }
 
-  /** Flink settings the job relies on: RocksDB state, file checkpoints, restarts on failure. */
+  /**
+   * Flink settings the job relies on: RocksDB state, file checkpoints, restarts on failure, and for
+   * a local run enough managed memory for RocksDB in each of its slots.
+   */
   public static Configuration flinkConfiguration(JobConfig c) {
-    return flinkConfiguration(c.checkpointDir(), c.checkpointInterval());
+    Configuration conf = flinkConfiguration(c.checkpointDir(), c.checkpointInterval());
+    conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, localManagedMemory(c));
+    return conf;
+  }
+
+  /** RocksDB's memory per slot at which it stops warning; see {@link #localManagedMemory}. */
+  static final MemorySize ROCKSDB_MEMORY_PER_SLOT = MemorySize.ofMebiBytes(32);
+
+  /**
+   * A local run's TaskManager has 128 MB of managed memory in all, shared by its slots, and a job
+   * takes one slot per model (or per decoder). Below about 28 MB a slot, RocksDB's write buffers
+   * are smaller than one of its 8 MB arena blocks and Flink warns at every start, once per keyed
+   * operator, that "performance will be poor" (eight models: eight warnings). So: 32 MB a slot,
+   * never less than the 128 MB default. A cluster's TaskManagers set their own and ignore this.
+   */
+  static MemorySize localManagedMemory(JobConfig c) {
+    int slots = Math.max(c.trainers().size(), c.decodeParallelism());
+    return MemorySize.ofMebiBytes(Math.max(128, slots * ROCKSDB_MEMORY_PER_SLOT.getMebiBytes()));
   }
 
   /** The settings of {@link #flinkConfiguration(JobConfig)} for any job of mixstream's. */

@@ -16,6 +16,7 @@ import io.mixstream.kafka.LocalKafkaBroker;
 import io.mixstream.kafka.TopicReader;
 import io.mixstream.records.MetricsCodec;
 import io.mixstream.records.MetricsRecord;
+import io.mixstream.testing.LogLines;
 import io.mixstream.testing.SharedData;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -28,6 +29,7 @@ import java.util.Map;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
+import org.apache.flink.state.rocksdb.RocksDBOperationUtils;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.junit.jupiter.api.AfterAll;
@@ -51,13 +53,17 @@ class MultiModelJobTest {
   static LocalKafkaBroker broker;
   static JobFixtures fx;
   static Map<String, List<StepResult>> together;
+  static List<String> rocksDbWarnings;
 
   @BeforeAll
   static void trainThreeModelsTogether() throws Exception {
     broker = LocalKafkaBroker.start(tmp.resolve("kafka"), 0);
     fx = new JobFixtures(broker, Cifar10Reader.read(SharedData.cifar10(), CifarSplit.TEST), tmp);
     fx.produce(TOPIC, STEPS * 32, 0);
-    together = byModel(StreamingJobTest.run(allModels("together"), false));
+    try (var rocksDb = new LogLines(RocksDBOperationUtils.class)) {
+      together = byModel(StreamingJobTest.run(allModels("together"), false));
+      rocksDbWarnings = rocksDb.containing("performance will be poor");
+    }
   }
 
   @AfterAll
@@ -133,6 +139,12 @@ class MultiModelJobTest {
     }
     // eight different models: the comparison above could not pass by accident
     assertThat(KEYS.stream().map(k -> together.get(k).get(0).loss).distinct()).hasSize(8);
+  }
+
+  @Test
+  void eightModelsStartWithoutRocksDbSayingItsMemoryIsTooSmall() {
+    // eight slots share the local TaskManager's managed memory (MixstreamJob.localManagedMemory)
+    assertThat(rocksDbWarnings).isEmpty();
   }
 
   @Test
