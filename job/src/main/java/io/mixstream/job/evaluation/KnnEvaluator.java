@@ -30,8 +30,9 @@ import org.apache.flink.util.Collector;
  * many models a job trains. Input 1: bank and test images, kept in keyed state (RocksDB) up to the
  * configured sizes, first distinct ids first. Input 2: every model's encoder snapshots; each is
  * evaluated once both sets are complete (until then each model's step-0 snapshot and newest one
- * wait in keyed state). Emits a {@link KnnReport} per snapshot and, on {@link EmbeddingOutput#TAG},
- * every evaluation image's embedding; its gauges are per model (metric group {@code model.KEY}).
+ * wait in keyed state), one per timer ({@link #evaluateSoon} says why). Emits a {@link KnnReport}
+ * per snapshot and, on {@link EmbeddingOutput#TAG}, every evaluation image's embedding; its gauges
+ * are per model (metric group {@code model.KEY}).
  */
 public final class KnnEvaluator
     extends KeyedCoProcessFunction<String, EvalImage, ModelSnapshot, KnnReport> {
@@ -152,13 +153,8 @@ public final class KnnEvaluator
     set.put(image.id, image);
     count.update(n + 1);
     loaded = value(bankCount) + value(testCount);
-    if (complete()) {
-      List<ModelSnapshot> ready = new ArrayList<>();
-      waiting.get().forEach(ready::add);
-      waiting.clear();
-      for (ModelSnapshot s : ready) {
-        evaluate(s, ctx, out);
-      }
+    if (complete() && waiting.get().iterator().hasNext()) {
+      evaluateSoon(ctx);
     }
   }
 
@@ -166,7 +162,8 @@ public final class KnnEvaluator
   public void processElement2(ModelSnapshot snapshot, Context ctx, Collector<KnnReport> out)
       throws Exception {
     if (complete()) {
-      evaluate(snapshot, ctx, out);
+      waiting.add(snapshot);
+      evaluateSoon(ctx);
       return;
     }
     LOG.info(
@@ -187,6 +184,41 @@ public final class KnnEvaluator
     }
     keep.add(snapshot);
     waiting.update(keep);
+  }
+
+  /**
+   * Evaluates the waiting snapshots one per timer, not all in the call that made them ready: an
+   * evaluation holds the task's thread (it reads the sets from state), and a checkpoint's barrier
+   * is taken only between two calls. Eight models' full-size evaluations in one call (over half an
+   * hour on two cores) outlasted the checkpoint timeout four times in a row, and the job failed
+   * over and started again from before them. The processing-time timer comes back after the
+   * barrier; the event-time one fires when every input has ended (a bounded job: Flink drops
+   * processing-time timers at the end) and evaluates what is left.
+   */
+  private void evaluateSoon(Context ctx) {
+    ctx.timerService().registerProcessingTimeTimer(ctx.timerService().currentProcessingTime() + 1);
+    ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
+  }
+
+  /** An event-time timer only the watermark that ends a bounded input reaches. */
+  static final long END_OF_INPUT = Long.MAX_VALUE - 1;
+
+  @Override
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<KnnReport> out)
+      throws Exception {
+    if (!complete()) {
+      return; // a restored timer from before the sets were complete, or the input ended first
+    }
+    List<ModelSnapshot> ready = new ArrayList<>();
+    waiting.get().forEach(ready::add);
+    if (ready.isEmpty()) {
+      return;
+    }
+    evaluate(ready.get(0), ctx, out);
+    waiting.update(ready.subList(1, ready.size()));
+    if (ready.size() > 1) {
+      evaluateSoon(ctx); // at the end of the input, the new event-time timer fires at once
+    }
   }
 
   private boolean complete() throws Exception {

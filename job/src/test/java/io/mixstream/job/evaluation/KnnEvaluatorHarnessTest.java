@@ -77,6 +77,22 @@ class KnnEvaluatorHarnessTest {
     return out;
   }
 
+  /**
+   * Lets the evaluator's processing-time timers fire, one tick at a time, until none is left;
+   * returns how many reports each tick added.
+   */
+  private static List<Integer> evaluateWaiting(
+      KeyedTwoInputStreamOperatorTestHarness<String, EvalImage, ModelSnapshot, KnnReport> h)
+      throws Exception {
+    List<Integer> perTick = new ArrayList<>();
+    while (h.numProcessingTimeTimers() > 0) {
+      int before = reportedSteps(h).size();
+      h.setProcessingTime(h.getProcessingTime() + 1);
+      perTick.add(reportedSteps(h).size() - before);
+    }
+    return perTick;
+  }
+
   private static List<Long> reportedSteps(
       KeyedTwoInputStreamOperatorTestHarness<String, EvalImage, ModelSnapshot, KnnReport> h) {
     List<Long> out = new ArrayList<>();
@@ -111,6 +127,7 @@ class KnnEvaluatorHarnessTest {
         h.processElement1(new StreamRecord<>(image(i, false)));
       }
       h.processElement2(new StreamRecord<>(snapshots(0).get(0)));
+      evaluateWaiting(h);
       assertThat(reportedSteps(h)).containsExactly(0L);
       assertThat(log.containing("312 bank and test images skipped")).hasSize(1);
     }
@@ -132,6 +149,7 @@ class KnnEvaluatorHarnessTest {
       for (int i = 0; i < testSize; i++) {
         h.processElement1(new StreamRecord<>(image(i, false)));
       }
+      evaluateWaiting(h);
       for (Object o : h.getOutput()) {
         if (o instanceof StreamRecord<?> r && r.getValue() instanceof KnnReport k) {
           reports.add(k);
@@ -184,6 +202,46 @@ class KnnEvaluatorHarnessTest {
     }
   }
 
+  /**
+   * Eight models' snapshots arriving together are not evaluated in the call that brings them: the
+   * call returns at once, so a checkpoint can be taken, and each timer evaluates one. A checkpoint
+   * taken with snapshots still waiting restores them, and the end of the input evaluates the rest
+   * (Flink drops pending processing-time timers when a bounded job ends).
+   */
+  @Test
+  void waitingSnapshotsAreEvaluatedOnePerTimerAndTheEndOfInputTakesTheRest() throws Exception {
+    List<ModelSnapshot> s = snapshots(0, 1, 2, 3);
+    OperatorSubtaskState state;
+    try (var h = harness()) {
+      h.open();
+      for (int i = 0; i < BANK; i++) {
+        h.processElement1(new StreamRecord<>(image(i, true)));
+      }
+      for (int i = 0; i < TEST; i++) {
+        h.processElement1(new StreamRecord<>(image(i, false)));
+      }
+      for (ModelSnapshot snapshot : s) {
+        h.processElement2(new StreamRecord<>(snapshot));
+      }
+      assertThat(reportedSteps(h)).as("the calls that brought them evaluate nothing").isEmpty();
+      h.setProcessingTime(h.getProcessingTime() + 1);
+      assertThat(reportedSteps(h)).as("one evaluation per timer").containsExactly(0L);
+      state = h.snapshot(1, 1);
+      assertThat(evaluateWaiting(h)).containsExactly(1, 1, 1);
+      assertThat(reportedSteps(h)).containsExactly(0L, 1L, 2L, 3L);
+    }
+    try (var h = harness()) {
+      h.initializeState(state);
+      h.open();
+      h.processBothWatermarks(
+          new org.apache.flink.streaming.api.watermark.Watermark(Long.MAX_VALUE));
+      assertThat(reportedSteps(h))
+          .as("restored: steps 1-3 still waited; the end of the input evaluates them all")
+          .containsExactly(1L, 2L, 3L);
+      assertThat(evaluateWaiting(h)).as("nothing left for the timers").containsOnly(0);
+    }
+  }
+
   @Test
   void snapshotsWaitForTheEvaluationImagesKeepingTheFloorAndTheNewest() throws Exception {
     List<ModelSnapshot> s = snapshots(0, 1, 2, 3);
@@ -199,6 +257,7 @@ class KnnEvaluatorHarnessTest {
       for (int i = 0; i < TEST - 1; i++) {
         h.processElement1(new StreamRecord<>(image(i, false)));
       }
+      evaluateWaiting(h);
       assertThat(reportedSteps(h)).as("one test image short: nothing evaluated").isEmpty();
       state = h.snapshot(1, 1);
     }
@@ -206,14 +265,18 @@ class KnnEvaluatorHarnessTest {
       h.initializeState(state);
       h.open();
       h.processElement1(new StreamRecord<>(image(0, false))); // a duplicate id does not count
+      evaluateWaiting(h);
       assertThat(reportedSteps(h)).isEmpty();
       h.processElement1(new StreamRecord<>(image(TEST - 1, false)));
+      evaluateWaiting(h);
       assertThat(reportedSteps(h))
           .as("complete: the floor and the newest waiting snapshot, steps 1 and 2 dropped")
           .containsExactly(0L, 3L);
       h.processElement2(new StreamRecord<>(snapshots(5).get(0)));
+      evaluateWaiting(h);
       assertThat(reportedSteps(h)).containsExactly(0L, 3L, 5L);
       h.processElement1(new StreamRecord<>(image(BANK, true))); // over the size: ignored
+      evaluateWaiting(h);
       assertThat(reportedSteps(h)).hasSize(3);
 
       List<EmbeddingRecord> embeddings = new ArrayList<>();

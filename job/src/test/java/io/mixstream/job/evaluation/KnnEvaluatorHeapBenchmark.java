@@ -80,6 +80,7 @@ class KnnEvaluatorHeapBenchmark {
     sampler.start();
     long t0 = System.nanoTime();
     h.processElement2(new StreamRecord<>(new ModelSnapshot("m", 1, snap)));
+    h.setProcessingTime(h.getProcessingTime() + 1); // the evaluator's timer: the evaluation
     sampling[0] = false;
     sampler.join();
     System.out.printf(
