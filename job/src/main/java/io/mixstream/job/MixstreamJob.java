@@ -197,8 +197,8 @@ public final class MixstreamJob {
    * A local run's TaskManager has 128 MB of managed memory in all, shared by its slots, and a job
    * takes one slot per model (or per decoder). Below about 28 MB a slot, RocksDB's write buffers
    * are smaller than one of its 8 MB arena blocks and Flink warns at every start, once per keyed
-   * operator, that "performance will be poor" (eight models: eight warnings). So: 32 MB a slot,
-   * never less than the 128 MB default. A cluster's TaskManagers set their own and ignore this.
+   * operator of each slot, that "performance will be poor". So: 32 MB a slot, never less than the
+   * 128 MB default. A cluster's TaskManagers set their own and ignore this.
    */
   static MemorySize localManagedMemory(JobConfig c) {
     int slots = Math.max(c.trainers().size(), c.decodeParallelism());

@@ -189,11 +189,11 @@ public final class KnnEvaluator
   /**
    * Evaluates the waiting snapshots one per timer, not all in the call that made them ready: an
    * evaluation holds the task's thread (it reads the sets from state), and a checkpoint's barrier
-   * is taken only between two calls. Eight models' full-size evaluations in one call (over half an
-   * hour on two cores) outlasted the checkpoint timeout four times in a row, and the job failed
-   * over and started again from before them. The processing-time timer comes back after the
-   * barrier; the event-time one fires when every input has ended (a bounded job: Flink drops
-   * processing-time timers at the end) and evaluates what is left.
+   * is taken only between two calls. Eight models' full-size floor evaluations in one call held it
+   * for over half an hour on two cores: no checkpoint completed, and four expiring in a row restart
+   * the job from before them, to evaluate them all again. The processing-time timer comes back
+   * after the barrier; the event-time one fires when every input has ended (a bounded job: Flink
+   * drops processing-time timers at the end) and evaluates what is left.
    */
   private void evaluateSoon(Context ctx) {
     ctx.timerService().registerProcessingTimeTimer(ctx.timerService().currentProcessingTime() + 1);
