@@ -243,10 +243,16 @@ class MultiModelJobTest {
           .triggerSavepoint(
               tmp.resolve("savepoints").toUri().toString(), SavepointFormatType.CANONICAL)
           .get();
-      JsonNode savepoint =
-          rest.get("/jobs/" + client.getJobID().toHexString() + "/checkpoints")
-              .path("latest")
-              .path("savepoint");
+      JsonNode savepoint;
+      while ((savepoint =
+              rest.get("/jobs/" + client.getJobID().toHexString() + "/checkpoints")
+                  .path("latest")
+                  .path("savepoint"))
+          .path("id")
+          .isMissingNode()) { // the statistics may lag the savepoint a little
+        assertThat(System.nanoTime()).as("the savepoint in the statistics").isLessThan(deadline);
+        Thread.sleep(200);
+      }
       JsonNode details =
           rest.get(
               "/jobs/%s/checkpoints/details/%d"

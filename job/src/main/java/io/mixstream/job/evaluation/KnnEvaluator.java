@@ -21,6 +21,7 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -184,6 +185,7 @@ public final class KnnEvaluator
     }
     keep.add(snapshot);
     waiting.update(keep);
+    ctx.timerService().registerEventTimeTimer(END_OF_INPUT); // to say so if the input ends first
   }
 
   /**
@@ -196,9 +198,19 @@ public final class KnnEvaluator
    * drops processing-time timers at the end) and evaluates what is left.
    */
   private void evaluateSoon(Context ctx) {
-    ctx.timerService().registerProcessingTimeTimer(ctx.timerService().currentProcessingTime() + 1);
+    ctx.timerService()
+        .registerProcessingTimeTimer(ctx.timerService().currentProcessingTime() + GAP_MS);
     ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
   }
+
+  /**
+   * The input's time between two evaluations. Between two timers Flink takes one record or barrier
+   * from the input per turn, so a timer due at once would let one element in between evaluations,
+   * and a checkpoint's barriers from nine channels would line up only after several evaluations
+   * (seen: a checkpoint expired during the eight floor evaluations). In 200 ms the queued snapshots
+   * and barriers, a millisecond or less each, are all read.
+   */
+  static final long GAP_MS = 200;
 
   /** An event-time timer only the watermark that ends a bounded input reaches. */
   static final long END_OF_INPUT = Long.MAX_VALUE - 1;
@@ -207,7 +219,23 @@ public final class KnnEvaluator
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<KnnReport> out)
       throws Exception {
     if (!complete()) {
-      return; // a restored timer from before the sets were complete, or the input ended first
+      if (ctx.timeDomain() == TimeDomain.EVENT_TIME) {
+        int left = 0;
+        for (ModelSnapshot ignored : waiting.get()) {
+          left++;
+        }
+        LOG.warn(
+            "kNN: the input ended before the evaluation sets were complete ({} of {} bank, {} of"
+                + " {} test images; fewer on the topics, or labels outside 0..{}): {} snapshot(s)"
+                + " not evaluated; lower --knn-bank-size / --knn-test-size to what the topics hold",
+            value(bankCount),
+            bankSize,
+            value(testCount),
+            testSize,
+            classes - 1,
+            left);
+      }
+      return;
     }
     List<ModelSnapshot> ready = new ArrayList<>();
     waiting.get().forEach(ready::add);

@@ -87,7 +87,7 @@ class KnnEvaluatorHarnessTest {
     List<Integer> perTick = new ArrayList<>();
     while (h.numProcessingTimeTimers() > 0) {
       int before = reportedSteps(h).size();
-      h.setProcessingTime(h.getProcessingTime() + 1);
+      h.setProcessingTime(h.getProcessingTime() + KnnEvaluator.GAP_MS);
       perTick.add(reportedSteps(h).size() - before);
     }
     return perTick;
@@ -224,6 +224,8 @@ class KnnEvaluatorHarnessTest {
         h.processElement2(new StreamRecord<>(snapshot));
       }
       assertThat(reportedSteps(h)).as("the calls that brought them evaluate nothing").isEmpty();
+      h.setProcessingTime(h.getProcessingTime() + KnnEvaluator.GAP_MS - 1);
+      assertThat(reportedSteps(h)).as("the input has its time first").isEmpty();
       h.setProcessingTime(h.getProcessingTime() + 1);
       assertThat(reportedSteps(h)).as("one evaluation per timer").containsExactly(0L);
       state = h.snapshot(1, 1);
@@ -239,6 +241,27 @@ class KnnEvaluatorHarnessTest {
           .as("restored: steps 1-3 still waited; the end of the input evaluates them all")
           .containsExactly(1L, 2L, 3L);
       assertThat(evaluateWaiting(h)).as("nothing left for the timers").containsOnly(0);
+    }
+  }
+
+  @Test
+  void anInputThatEndsBeforeTheSetsAreCompleteSaysWhichSnapshotsWentUnevaluated() throws Exception {
+    try (var h = harness();
+        var log = new LogLines(KnnEvaluator.class)) {
+      h.open();
+      for (ModelSnapshot snapshot : snapshots(0, 2)) {
+        h.processElement2(new StreamRecord<>(snapshot));
+      }
+      for (int i = 0; i < BANK - 1; i++) {
+        h.processElement1(new StreamRecord<>(image(i, true)));
+      }
+      h.processBothWatermarks(
+          new org.apache.flink.streaming.api.watermark.Watermark(Long.MAX_VALUE));
+      assertThat(reportedSteps(h)).isEmpty();
+      assertThat(log.containing("input ended before the evaluation sets were complete"))
+          .singleElement()
+          .asString()
+          .contains("19 of 20 bank", "0 of 10 test", "2 snapshot(s) not evaluated");
     }
   }
 
