@@ -2,7 +2,9 @@ package io.mixstream.tools.run;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
@@ -10,6 +12,13 @@ import org.apache.flink.core.execution.SavepointFormatType;
 /** Stopping a running training job so that the next run resumes it. */
 public final class SavepointStop {
   private SavepointStop() {}
+
+  /**
+   * How long a stop waits for its savepoint: the job's checkpoint timeout. Two minutes were too
+   * few: with eight models a full-size kNN evaluation beside the trainers takes about six, and the
+   * savepoint waits for it (it completed just after the stop had given up and cancelled).
+   */
+  static final Duration WAIT = Duration.ofMinutes(10);
 
   /**
    * Stops the job with a savepoint in {@code home}'s savepoints folder and deletes what it
@@ -22,18 +31,25 @@ public final class SavepointStop {
   public static Optional<Path> stop(JobClient client, ModelHome home, String command)
       throws Exception {
     String path;
+    System.out.printf(
+        "%s: taking a savepoint (a kNN evaluation under way holds it until it ends: up to a few"
+            + " minutes on a CPU) ...%n",
+        command);
     try {
       path =
           client
               .stopWithSavepoint(
                   false, home.savepoints().toUri().toString(), SavepointFormatType.CANONICAL)
-              .get(2, TimeUnit.MINUTES);
+              .get(WAIT.toMinutes(), TimeUnit.MINUTES);
     } catch (Exception e) {
-      System.err.println(
-          command
-              + ": no savepoint ("
-              + e.getMessage()
-              + "); cancelling, the next run resumes from the last checkpoint");
+      Throwable why = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+      System.err.printf(
+          "%s: no savepoint within %d minutes (%s); cancelling: the next run resumes from the newest"
+              + " savepoint or checkpoint in %s%n",
+          command,
+          WAIT.toMinutes(),
+          why.getMessage() != null ? why.getMessage() : why.getClass().getSimpleName(),
+          home.checkpoints());
       client.cancel().get();
       return Optional.empty();
     }
