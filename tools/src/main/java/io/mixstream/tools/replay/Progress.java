@@ -14,7 +14,7 @@ public final class Progress {
   private final String what;
   private final long total;
   private final boolean terminal;
-  private final long start = System.nanoTime();
+  private long start = System.nanoTime();
   private long lastPrint = start;
 
   /**
@@ -31,6 +31,15 @@ public final class Progress {
   /** Whether standard output is an interactive terminal. */
   public static boolean stdoutIsTerminal() {
     return System.console() != null && System.getenv("CI") == null;
+  }
+
+  /**
+   * The rate counts from now: what came before (reading a folder, preparing a topic) is not in it,
+   * so that the last line's rate is the one the summary gives.
+   */
+  public void startClock() {
+    start = System.nanoTime();
+    lastPrint = start;
   }
 
   public void update(long done) {

@@ -119,6 +119,7 @@ public final class Replayer {
     Set<Integer> partitionsWritten = ConcurrentHashMap.newKeySet();
     long sent = 0;
     long start = System.nanoTime();
+    progress.startClock();
     try (KafkaProducer<String, byte[]> producer =
         new KafkaProducer<>(producerConfig(plan, maxRecordBytes))) {
       int partitions = producer.partitionsFor(plan.topic()).size();
