@@ -63,6 +63,7 @@ public final class KnnEvaluator
   private transient volatile int skippedForLabel; // since the task started: read by the gauge
   private transient int skippedSaid; // how many the last summary line counted
   private transient volatile TorchThreads.OwnThread torch; // the running evaluation's, if any
+  private transient long inputUntil; // processing time: no evaluation starts before it
 
   /**
    * Images read from state and embedded at a time, at most: memory per evaluation is the features
@@ -198,8 +199,8 @@ public final class KnnEvaluator
    * drops processing-time timers at the end) and evaluates what is left.
    */
   private void evaluateSoon(Context ctx) {
-    ctx.timerService()
-        .registerProcessingTimeTimer(ctx.timerService().currentProcessingTime() + GAP_MS);
+    inputUntil = ctx.timerService().currentProcessingTime() + GAP_MS;
+    ctx.timerService().registerProcessingTimeTimer(inputUntil);
     ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
   }
 
@@ -208,7 +209,10 @@ public final class KnnEvaluator
    * from the input per turn, so a timer due at once would let one element in between evaluations,
    * and a checkpoint's barriers from nine channels would line up only after several evaluations
    * (seen: a checkpoint expired during the eight floor evaluations). In 200 ms the queued snapshots
-   * and barriers, a millisecond or less each, are all read.
+   * and barriers, a millisecond or less each, are all read. Only the timer of the latest call to
+   * {@link #evaluateSoon} evaluates: each arriving snapshot registers one, and those come due
+   * during the evaluation under way (minutes) and would fire back to back after it, leaving no gap
+   * (seen: eight step-195 snapshots, and a checkpoint expired behind their evaluations).
    */
   static final long GAP_MS = 200;
 
@@ -218,6 +222,9 @@ public final class KnnEvaluator
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<KnnReport> out)
       throws Exception {
+    if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME && timestamp < inputUntil) {
+      return; // a later timer is registered: the input's time is not over
+    }
     if (!complete()) {
       if (ctx.timeDomain() == TimeDomain.EVENT_TIME) {
         int left = 0;

@@ -244,6 +244,35 @@ class KnnEvaluatorHarnessTest {
     }
   }
 
+  /**
+   * Snapshots that arrive a moment apart each register a timer, and all of them come due during the
+   * evaluation under way (minutes on a CPU): after it, one evaluation starts only after the input's
+   * time, not one per timer back to back (which held a checkpoint's barrier until it expired).
+   */
+  @Test
+  void timersThatCameDueDuringAnEvaluationStillLeaveTheInputItsTime() throws Exception {
+    List<ModelSnapshot> s = snapshots(0, 1, 2);
+    try (var h = harness()) {
+      h.open();
+      for (int i = 0; i < BANK; i++) {
+        h.processElement1(new StreamRecord<>(image(i, true)));
+      }
+      for (int i = 0; i < TEST; i++) {
+        h.processElement1(new StreamRecord<>(image(i, false)));
+      }
+      for (ModelSnapshot snapshot : s) {
+        h.processElement2(new StreamRecord<>(snapshot));
+        h.setProcessingTime(h.getProcessingTime() + 1);
+      }
+      assertThat(h.numProcessingTimeTimers()).as("one timer per arrival").isEqualTo(3);
+      // the first evaluation's minutes, in one step of the clock: every timer is due
+      h.setProcessingTime(h.getProcessingTime() + 10 * KnnEvaluator.GAP_MS);
+      assertThat(reportedSteps(h)).as("one evaluation, then the input's time").containsExactly(0L);
+      assertThat(evaluateWaiting(h)).containsExactly(1, 1);
+      assertThat(reportedSteps(h)).containsExactly(0L, 1L, 2L);
+    }
+  }
+
   @Test
   void anInputThatEndsBeforeTheSetsAreCompleteSaysWhichSnapshotsWentUnevaluated() throws Exception {
     try (var h = harness();
