@@ -598,6 +598,13 @@ public final class EmbedOperator extends AbstractStreamOperator<EmbeddingRecord>
     lastReportMillis = t;
   }
 
+  /** The step of the newest snapshot the follower has read, or -1: tests wait on it. */
+  long followedStep() {
+    return follower == null
+        ? -1
+        : follower.newerThan(-1, null).map(f -> f.snapshot().step()).orElse(-1L);
+  }
+
   @Override
   public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
     // a partial batch does not wait across a checkpoint once there is a model: its vectors are in

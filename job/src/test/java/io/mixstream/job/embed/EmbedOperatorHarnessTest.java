@@ -99,8 +99,25 @@ class EmbedOperatorHarnessTest {
   private static void takeFirstModel(
       OneInputStreamOperatorTestHarness<TrainingImage, EmbeddingRecord> h, long openedAt)
       throws Exception {
-    Thread.sleep(300);
+    awaitFollowed(h, 0);
     h.setProcessingTime(openedAt + POLL_MS);
+  }
+
+  /**
+   * Until the operator's follower (a thread of its own, polling the folder) has read the snapshot
+   * of {@code step}: a fixed sleep was too short on a loaded machine.
+   */
+  static void awaitFollowed(
+      OneInputStreamOperatorTestHarness<TrainingImage, EmbeddingRecord> h, long step)
+      throws InterruptedException {
+    EmbedOperator operator = (EmbedOperator) h.getOneInputOperator();
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    while (operator.followedStep() < step) {
+      assertThat(System.nanoTime())
+          .as("the follower read step %d within 30 s", step)
+          .isLessThan(deadline);
+      Thread.sleep(10);
+    }
   }
 
   @Test
@@ -130,7 +147,7 @@ class EmbedOperatorHarnessTest {
         trainer.step(TrainerFixtures.cifar(0, 16));
         second = trainer.encoderSnapshot();
         Files.write(dir.file(1), second.toSafetensors());
-        Thread.sleep(200); // the follower has read it
+        awaitFollowed(h, 1);
         h.processElement(new StreamRecord<>(image(20), 1_100));
         h.processElement(new StreamRecord<>(image(21), 1_100));
         h.prepareSnapshotPreBarrier(1);
@@ -168,7 +185,7 @@ class EmbedOperatorHarnessTest {
         h.setProcessingTime(5_000);
         h.initializeState(checkpoint);
         h.open();
-        Thread.sleep(200);
+        awaitFollowed(h, 2);
         for (int i = 22; i < 24; i++) {
           h.processElement(new StreamRecord<>(image(i), 4_900));
         }

@@ -136,7 +136,7 @@ class ReembedPassHarnessTest {
         h.processElement(new StreamRecord<>(image(test, 100), 1_000));
         trainer.step(TrainerFixtures.cifar(0, 16));
         Files.write(dir.file(1), trainer.encoderSnapshot().toSafetensors());
-        Thread.sleep(300); // the follower has read it
+        EmbedOperatorHarnessTest.awaitFollowed(h, 1);
         h.setProcessingTime(h.getProcessingTime() + 1);
         h.prepareSnapshotPreBarrier(1);
         checkpoint = h.snapshot(1, h.getProcessingTime());
