@@ -9,6 +9,7 @@ import io.mixstream.snapshot.EncoderSnapshot;
 import io.mixstream.torch.TorchThreads;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -31,9 +32,9 @@ import org.apache.flink.util.Collector;
  * many models a job trains. Input 1: bank and test images, kept in keyed state (RocksDB) up to the
  * configured sizes, first distinct ids first. Input 2: every model's encoder snapshots; each is
  * evaluated once both sets are complete (until then each model's step-0 snapshot and newest one
- * wait in keyed state), one per timer ({@link #evaluateSoon} says why). Emits a {@link KnnReport}
- * per snapshot and, on {@link EmbeddingOutput#TAG}, every evaluation image's embedding; its gauges
- * are per model (metric group {@code model.KEY}).
+ * wait in keyed state), one at a time, a chunk of images per timer ({@link #evaluateSoon} says
+ * why). Emits a {@link KnnReport} per snapshot and, on {@link EmbeddingOutput#TAG}, every
+ * evaluation image's embedding; its gauges are per model (metric group {@code model.KEY}).
  */
 public final class KnnEvaluator
     extends KeyedCoProcessFunction<String, EvalImage, ModelSnapshot, KnnReport> {
@@ -62,7 +63,7 @@ public final class KnnEvaluator
   private transient volatile int loaded;
   private transient volatile int skippedForLabel; // since the task started: read by the gauge
   private transient int skippedSaid; // how many the last summary line counted
-  private transient volatile TorchThreads.OwnThread torch; // the running evaluation's, if any
+  private transient Running running; // the evaluation under way, if any
   private transient long inputUntil; // processing time: no evaluation starts before it
 
   /**
@@ -190,31 +191,39 @@ public final class KnnEvaluator
   }
 
   /**
-   * Evaluates the waiting snapshots one per timer, not all in the call that made them ready: an
-   * evaluation holds the task's thread (it reads the sets from state), and a checkpoint's barrier
-   * is taken only between two calls. Eight models' full-size floor evaluations in one call held it
-   * for over half an hour on two cores: no checkpoint completed, and four expiring in a row restart
-   * the job from before them, to evaluate them all again. The processing-time timer comes back
-   * after the barrier; the event-time one fires when every input has ended (a bounded job: Flink
-   * drops processing-time timers at the end) and evaluates what is left.
+   * Evaluates the waiting snapshots one at a time, a chunk of images per timer, never in the call
+   * that made them ready: an evaluation reads the sets from state on the task's thread, and a
+   * checkpoint's barriers are taken only between two calls. Whole evaluations in one call (one per
+   * timer) held the thread for minutes each; with eight models' full-size evaluations on two cores
+   * no checkpoint completed for over half an hour, and four expiring in a row restart the job from
+   * before them, to evaluate them all again. A chunk takes a second or so. The processing-time
+   * timer takes the next chunk after the input's turn; the event-time one fires when every input
+   * has ended (a bounded job: Flink drops processing-time timers at the end) and evaluates what is
+   * left.
    */
   private void evaluateSoon(Context ctx) {
-    inputUntil = ctx.timerService().currentProcessingTime() + GAP_MS;
+    nextChunkAfter(ctx, GAP_MS);
+  }
+
+  private void nextChunkAfter(Context ctx, long gapMs) {
+    inputUntil = ctx.timerService().currentProcessingTime() + gapMs;
     ctx.timerService().registerProcessingTimeTimer(inputUntil);
     ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
   }
 
   /**
-   * The input's time between two evaluations. Between two timers Flink takes one record or barrier
-   * from the input per turn, so a timer due at once would let one element in between evaluations,
-   * and a checkpoint's barriers from nine channels would line up only after several evaluations
-   * (seen: a checkpoint expired during the eight floor evaluations). In 200 ms the queued snapshots
-   * and barriers, a millisecond or less each, are all read. Only the timer of the latest call to
-   * {@link #evaluateSoon} evaluates: each arriving snapshot registers one, and those come due
-   * during the evaluation under way (minutes) and would fire back to back after it, leaving no gap
-   * (seen: eight step-195 snapshots, and a checkpoint expired behind their evaluations).
+   * The input's time after a snapshot arrives or an evaluation ends, before the next chunk. Only
+   * the timer of the latest call to {@link #nextChunkAfter} takes a chunk: each arriving snapshot
+   * registers one, and those come due during a chunk and would otherwise take chunks back to back.
    */
   static final long GAP_MS = 200;
+
+  /**
+   * The input's time between two chunks of one evaluation. Between two timers Flink takes at least
+   * one record or barrier from the input per turn, so a checkpoint's barriers from ten channels
+   * line up within a few chunks.
+   */
+  static final long CHUNK_GAP_MS = 10;
 
   /** An event-time timer only the watermark that ends a bounded input reaches. */
   static final long END_OF_INPUT = Long.MAX_VALUE - 1;
@@ -222,11 +231,12 @@ public final class KnnEvaluator
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<KnnReport> out)
       throws Exception {
-    if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME && timestamp < inputUntil) {
-      return; // a later timer is registered: the input's time is not over
+    boolean endOfInput = ctx.timeDomain() == TimeDomain.EVENT_TIME;
+    if (!endOfInput && timestamp < inputUntil) {
+      return; // a later timer is registered: the input's turn is not over
     }
     if (!complete()) {
-      if (ctx.timeDomain() == TimeDomain.EVENT_TIME) {
+      if (endOfInput) {
         int left = 0;
         for (ModelSnapshot ignored : waiting.get()) {
           left++;
@@ -244,16 +254,40 @@ public final class KnnEvaluator
       }
       return;
     }
-    List<ModelSnapshot> ready = new ArrayList<>();
-    waiting.get().forEach(ready::add);
-    if (ready.isEmpty()) {
-      return;
-    }
-    evaluate(ready.get(0), ctx, out);
-    waiting.update(ready.subList(1, ready.size()));
-    if (ready.size() > 1) {
-      evaluateSoon(ctx); // at the end of the input, the new event-time timer fires at once
-    }
+    do {
+      if (running == null) {
+        Iterator<ModelSnapshot> next = waiting.get().iterator();
+        if (!next.hasNext()) {
+          return;
+        }
+        running = start(next.next());
+      }
+      if (running.feedChunk()) {
+        ModelSnapshot evaluated = running.snapshot;
+        finish(ctx, out);
+        List<ModelSnapshot> rest = new ArrayList<>();
+        waiting.get().forEach(rest::add);
+        // the head (only appends come while it runs), found by model and step all the same
+        for (int i = 0; i < rest.size(); i++) {
+          if (rest.get(i).modelKey.equals(evaluated.modelKey)
+              && rest.get(i).step == evaluated.step) {
+            rest.remove(i);
+            break;
+          }
+        }
+        waiting.update(rest);
+        if (rest.isEmpty()) {
+          return;
+        }
+        if (!endOfInput) {
+          evaluateSoon(ctx);
+          return;
+        }
+      } else if (!endOfInput) {
+        nextChunkAfter(ctx, CHUNK_GAP_MS);
+        return;
+      }
+    } while (true); // the end of the input: everything left, in this call
   }
 
   private boolean complete() throws Exception {
@@ -265,7 +299,10 @@ public final class KnnEvaluator
     return v == null ? 0 : v;
   }
 
-  private void evaluate(ModelSnapshot s, Context ctx, Collector<KnnReport> out) throws Exception {
+  /**
+   * Opens the evaluation of {@code s}: its model on a torch thread of its own, the ids in order.
+   */
+  private Running start(ModelSnapshot s) throws Exception {
     if (skippedForLabel > skippedSaid) {
       LOG.warn(
           "kNN: {} bank and test images skipped so far for a label outside 0..{} (--knn-classes);"
@@ -275,25 +312,89 @@ public final class KnnEvaluator
       skippedSaid = skippedForLabel;
     }
     long t0 = System.nanoTime();
-    List<String> bankIds = sortedIds(bank);
-    List<String> testIds = sortedIds(test);
     EncoderSnapshot snapshot = EncoderSnapshot.fromSafetensors(s.safetensors);
-    int dim = snapshot.embeddingDim();
-    List<EvalImage> bankImages = new ArrayList<>(); // ids and labels only: the pixels are dropped
-    List<EvalImage> testImages = new ArrayList<>();
-    KnnEvaluation.Result f;
     // torch work on a thread that ends with the evaluation (TorchThreads says why), or with the
-    // task when it is cancelled; state is read here, a chunk at a time
-    try (TorchThreads.OwnThread own =
-        new TorchThreads.OwnThread(threads, "kNN evaluation of step " + s.step)) {
-      torch = own;
+    // task when it is cancelled; state is read on the task's thread, a chunk per timer
+    TorchThreads.OwnThread own =
+        new TorchThreads.OwnThread(threads, "kNN evaluation of step " + s.step);
+    try {
       KnnEvaluation.Session session = own.call(() -> evaluation.open(snapshot));
+      return new Running(s, snapshot, t0, own, session, sortedIds(bank), sortedIds(test));
+    } catch (Exception | Error e) {
+      own.close();
+      throw e;
+    }
+  }
+
+  /** An evaluation under way: which images it has taken, on which torch thread. */
+  private final class Running implements AutoCloseable {
+    final ModelSnapshot snapshot;
+    final EncoderSnapshot encoder;
+    final long t0;
+    final TorchThreads.OwnThread own;
+    final KnnEvaluation.Session session;
+    final List<String> bankIds;
+    final List<String> testIds;
+    final int chunk;
+    final List<EvalImage> bankImages = new ArrayList<>(); // ids and labels: the pixels dropped
+    final List<EvalImage> testImages = new ArrayList<>();
+
+    Running(
+        ModelSnapshot snapshot,
+        EncoderSnapshot encoder,
+        long t0,
+        TorchThreads.OwnThread own,
+        KnnEvaluation.Session session,
+        List<String> bankIds,
+        List<String> testIds) {
+      this.snapshot = snapshot;
+      this.encoder = encoder;
+      this.t0 = t0;
+      this.own = own;
+      this.session = session;
+      this.bankIds = bankIds;
+      this.testIds = testIds;
+      this.chunk = chunkImages(encoder.imageSize());
+    }
+
+    /** Hands the next chunk (bank first, then test) to the torch thread; true when all are in. */
+    boolean feedChunk() throws Exception {
+      if (bankImages.size() < bankIds.size()) {
+        feed(bank, bankIds, bankImages, session::addBank);
+      } else if (testImages.size() < testIds.size()) {
+        feed(test, testIds, testImages, session::addTest);
+      }
+      return bankImages.size() == bankIds.size() && testImages.size() == testIds.size();
+    }
+
+    /** Reads the next chunk of the set from state and hands it to the torch thread. */
+    private void feed(
+        MapState<String, EvalImage> set,
+        List<String> ids,
+        List<EvalImage> kept,
+        java.util.function.Consumer<KnnEvaluation.LabelledImages> add)
+        throws Exception {
+      List<String> chunkIds = ids.subList(kept.size(), Math.min(ids.size(), kept.size() + chunk));
+      byte[][] pixels = new byte[chunkIds.size()][];
+      int[] labels = new int[chunkIds.size()];
+      for (int i = 0; i < chunkIds.size(); i++) {
+        EvalImage image = set.get(chunkIds.get(i));
+        pixels[i] = image.pixels;
+        labels[i] = image.label;
+        image.pixels = null;
+        kept.add(image);
+      }
+      var images = new KnnEvaluation.LabelledImages(pixels, labels);
+      own.call(
+          () -> {
+            add.accept(images);
+            return null;
+          });
+    }
+
+    @Override
+    public void close() throws Exception {
       try {
-        int chunk = chunkImages(snapshot.imageSize());
-        feed(bank, bankIds, chunk, bankImages, own, session::addBank);
-        feed(test, testIds, chunk, testImages, own, session::addTest);
-        f = own.call(session::finish);
-      } finally {
         if (own.isOpen()) {
           own.call(
               () -> {
@@ -301,34 +402,48 @@ public final class KnnEvaluator
                 return null;
               });
         }
+      } finally {
+        own.close();
       }
-    } finally {
-      torch = null;
     }
-    KnnReport r = new KnnReport();
-    r.accuracy = f.accuracy();
-    r.pooledAccuracy = f.pooledAccuracy();
-    emitEmbeddings(s, bankImages, f.bankFeatures(), dim, ctx);
-    emitEmbeddings(s, testImages, f.testFeatures(), dim, ctx);
-    r.modelKey = s.modelKey;
-    r.step = s.step;
-    r.method = snapshot.method();
-    r.k = this.k;
-    r.temperature = temperature;
-    r.bankSize = bankImages.size();
-    r.testSize = testImages.size();
-    r.seconds = (System.nanoTime() - t0) / 1e9;
-    r.wallMillis = System.currentTimeMillis();
+  }
+
+  /** Ends the evaluation under way: the accuracy, the report and every image's embedding. */
+  private void finish(Context ctx, Collector<KnnReport> out) throws Exception {
+    Running r = running;
+    KnnEvaluation.Result f;
+    try {
+      f = r.own.call(r.session::finish);
+    } finally {
+      running = null;
+      r.close();
+    }
+    ModelSnapshot s = r.snapshot;
+    int dim = r.encoder.embeddingDim();
+    KnnReport report = new KnnReport();
+    report.accuracy = f.accuracy();
+    report.pooledAccuracy = f.pooledAccuracy();
+    emitEmbeddings(s, r.bankImages, f.bankFeatures(), dim, ctx);
+    emitEmbeddings(s, r.testImages, f.testFeatures(), dim, ctx);
+    report.modelKey = s.modelKey;
+    report.step = s.step;
+    report.method = r.encoder.method();
+    report.k = this.k;
+    report.temperature = temperature;
+    report.bankSize = r.bankImages.size();
+    report.testSize = r.testImages.size();
+    report.seconds = (System.nanoTime() - r.t0) / 1e9;
+    report.wallMillis = System.currentTimeMillis();
     ModelGauges m =
         gauges.computeIfAbsent(s.modelKey, k -> new ModelGauges(metrics.addGroup("model", k)));
-    m.accuracy = r.accuracy;
-    m.evaluatedStep = r.step;
-    m.seconds = r.seconds;
-    if (r.step == 0) {
-      m.floor = r.accuracy;
+    m.accuracy = report.accuracy;
+    m.evaluatedStep = report.step;
+    m.seconds = report.seconds;
+    if (report.step == 0) {
+      m.floor = report.accuracy;
     }
-    LOG.info("{}{}", r, r.step == 0 ? " (random-init floor)" : "");
-    out.collect(r);
+    LOG.info("{}{}", report, report.step == 0 ? " (random-init floor)" : "");
+    out.collect(report);
   }
 
   private static void emitEmbeddings(
@@ -352,43 +467,12 @@ public final class KnnEvaluator
     return out;
   }
 
-  /**
-   * Reads the set from state {@code chunk} images at a time (on this, the task's thread) and hands
-   * each chunk to the torch thread; keeps each image's id and label, without its pixels.
-   */
-  private static void feed(
-      MapState<String, EvalImage> set,
-      List<String> ids,
-      int chunk,
-      List<EvalImage> kept,
-      TorchThreads.OwnThread own,
-      java.util.function.Consumer<KnnEvaluation.LabelledImages> add)
-      throws Exception {
-    for (int from = 0; from < ids.size(); from += chunk) {
-      List<String> chunkIds = ids.subList(from, Math.min(ids.size(), from + chunk));
-      byte[][] pixels = new byte[chunkIds.size()][];
-      int[] labels = new int[chunkIds.size()];
-      for (int i = 0; i < chunkIds.size(); i++) {
-        EvalImage image = set.get(chunkIds.get(i));
-        pixels[i] = image.pixels;
-        labels[i] = image.label;
-        image.pixels = null;
-        kept.add(image);
-      }
-      var images = new KnnEvaluation.LabelledImages(pixels, labels);
-      own.call(
-          () -> {
-            add.accept(images);
-            return null;
-          });
-    }
-  }
-
   @Override
-  public void close() {
-    TorchThreads.OwnThread running = torch;
-    if (running != null) { // the task ended during an evaluation: no chunk after this one
-      running.close();
+  public void close() throws Exception {
+    Running r = running;
+    if (r != null) { // the task ended during an evaluation: it starts again after a restore
+      running = null;
+      r.own.close();
     }
   }
 }

@@ -202,34 +202,55 @@ class KnnEvaluatorHarnessTest {
     }
   }
 
+  private static void completeSets(
+      KeyedTwoInputStreamOperatorTestHarness<String, EvalImage, ModelSnapshot, KnnReport> h)
+      throws Exception {
+    for (int i = 0; i < BANK; i++) {
+      h.processElement1(new StreamRecord<>(image(i, true)));
+    }
+    for (int i = 0; i < TEST; i++) {
+      h.processElement1(new StreamRecord<>(image(i, false)));
+    }
+  }
+
+  private static List<Double> reportedAccuracies(
+      KeyedTwoInputStreamOperatorTestHarness<String, EvalImage, ModelSnapshot, KnnReport> h) {
+    List<Double> out = new ArrayList<>();
+    for (Object o : h.getOutput()) {
+      if (o instanceof StreamRecord<?> r && r.getValue() instanceof KnnReport k) {
+        out.add(k.accuracy);
+      }
+    }
+    return out;
+  }
+
   /**
-   * Eight models' snapshots arriving together are not evaluated in the call that brings them: the
-   * call returns at once, so a checkpoint can be taken, and each timer evaluates one. A checkpoint
-   * taken with snapshots still waiting restores them, and the end of the input evaluates the rest
-   * (Flink drops pending processing-time timers when a bounded job ends).
+   * Snapshots arriving together are not evaluated in the call that brings them, and an evaluation
+   * takes one chunk of images per timer (here the bank, then the test set: two), so the input (a
+   * checkpoint's barriers) gets a turn between chunks. A checkpoint taken with snapshots still
+   * waiting restores them, and the end of the input evaluates the rest (Flink drops pending
+   * processing-time timers when a bounded job ends).
    */
   @Test
-  void waitingSnapshotsAreEvaluatedOnePerTimerAndTheEndOfInputTakesTheRest() throws Exception {
+  void anEvaluationTakesAChunkPerTimerAndTheEndOfInputTakesTheRest() throws Exception {
     List<ModelSnapshot> s = snapshots(0, 1, 2, 3);
     OperatorSubtaskState state;
     try (var h = harness()) {
       h.open();
-      for (int i = 0; i < BANK; i++) {
-        h.processElement1(new StreamRecord<>(image(i, true)));
-      }
-      for (int i = 0; i < TEST; i++) {
-        h.processElement1(new StreamRecord<>(image(i, false)));
-      }
+      completeSets(h);
       for (ModelSnapshot snapshot : s) {
         h.processElement2(new StreamRecord<>(snapshot));
       }
       assertThat(reportedSteps(h)).as("the calls that brought them evaluate nothing").isEmpty();
       h.setProcessingTime(h.getProcessingTime() + KnnEvaluator.GAP_MS - 1);
-      assertThat(reportedSteps(h)).as("the input has its time first").isEmpty();
+      assertThat(h.numProcessingTimeTimers()).as("the input has its turn first").isEqualTo(1);
       h.setProcessingTime(h.getProcessingTime() + 1);
-      assertThat(reportedSteps(h)).as("one evaluation per timer").containsExactly(0L);
+      assertThat(reportedSteps(h)).as("the bank's chunk taken, not the test's").isEmpty();
+      assertThat(h.numProcessingTimeTimers()).as("the next chunk's timer").isEqualTo(1);
+      h.setProcessingTime(h.getProcessingTime() + KnnEvaluator.CHUNK_GAP_MS);
+      assertThat(reportedSteps(h)).as("the test set's chunk ends it").containsExactly(0L);
       state = h.snapshot(1, 1);
-      assertThat(evaluateWaiting(h)).containsExactly(1, 1, 1);
+      assertThat(evaluateWaiting(h)).as("two timers each").containsExactly(0, 1, 0, 1, 0, 1);
       assertThat(reportedSteps(h)).containsExactly(0L, 1L, 2L, 3L);
     }
     try (var h = harness()) {
@@ -245,30 +266,56 @@ class KnnEvaluatorHarnessTest {
   }
 
   /**
-   * Snapshots that arrive a moment apart each register a timer, and all of them come due during the
-   * evaluation under way (minutes on a CPU): after it, one evaluation starts only after the input's
-   * time, not one per timer back to back (which held a checkpoint's barrier until it expired).
+   * A checkpoint between two chunks of an evaluation: the restored evaluator evaluates that
+   * snapshot again, whole, to the same accuracy as the evaluation that was not interrupted.
    */
   @Test
-  void timersThatCameDueDuringAnEvaluationStillLeaveTheInputItsTime() throws Exception {
+  void aCheckpointBetweenChunksRestoresTheEvaluationWhole() throws Exception {
+    List<ModelSnapshot> s = snapshots(0, 2);
+    OperatorSubtaskState between;
+    List<Double> uninterrupted;
+    try (var h = harness()) {
+      h.open();
+      completeSets(h);
+      for (ModelSnapshot snapshot : s) {
+        h.processElement2(new StreamRecord<>(snapshot));
+      }
+      h.setProcessingTime(h.getProcessingTime() + KnnEvaluator.GAP_MS);
+      assertThat(reportedSteps(h)).as("one chunk in").isEmpty();
+      between = h.snapshot(1, 1);
+      evaluateWaiting(h);
+      uninterrupted = reportedAccuracies(h);
+      assertThat(reportedSteps(h)).containsExactly(0L, 2L);
+    }
+    try (var h = harness()) {
+      h.initializeState(between);
+      h.open();
+      assertThat(evaluateWaiting(h)).as("the restored timer starts it again").contains(1);
+      assertThat(reportedSteps(h)).containsExactly(0L, 2L);
+      assertThat(reportedAccuracies(h)).isEqualTo(uninterrupted);
+    }
+  }
+
+  /**
+   * Snapshots that arrive a moment apart each register a timer, and all of them come due during a
+   * chunk under way: after it, the next chunk waits for the input's turn, not one per timer back to
+   * back (whole evaluations back to back held a checkpoint's barrier until it expired).
+   */
+  @Test
+  void timersThatCameDueDuringAChunkStillLeaveTheInputItsTurn() throws Exception {
     List<ModelSnapshot> s = snapshots(0, 1, 2);
     try (var h = harness()) {
       h.open();
-      for (int i = 0; i < BANK; i++) {
-        h.processElement1(new StreamRecord<>(image(i, true)));
-      }
-      for (int i = 0; i < TEST; i++) {
-        h.processElement1(new StreamRecord<>(image(i, false)));
-      }
+      completeSets(h);
       for (ModelSnapshot snapshot : s) {
         h.processElement2(new StreamRecord<>(snapshot));
         h.setProcessingTime(h.getProcessingTime() + 1);
       }
       assertThat(h.numProcessingTimeTimers()).as("one timer per arrival").isEqualTo(3);
-      // the first evaluation's minutes, in one step of the clock: every timer is due
+      // a chunk's time, in one step of the clock: every timer is due
       h.setProcessingTime(h.getProcessingTime() + 10 * KnnEvaluator.GAP_MS);
-      assertThat(reportedSteps(h)).as("one evaluation, then the input's time").containsExactly(0L);
-      assertThat(evaluateWaiting(h)).containsExactly(1, 1);
+      assertThat(reportedSteps(h)).as("one chunk, then the input's turn").isEmpty();
+      assertThat(evaluateWaiting(h)).containsExactly(1, 0, 1, 0, 1);
       assertThat(reportedSteps(h)).containsExactly(0L, 1L, 2L);
     }
   }
