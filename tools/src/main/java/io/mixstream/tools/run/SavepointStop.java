@@ -32,8 +32,7 @@ public final class SavepointStop {
       throws Exception {
     String path;
     System.out.printf(
-        "%s: taking a savepoint (a kNN evaluation under way holds it until it ends: up to a few"
-            + " minutes on a CPU) ...%n",
+        "%s: taking a savepoint (a training step or a kNN chunk under way finishes first) ...%n",
         command);
     try {
       path =
