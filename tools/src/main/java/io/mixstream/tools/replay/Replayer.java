@@ -325,7 +325,7 @@ public final class Replayer {
    * of them. A new partition's first batch can be refused (NOT_LEADER: its log comes up a moment
    * after the metadata names its leader) while the next batch, already in flight, is accepted as
    * the producer's first on that partition; the refused batch's sequence number is then out of
-   * order for good, and it expires after the 120 s delivery timeout (CI, twice; here 1 run in 4
+   * order for good, and it expires after the 120 s delivery timeout (CI, twice; here 2 runs in 10
    * under load). Once a partition holds a record of this producer, the broker keeps its batches in
    * order. (One request in flight throughout would do too, but cost a quarter of the throughput.)
    */
