@@ -202,6 +202,10 @@ public final class KnnEvaluator
    * left.
    */
   private void evaluateSoon(Context ctx) {
+    if (inputUntil > ctx.timerService().currentProcessingTime()) {
+      return; // a timer is due within the gap already: snapshots arriving closer than the gap
+      // would otherwise keep moving it later and no chunk would be taken
+    }
     nextChunkAfter(ctx, GAP_MS);
   }
 
@@ -318,8 +322,10 @@ public final class KnnEvaluator
     TorchThreads.OwnThread own =
         new TorchThreads.OwnThread(threads, "kNN evaluation of step " + s.step);
     try {
+      List<String> bankIds = sortedIds(bank); // before the session: nothing to close if it throws
+      List<String> testIds = sortedIds(test);
       KnnEvaluation.Session session = own.call(() -> evaluation.open(snapshot));
-      return new Running(s, snapshot, t0, own, session, sortedIds(bank), sortedIds(test));
+      return new Running(s, snapshot, t0, own, session, bankIds, testIds);
     } catch (Exception | Error e) {
       own.close();
       throw e;
@@ -472,7 +478,7 @@ public final class KnnEvaluator
     Running r = running;
     if (r != null) { // the task ended during an evaluation: it starts again after a restore
       running = null;
-      r.own.close();
+      r.close(); // the session's model too: its native memory outlives the thread otherwise
     }
   }
 }

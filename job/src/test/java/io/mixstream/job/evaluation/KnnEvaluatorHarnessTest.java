@@ -297,26 +297,56 @@ class KnnEvaluatorHarnessTest {
   }
 
   /**
-   * Snapshots that arrive a moment apart each register a timer, and all of them come due during a
-   * chunk under way: after it, the next chunk waits for the input's turn, not one per timer back to
-   * back (whole evaluations back to back held a checkpoint's barrier until it expired).
+   * Snapshots arriving closer together than the input's gap (many models, a small --eval-every) do
+   * not keep putting the next chunk off: the first arrival's timer stands. Each arrival moved it a
+   * gap later, and while they kept coming no chunk was taken (the waiting list only grew).
    */
   @Test
-  void timersThatCameDueDuringAChunkStillLeaveTheInputItsTurn() throws Exception {
-    List<ModelSnapshot> s = snapshots(0, 1, 2);
+  void snapshotsArrivingCloserThanTheGapDoNotPutTheEvaluationOff() throws Exception {
+    List<ModelSnapshot> s = snapshots(0, 1, 2, 3, 4, 5);
     try (var h = harness()) {
       h.open();
       completeSets(h);
       for (ModelSnapshot snapshot : s) {
         h.processElement2(new StreamRecord<>(snapshot));
-        h.setProcessingTime(h.getProcessingTime() + 1);
+        assertThat(h.numProcessingTimeTimers()).as("one timer, not one per arrival").isEqualTo(1);
+        h.setProcessingTime(h.getProcessingTime() + KnnEvaluator.GAP_MS / 2);
       }
-      assertThat(h.numProcessingTimeTimers()).as("one timer per arrival").isEqualTo(3);
-      // a chunk's time, in one step of the clock: every timer is due
-      h.setProcessingTime(h.getProcessingTime() + 10 * KnnEvaluator.GAP_MS);
-      assertThat(reportedSteps(h)).as("one chunk, then the input's turn").isEmpty();
-      assertThat(evaluateWaiting(h)).containsExactly(1, 0, 1, 0, 1);
-      assertThat(reportedSteps(h)).containsExactly(0L, 1L, 2L);
+      assertThat(reportedSteps(h))
+          .as("evaluated between the arrivals (a chunk per timer, two chunks each)")
+          .contains(0L);
+      evaluateWaiting(h);
+      assertThat(reportedSteps(h)).containsExactly(0L, 1L, 2L, 3L, 4L, 5L);
+    }
+  }
+
+  /**
+   * A restored evaluator does not know its timer's time: a snapshot arriving before the restored
+   * timer is due registers another, and only the later one takes chunks. Both acting would run two
+   * chains of chunks, back to back, with no turn for the input between them.
+   */
+  @Test
+  void aRestoredTimerGivesWayToTheOneRegisteredAfterTheRestore() throws Exception {
+    List<ModelSnapshot> s = snapshots(0, 1);
+    OperatorSubtaskState state;
+    try (var h = harness()) {
+      h.open();
+      completeSets(h);
+      h.processElement2(new StreamRecord<>(s.get(0)));
+      state = h.snapshot(1, 1); // its timer, a gap from now, restored with it
+    }
+    try (var h = harness()) {
+      h.initializeState(state);
+      h.open();
+      h.setProcessingTime(KnnEvaluator.GAP_MS - 50);
+      h.processElement2(new StreamRecord<>(s.get(1)));
+      assertThat(h.numProcessingTimeTimers()).as("the restored one and the new one").isEqualTo(2);
+      h.setProcessingTime(h.getProcessingTime() + KnnEvaluator.GAP_MS - 1);
+      assertThat(h.numProcessingTimeTimers())
+          .as("the restored timer came due and took no chunk (a chunk registers the next one)")
+          .isEqualTo(1);
+      assertThat(evaluateWaiting(h)).as("two timers each, one chain").containsExactly(0, 1, 0, 1);
+      assertThat(reportedSteps(h)).containsExactly(0L, 1L);
     }
   }
 

@@ -10,13 +10,14 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 class ProgressTest {
-  private static final Pattern RATE = Pattern.compile("images, ([0-9,]+)/s \\(done\\)");
+  // the grouping separator is the default locale's ("2,000", "2.000", "2 000"): digits are kept
+  private static final Pattern RATE = Pattern.compile("images, ([0-9][^/ ]*)/s \\(done\\)");
 
   private static double finishedRate(ByteArrayOutputStream bytes) {
     String text = bytes.toString(StandardCharsets.UTF_8).trim();
     Matcher m = RATE.matcher(text);
     assertThat(m.find()).as("a rate in %s", text).isTrue();
-    return Double.parseDouble(m.group(1).replace(",", ""));
+    return Double.parseDouble(m.group(1).replaceAll("[^0-9]", ""));
   }
 
   /** The replay's last line and its summary gave two rates: the bar counted the topic's setup. */
