@@ -478,7 +478,11 @@ public final class KnnEvaluator
     Running r = running;
     if (r != null) { // the task ended during an evaluation: it starts again after a restore
       running = null;
-      r.close(); // the session's model too: its native memory outlives the thread otherwise
+      try {
+        r.close(); // the session's model too: its native memory outlives the thread otherwise
+      } catch (InterruptedException e) { // a cancel that does not wait: the thread is ended
+        Thread.currentThread().interrupt();
+      }
     }
   }
 }
