@@ -12,6 +12,8 @@ mixstream's buffer (README.md, "A replay buffer for correlated streams"):
              "random" (a random trained image: no better than chance at spotting redundancy) and
              "ideal" (a trained image of the class most present among the trained: redundancy
              seen perfectly, as same-class images are the most similar ones).
+  minred (ideal, untrained too)
+             "ideal" without the rule that protects untrained images: what the rule costs.
 
 A shuffled stream's share is 0.10 for any policy. Prints one line per U and policy.
 
@@ -29,8 +31,9 @@ def class_sorted():
 
 
 def trained_victims(buf, excess, policy, rnd):
-    """Indices of `excess` trained images to evict (fewer if there are not enough trained)."""
-    trained = [i for i, (_, seen) in enumerate(buf) if seen]
+    """Indices of `excess` trained images to evict (fewer if there are not enough trained); with
+    "ideal, untrained too" any image may go."""
+    trained = [i for i, (_, seen) in enumerate(buf) if seen or policy == "ideal, untrained too"]
     if policy == "random":
         return set(rnd.sample(trained, min(excess, len(trained))))
     gone = set()
@@ -81,10 +84,10 @@ def main():
     p.add_argument("--seed", type=int, default=0)
     a = p.parse_args()
     for u in a.updates_per_batch:
-        for policy in ("fifo", "reservoir", "random", "ideal"):
+        for policy in ("fifo", "reservoir", "random", "ideal", "ideal, untrained too"):
             name = policy if policy in ("fifo", "reservoir") else f"minred ({policy})"
             share = run(policy, u, a.buffer_size, a.seed)
-            print(f"U {u}  {name:16s} current class's share of the draws {share:.2f}")
+            print(f"U {u}  {name:30s} current class's share of the draws {share:.2f}")
 
 
 if __name__ == "__main__":
